@@ -1,0 +1,240 @@
+//! Start in equilibrium (model.md section 5): alternative-specific constants per (sector,
+//! city) for firms and per (skill, city) for persons are solved so that, with no policy,
+//! the 2020 distribution is a steady state in expectation. The solver is the usual
+//! share-matching contraction: raise a city's constant by log(observed / predicted)
+//! until expected inflows equal expected outflows everywhere.
+
+use super::firms::{FirmChoice, base_hazard, exit_probability};
+use super::persons::{move_cost, place_value};
+use super::{Calibration, Model};
+use crate::agents::{DEPENDENT, NO_FIRM, OUTSIDE};
+
+const MAX_ITERATIONS: usize = 5000;
+const TOLERANCE: f64 = 1e-10;
+
+/// Fills `m.calibration`: mean sizes first (hazards depend on them), then constants.
+pub(crate) fn calibrate(m: &mut Model) {
+    let (cell_mean_size, sector_mean_size) = mean_sizes(m);
+    m.calibration = Calibration {
+        firm_asc: vec![],
+        entry_asc: vec![],
+        person_asc: vec![],
+        cell_mean_size,
+        sector_mean_size,
+    };
+    (m.calibration.firm_asc, m.calibration.entry_asc) = firm_constants(m);
+    m.calibration.person_asc = person_constants(m);
+}
+
+fn mean_sizes(m: &Model) -> (Vec<f64>, Vec<f64>) {
+    let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
+    let mut cell = vec![(0.0, 0u64); n * ns];
+    let mut sector = vec![(0.0, 0u64); ns];
+    for f in 0..m.firms.len() {
+        let (c, s) = (m.firms.city[f] as usize, m.firms.sector[f] as usize);
+        let t = f64::from(m.firms.target[f]);
+        cell[c * ns + s].0 += t;
+        cell[c * ns + s].1 += 1;
+        sector[s].0 += t;
+        sector[s].1 += 1;
+    }
+    let sector_mean: Vec<f64> = sector
+        .iter()
+        .map(|&(t, k)| if k > 0 { t / k as f64 } else { 1.0 })
+        .collect();
+    let cell_mean = cell
+        .iter()
+        .enumerate()
+        .map(|(i, &(t, k))| {
+            if k > 0 {
+                t / k as f64
+            } else {
+                sector_mean[i % ns]
+            }
+        })
+        .collect();
+    (cell_mean, sector_mean)
+}
+
+/// Firm constants balance expected *jobs* per (sector, city): movers keep their size,
+/// entrants take a size relative to their destination cell, and cells differ in mean
+/// size, so balancing firm counts alone would let jobs (and people) drift. Moves and
+/// entry are balanced separately (their own constants): workers follow moved firms but
+/// not exits and entries, so only a balance of moves on their own keeps people still.
+/// Returns (move constants, entry constants).
+fn firm_constants(m: &Model) -> (Vec<f64>, Vec<f64>) {
+    let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
+    let mut jobs = vec![0.0; n * ns];
+    let mut moving = vec![0.0; n * ns];
+    let mut exiting = vec![0.0; n * ns];
+    let mut exits = vec![0.0; ns];
+    for f in 0..m.firms.len() {
+        let (c, s) = (m.firms.city[f] as usize, m.firms.sector[f] as usize);
+        let size = f64::from(m.firms.target[f]);
+        jobs[s * n + c] += size;
+        moving[s * n + c] += base_hazard(m, f) * size;
+        exiting[s * n + c] += exit_probability(m, f) * size;
+        exits[s] += exit_probability(m, f);
+    }
+    let choice = FirmChoice::new(m, &[]);
+    let mut asc = vec![0.0; ns * n];
+    let mut entry_asc = vec![0.0; ns * n];
+    for (s, &entrants) in exits.iter().enumerate() {
+        let r = s * n..(s + 1) * n;
+        let entrant_size: Vec<f64> = (0..n)
+            .map(|d| m.calibration.cell_mean_size[d * ns + s])
+            .collect();
+        let flows = FirmFlows {
+            jobs: &jobs[r.clone()],
+            moving: &moving[r.clone()],
+            exiting: &exiting[r.clone()],
+            entrants,
+            entrant_size: &entrant_size,
+        };
+        let moves = solve(flows.jobs, |a: &[f64]| flows.after_moves(&choice, s, a));
+        let entry = solve(flows.jobs, |a: &[f64]| flows.after_entry(&choice, s, a));
+        asc[r.clone()].copy_from_slice(&moves);
+        entry_asc[r].copy_from_slice(&entry);
+    }
+    (asc, entry_asc)
+}
+
+/// Expected jobs of one sector by city, and how they flow in one step.
+struct FirmFlows<'a> {
+    jobs: &'a [f64],
+    /// Jobs in firms that consider a move (hazard-weighted).
+    moving: &'a [f64],
+    /// Jobs in firms that exit (hazard-weighted).
+    exiting: &'a [f64],
+    /// Expected number of entrants (one per exit).
+    entrants: f64,
+    /// Expected size of an entrant in each city.
+    entrant_size: &'a [f64],
+}
+
+impl FirmFlows<'_> {
+    fn after_moves(&self, choice: &FirmChoice, s: usize, asc: &[f64]) -> Vec<f64> {
+        let n = self.jobs.len();
+        let mut next: Vec<f64> = (0..n).map(|d| self.jobs[d] - self.moving[d]).collect();
+        let mut v = vec![0.0; n];
+        let mut p = vec![0.0; n];
+        for c in 0..n {
+            if self.moving[c] <= 0.0 {
+                continue;
+            }
+            for d in 0..n {
+                v[d] = asc[d] + choice.utility(s, Some(c), d);
+            }
+            softmax_into(&v, &mut p);
+            for d in 0..n {
+                next[d] += self.moving[c] * p[d];
+            }
+        }
+        next
+    }
+
+    fn after_entry(&self, choice: &FirmChoice, s: usize, asc: &[f64]) -> Vec<f64> {
+        let n = self.jobs.len();
+        let mut next: Vec<f64> = (0..n).map(|d| self.jobs[d] - self.exiting[d]).collect();
+        let mut v = vec![0.0; n];
+        let mut p = vec![0.0; n];
+        for d in 0..n {
+            v[d] = asc[d] + choice.utility(s, None, d);
+        }
+        softmax_into(&v, &mut p);
+        for d in 0..n {
+            next[d] += self.entrants * p[d] * self.entrant_size[d];
+        }
+        next
+    }
+}
+
+fn softmax_into(v: &[f64], out: &mut [f64]) {
+    let mx = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let mut sum = 0.0;
+    for (o, x) in out.iter_mut().zip(v) {
+        *o = (x - mx).exp();
+        sum += *o;
+    }
+    out.iter_mut().for_each(|o| *o /= sum);
+}
+
+/// The contraction: constants move by log(target / predicted) until they agree.
+fn solve(target: &[f64], predict: impl Fn(&[f64]) -> Vec<f64>) -> Vec<f64> {
+    let n = target.len();
+    let mut asc = vec![0.0; n];
+    for _ in 0..MAX_ITERATIONS {
+        let pred = predict(&asc);
+        let mut worst: f64 = 0.0;
+        for d in 0..n {
+            if target[d] <= 0.0 {
+                asc[d] = -50.0;
+                continue;
+            }
+            let step = (target[d] / pred[d].max(1e-300)).ln();
+            worst = worst.max(step.abs());
+            asc[d] += step;
+        }
+        if worst < TOLERANCE {
+            break;
+        }
+    }
+    // Constants are identified up to a shift: anchor the mean at zero for readability.
+    let live: Vec<f64> = asc.iter().cloned().filter(|a| *a > -50.0).collect();
+    let mean = live.iter().sum::<f64>() / live.len().max(1) as f64;
+    asc.iter()
+        .map(|a| if *a > -50.0 { a - mean } else { *a })
+        .collect()
+}
+
+/// Person constants: labour-force residents grouped by (city, hukou) per skill; movers
+/// are employed residents at the migration rate and job seekers at theirs.
+fn person_constants(m: &Model) -> Vec<f64> {
+    let n = m.region.n_cities();
+    let groups = n + 1; // hukou: a city, or outside the region
+    let mut asc = vec![0.0; 2 * n];
+    for k in 0..2 {
+        let mut residents = vec![0.0; n];
+        let mut movers = vec![0.0; n * groups];
+        for pi in 0..m.persons.len() {
+            if m.persons.skill[pi] as usize != k || m.persons.skill[pi] == DEPENDENT {
+                continue;
+            }
+            let c = m.persons.city[pi] as usize;
+            let h = m.persons.hukou[pi];
+            let g = if h == OUTSIDE { n } else { h as usize };
+            residents[c] += 1.0;
+            movers[c * groups + g] += if m.persons.employer[pi] == NO_FIRM {
+                m.behaviour.job_seeker_migration_rate
+            } else {
+                m.behaviour.migration_rate
+            };
+        }
+        let place: Vec<f64> = (0..n).map(|d| place_value(m, k, d)).collect();
+        let sol = solve(&residents, |a: &[f64]| {
+            let mut next = residents.clone();
+            let mut v = vec![0.0; n];
+            let mut p = vec![0.0; n];
+            for c in 0..n {
+                for g in 0..groups {
+                    let mv = movers[c * groups + g];
+                    if mv <= 0.0 {
+                        continue;
+                    }
+                    let h = if g == n { OUTSIDE } else { g as u8 };
+                    for d in 0..n {
+                        v[d] = a[d] + place[d] - move_cost(m, c, d, h);
+                    }
+                    softmax_into(&v, &mut p);
+                    next[c] -= mv;
+                    for d in 0..n {
+                        next[d] += mv * p[d];
+                    }
+                }
+            }
+            next
+        });
+        asc[k * n..(k + 1) * n].copy_from_slice(&sol);
+    }
+    asc
+}

@@ -1,0 +1,248 @@
+//! City state: counts recomputed from the agents, and the prices and levels that agents
+//! react to (housing cost, wages, market potential, public services).
+
+use rayon::prelude::*;
+
+use super::CHUNK;
+use crate::agents::{DEPENDENT, Firms, NO_FIRM, Persons};
+use crate::policy::Levers;
+use crate::region::Region;
+use crate::scenario::Behaviour;
+
+/// Per-city (and per city x sector, row-major) state. Counts are in agents.
+#[derive(Clone, Debug, Default)]
+pub struct CityState {
+    pub n_sectors: usize,
+    /// Agents per real person.
+    pub scale: f64,
+    pub population: Vec<u64>,
+    /// Labour force by skill (low, high), residents.
+    pub labour_force: [Vec<u64>; 2],
+    /// Employed residents by skill.
+    pub employed: [Vec<u64>; 2],
+    /// Residents working in another city.
+    pub commuters_out: Vec<u64>,
+    /// Jobs located here (employees of firms here, wherever they live).
+    pub jobs: Vec<u64>,
+    pub firms: Vec<u64>,
+    pub firms_cs: Vec<u64>,
+    pub employment_cs: Vec<u64>,
+    /// Labour demand (sum of firm targets) by skill.
+    pub demand: [Vec<f64>; 2],
+
+    pub housing: Vec<f64>,
+    pub wage: [Vec<f64>; 2],
+    pub market: Vec<f64>,
+    pub services: Vec<f64>,
+    /// Value added per worker (yuan) for a sector of output_per_worker 1.
+    pub va_per_worker: Vec<f64>,
+
+    pub output_cs: Vec<f64>,
+    pub revenue: Vec<f64>,
+    pub shared_in: Vec<f64>,
+    pub pollution: Vec<f64>,
+
+    /// Start values that prices are expressed against.
+    pub base_population: Vec<u64>,
+    pub base_ratio: [Vec<f64>; 2],
+    pub base_revenue_per_head: Vec<f64>,
+}
+
+#[derive(Clone, Default)]
+struct PersonCounts {
+    population: Vec<u64>,
+    lf: [Vec<u64>; 2],
+    employed: [Vec<u64>; 2],
+    commuters_out: Vec<u64>,
+    jobs: Vec<u64>,
+}
+
+impl PersonCounts {
+    fn new(n: usize) -> Self {
+        PersonCounts {
+            population: vec![0; n],
+            lf: [vec![0; n], vec![0; n]],
+            employed: [vec![0; n], vec![0; n]],
+            commuters_out: vec![0; n],
+            jobs: vec![0; n],
+        }
+    }
+
+    fn add(mut self, o: &PersonCounts) -> Self {
+        let add = |a: &mut Vec<u64>, b: &Vec<u64>| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        add(&mut self.population, &o.population);
+        for k in 0..2 {
+            add(&mut self.lf[k], &o.lf[k]);
+            add(&mut self.employed[k], &o.employed[k]);
+        }
+        add(&mut self.commuters_out, &o.commuters_out);
+        add(&mut self.jobs, &o.jobs);
+        self
+    }
+}
+
+impl CityState {
+    pub fn empty(n: usize, ns: usize) -> CityState {
+        CityState {
+            n_sectors: ns,
+            ..Default::default()
+        }
+        .with_len(n)
+    }
+
+    fn with_len(mut self, n: usize) -> Self {
+        let ns = self.n_sectors;
+        self.output_cs = vec![0.0; n * ns];
+        self.revenue = vec![0.0; n];
+        self.shared_in = vec![0.0; n];
+        self.pollution = vec![0.0; n];
+        self
+    }
+
+    pub fn n(&self) -> usize {
+        self.population.len()
+    }
+
+    /// Recounts everything from the agents: integer sums, so the result is the same for
+    /// any split of the work.
+    pub fn recount(&mut self, region: &Region, firms: &Firms, persons: &Persons) {
+        let n = region.n_cities();
+        let ns = region.n_sectors();
+        let counts = persons
+            .city
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(ci, cities)| {
+                let off = ci * CHUNK;
+                let mut pc = PersonCounts::new(n);
+                for (i, &c) in cities.iter().enumerate() {
+                    let c = c as usize;
+                    let p = off + i;
+                    pc.population[c] += 1;
+                    let k = persons.skill[p];
+                    if k == DEPENDENT {
+                        continue;
+                    }
+                    pc.lf[k as usize][c] += 1;
+                    if persons.employer[p] != NO_FIRM {
+                        pc.employed[k as usize][c] += 1;
+                        let w = persons.work_city[p] as usize;
+                        pc.jobs[w] += 1;
+                        if w != c {
+                            pc.commuters_out[c] += 1;
+                        }
+                    }
+                }
+                pc
+            })
+            .reduce(|| PersonCounts::new(n), |a, b| a.add(&b));
+        self.population = counts.population;
+        self.labour_force = counts.lf;
+        self.employed = counts.employed;
+        self.commuters_out = counts.commuters_out;
+        self.jobs = counts.jobs;
+
+        self.firms = vec![0; n];
+        self.firms_cs = vec![0; n * ns];
+        self.employment_cs = vec![0; n * ns];
+        self.demand = [vec![0.0; n], vec![0.0; n]];
+        let mut demand_units = [vec![0u64; n], vec![0u64; n]];
+        for f in 0..firms.len() {
+            if !firms.alive[f] {
+                continue;
+            }
+            let (c, s) = (firms.city[f] as usize, firms.sector[f] as usize);
+            self.firms[c] += 1;
+            self.firms_cs[c * ns + s] += 1;
+            self.employment_cs[c * ns + s] += u64::from(firms.employees[f]);
+            // Demand by skill in thousandths of a job: integer sums stay order-free.
+            let t = u64::from(firms.target[f]) * 1000;
+            let high = (t as f64 * region.sector(s).high_skill_share).round() as u64;
+            demand_units[1][c] += high;
+            demand_units[0][c] += t - high;
+        }
+        self.demand = demand_units.map(|units| units.iter().map(|&d| d as f64 / 1000.0).collect());
+    }
+
+    /// Sets start prices from the region's data and remembers the start state.
+    pub fn initialise_prices(&mut self, region: &Region, b: &Behaviour, scale: f64) {
+        let n = region.n_cities();
+        self.scale = scale;
+        self.va_per_worker = (0..n)
+            .map(|c| super::value_added_per_worker_yuan(region, c))
+            .collect();
+        let premium = region.spec.labour.high_skill_wage_premium;
+        self.base_population = self.population.clone();
+        self.housing = (0..n).map(|c| region.city(c).housing_index).collect();
+        self.services = (0..n).map(|c| region.city(c).public_services).collect();
+        let mut low = vec![0.0; n];
+        let mut high = vec![0.0; n];
+        for c in 0..n {
+            let hs = region.city(c).high_skill_share;
+            low[c] = region.city(c).avg_wage / (1.0 - hs + hs * premium);
+            high[c] = low[c] * premium;
+        }
+        self.wage = [low, high];
+        self.base_ratio = [0, 1].map(|k| (0..n).map(|c| self.labour_ratio(k, c)).collect());
+        self.market = self.market_potential(region, b);
+    }
+
+    fn labour_ratio(&self, k: usize, c: usize) -> f64 {
+        (self.demand[k][c] + 1.0) / (self.labour_force[k][c] as f64 + 1.0)
+    }
+
+    fn market_potential(&self, region: &Region, b: &Behaviour) -> Vec<f64> {
+        let n = region.n_cities();
+        (0..n)
+            .map(|c| {
+                (0..n)
+                    .map(|d| {
+                        self.population[d] as f64
+                            * (-region.distance(c, d) / b.market_decay_km).exp()
+                    })
+                    .sum()
+            })
+            .collect()
+    }
+
+    /// Remembers start revenue per head, the level public services are funded at.
+    pub fn set_base_revenue(&mut self) {
+        self.base_revenue_per_head = (0..self.n())
+            .map(|c| self.revenue[c] / self.population[c].max(1) as f64)
+            .collect();
+    }
+
+    /// Step pass 1: prices and levels from the state at the start of the step.
+    pub fn update_prices(&mut self, region: &Region, b: &Behaviour, levers: &Levers) {
+        let n = region.n_cities();
+        for c in 0..n {
+            let city = region.city(c);
+            let rel = self.population[c] as f64 / self.base_population[c].max(1) as f64;
+            let over =
+                (self.population[c] as f64 / (city.capacity as f64 * self.scale) - 1.0).max(0.0);
+            self.housing[c] = city.housing_index
+                * rel.powf(b.housing_elasticity)
+                * (b.capacity_stiffness * over).exp();
+            for k in 0..2 {
+                let ratio = self.labour_ratio(k, c) / self.base_ratio[k][c];
+                let hs = city.high_skill_share;
+                let premium = region.spec.labour.high_skill_wage_premium;
+                let base =
+                    city.avg_wage / (1.0 - hs + hs * premium) * if k == 1 { premium } else { 1.0 };
+                self.wage[k][c] = base * ratio.powf(b.wage_elasticity);
+            }
+            let per_head = self.revenue[c] / self.population[c].max(1) as f64;
+            let funded =
+                city.public_services * (per_head / self.base_revenue_per_head[c].max(1e-12)).sqrt();
+            let target = funded.max(levers.public_services_target[c]);
+            self.services[c] += b.public_service_adjustment * (target - self.services[c]);
+        }
+        self.market = self.market_potential(region, b);
+    }
+
+    pub fn unemployment(&self, c: usize) -> f64 {
+        let lf = (self.labour_force[0][c] + self.labour_force[1][c]) as f64;
+        let emp = (self.employed[0][c] + self.employed[1][c]) as f64;
+        if lf > 0.0 { 1.0 - emp / lf } else { 0.0 }
+    }
+}

@@ -1,0 +1,90 @@
+//! Public finance and the environment: output, tax where firms are, interest-compensation
+//! sharing between origin and destination, pollution. Model.md section 5, pass 6.
+
+use super::Model;
+use super::firms::value_added_yuan;
+use crate::agents::OUTSIDE;
+use crate::record::Event;
+
+/// Computes output, revenue, shared tax and pollution from the firms, then advances the
+/// holiday and sharing clocks. Sums run in firm-id order, so they are reproducible.
+pub(crate) fn account(m: &mut Model, _events: &mut Vec<Event>) {
+    let n = m.region.n_cities();
+    let ns = m.region.n_sectors();
+    if m.step > 0 && m.trends.productivity_growth != 0.0 {
+        let g = (1.0 + m.trends.productivity_growth) as f32;
+        m.firms.productivity.iter_mut().for_each(|p| *p *= g);
+    }
+    let tax_rate = m.region.spec.labour.tax_rate;
+    let per_agent = 1.0 / m.scale;
+    let mut output_cs = vec![0.0; n * ns];
+    let mut revenue = vec![0.0; n];
+    let mut shared_in = vec![0.0; n];
+    let mut shared_total = 0.0;
+    for f in 0..m.firms.len() {
+        if !m.firms.alive[f] {
+            continue;
+        }
+        let (c, s) = (m.firms.city[f] as usize, m.firms.sector[f] as usize);
+        let va = value_added_yuan(m, f);
+        output_cs[c * ns + s] += va * per_agent / 1e9;
+        let fi = &mut m.firms;
+        if fi.holiday_left[f] > 0 {
+            continue;
+        }
+        let tax = va * tax_rate * per_agent;
+        let to = fi.share_to[f];
+        if to != OUTSIDE {
+            let share = (tax * f64::from(fi.share_fraction[f]))
+                .min(f64::from(fi.share_cap_left[f]) * per_agent);
+            shared_in[to as usize] += share;
+            revenue[to as usize] += share;
+            revenue[c] += tax - share;
+            shared_total += share;
+            fi.share_cap_left[f] -= (share / per_agent) as f32;
+        } else {
+            revenue[c] += tax;
+        }
+    }
+    if m.step > 0 {
+        advance_clocks(m);
+    }
+    m.cumulative.shared_tax_yuan += shared_total;
+    m.cities.pollution = (0..n)
+        .map(|c| {
+            (0..ns)
+                .map(|s| output_cs[c * ns + s] * m.region.sector(s).pollution_intensity)
+                .sum()
+        })
+        .collect();
+    m.cities.output_cs = output_cs;
+    m.cities.revenue = revenue;
+    m.cities.shared_in = shared_in;
+}
+
+/// A year passes: holidays run down; sharing runs its term, is extended once if the cap
+/// was not reached, and ends at the cap (facts.md 2.3).
+fn advance_clocks(m: &mut Model) {
+    let fi = &mut m.firms;
+    for f in 0..fi.len() {
+        if !fi.alive[f] {
+            continue;
+        }
+        fi.age[f] = fi.age[f].saturating_add(1);
+        fi.holiday_left[f] = fi.holiday_left[f].saturating_sub(1);
+        if fi.share_to[f] == OUTSIDE {
+            continue;
+        }
+        fi.share_years_left[f] = fi.share_years_left[f].saturating_sub(1);
+        if fi.share_cap_left[f] <= 0.0 {
+            fi.share_to[f] = OUTSIDE;
+        } else if fi.share_years_left[f] == 0 {
+            if fi.share_extension_left[f] > 0 {
+                fi.share_years_left[f] = fi.share_extension_left[f];
+                fi.share_extension_left[f] = 0;
+            } else {
+                fi.share_to[f] = OUTSIDE;
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! The initial population: persons and firms per city and sector at the chosen scale,
+//! matching the region's 2020 figures.
+
+use crate::agents::{DEPENDENT, Firms, HIGH, LOW, OUTSIDE, Persons};
+use crate::region::Region;
+use crate::rng::{Purpose, RunKey};
+use crate::scenario::Behaviour;
+
+/// Rounds `weights * total` to integers that sum to `total` (largest remainder; ties by
+/// index), so cell counts add up exactly to their totals.
+pub(crate) fn apportion(total: u64, weights: &[f64]) -> Vec<u64> {
+    let sum: f64 = weights.iter().sum();
+    if total == 0 || sum <= 0.0 {
+        return vec![0; weights.len()];
+    }
+    let exact: Vec<f64> = weights.iter().map(|w| w / sum * total as f64).collect();
+    let mut out: Vec<u64> = exact.iter().map(|x| x.floor() as u64).collect();
+    let mut left = total - out.iter().sum::<u64>();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ra, rb) = (exact[a] - exact[a].floor(), exact[b] - exact[b].floor());
+        rb.total_cmp(&ra).then(a.cmp(&b))
+    });
+    for &i in order.iter().cycle() {
+        if left == 0 {
+            break;
+        }
+        out[i] += 1;
+        left -= 1;
+    }
+    out
+}
+
+/// A truncated Pareto weight in [1, max_ratio]: the heavy tail of firm sizes.
+pub(crate) fn pareto_weight(u: f64, tail: f64, max_ratio: f64) -> f64 {
+    // Inverse CDF of the Pareto truncated at max_ratio.
+    let tmax = max_ratio.powf(-tail);
+    (1.0 - u * (1.0 - tmax)).powf(-1.0 / tail)
+}
+
+/// Mean of [`pareto_weight`], to scale entrant sizes to a cell's mean.
+pub(crate) fn pareto_mean(tail: f64, max_ratio: f64) -> f64 {
+    if (tail - 1.0).abs() < 1e-9 {
+        return max_ratio.ln() / (1.0 - 1.0 / max_ratio);
+    }
+    tail / (tail - 1.0) * (1.0 - max_ratio.powf(1.0 - tail)) / (1.0 - max_ratio.powf(-tail))
+}
+
+/// Lognormal productivity with mean 1.
+pub(crate) fn productivity(z: f64, sigma: f64) -> f32 {
+    (sigma * z - sigma * sigma / 2.0).exp() as f32
+}
+
+pub fn populate(region: &Region, b: &Behaviour, key: RunKey, scale: f64) -> (Firms, Persons) {
+    let mut persons = Persons::default();
+    let mut firms = Firms::default();
+    let l = &region.spec.labour;
+    for c in 0..region.n_cities() {
+        let city = region.city(c);
+        let n = (city.population as f64 * scale).round().max(1.0) as u64;
+        let lf = (n as f64 * l.labour_force_share).round() as u64;
+        let high = (lf as f64 * city.high_skill_share).round() as u64;
+        let employed = (lf as f64 * (1.0 - l.unemployment_rate)).round() as u64;
+        let first_person = persons.len();
+        for i in 0..n {
+            let skill = if i < high {
+                HIGH
+            } else if i < lf {
+                LOW
+            } else {
+                DEPENDENT
+            };
+            let id = persons.len() as u64;
+            let outside = key
+                .stream(0, id, Purpose::InitPerson)
+                .bernoulli(city.non_hukou_share);
+            persons.push(c as u8, if outside { OUTSIDE } else { c as u8 }, skill);
+        }
+        let employment = apportion(employed, &city.employment_shares);
+        let firm_weights: Vec<f64> = city
+            .employment_shares
+            .iter()
+            .zip(&region.spec.sectors)
+            .map(|(sh, s)| sh / s.relative_firm_size)
+            .collect();
+        let real_firms = apportion(
+            (city.firms as f64 * scale).round().max(1.0) as u64,
+            &firm_weights,
+        );
+        // Workers are the first `employed` labour-force persons of the city, high skill
+        // first; hiring is skill-blind, so the order only fixes who starts employed.
+        let mut next_worker = first_person;
+        for s in 0..region.n_sectors() {
+            let nf = if employment[s] > 0 {
+                real_firms[s].max(1)
+            } else {
+                0
+            };
+            let nf = nf.min(employment[s]);
+            let weights: Vec<f64> = (0..nf)
+                .map(|k| {
+                    let id = (firms.len() + k as usize) as u64;
+                    let mut st = key.stream(0, id, Purpose::InitFirm);
+                    pareto_weight(st.uniform(), b.firm_size_tail, b.firm_size_max_ratio)
+                })
+                .collect();
+            // Every firm keeps at least one job: give each one, spread the rest by weight.
+            let rest = apportion(employment[s] - nf, &weights);
+            for r in rest {
+                let id = firms.len() as u64;
+                let mut st = key.stream(0, id, Purpose::InitFirm);
+                st.uniform();
+                let prod = productivity(st.normal(), b.productivity_sigma);
+                let age = st.below(30) as u16;
+                let target = (r + 1) as u32;
+                let f = firms.push(s as u8, c as u8, target, prod, age);
+                firms.employees[f as usize] = target;
+                for _ in 0..target {
+                    persons.employer[next_worker] = f;
+                    next_worker += 1;
+                }
+            }
+        }
+        debug_assert!(next_worker - first_person == employed as usize);
+    }
+    debug_assert!(persons.columns_agree() && firms.columns_agree());
+    (firms, persons)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apportion_keeps_the_total() {
+        let v = apportion(10, &[1.0, 1.0, 1.0]);
+        assert_eq!(v.iter().sum::<u64>(), 10);
+        assert_eq!(v, vec![4, 3, 3]);
+        assert_eq!(apportion(0, &[1.0]), vec![0]);
+    }
+
+    #[test]
+    fn pareto_mean_matches_samples() {
+        let n = 200_000;
+        let mean: f64 = (0..n)
+            .map(|i| pareto_weight((i as f64 + 0.5) / n as f64, 1.1, 2000.0))
+            .sum::<f64>()
+            / n as f64;
+        let m = pareto_mean(1.1, 2000.0);
+        assert!((mean / m - 1.0).abs() < 0.01, "{mean} vs {m}");
+    }
+}

@@ -1,0 +1,181 @@
+//! The model and its step.
+//!
+//! A step is a fixed sequence of passes (model.md section 5). Decisions are made in
+//! parallel against the state at the start of a pass and written into per-agent decision
+//! vectors; they are then applied in id order, with keyed lotteries where capacity is
+//! short, so the result does not depend on the number of threads. Aggregates are integer
+//! counts or sums over fixed chunks combined in chunk order.
+
+mod calibrate;
+mod cities;
+mod finance;
+mod firms;
+mod init;
+mod persons;
+
+use std::collections::BTreeMap;
+
+pub use cities::CityState;
+
+use crate::agents::{Firms, Persons};
+use crate::policy::Levers;
+use crate::record::{Event, FlowKey, Flows, StepFrame};
+use crate::region::Region;
+use crate::rng::RunKey;
+use crate::scenario::{Behaviour, Resolved, Trends};
+
+/// Work is split into chunks of this many agents; reductions combine chunks in order.
+pub(crate) const CHUNK: usize = 1 << 16;
+
+/// Alternative-specific constants from calibration: firms per (sector, city), persons per
+/// (skill, city), row-major.
+#[derive(Clone, Debug)]
+pub struct Calibration {
+    /// Constants of movers' choices, per (sector, city).
+    pub firm_asc: Vec<f64>,
+    /// Constants of entrants' choices, per (sector, city).
+    pub entry_asc: Vec<f64>,
+    pub person_asc: Vec<f64>,
+    /// Mean target size per (city, sector) cell at the start, for entrants.
+    pub cell_mean_size: Vec<f64>,
+    /// Mean target size per sector over the region, for the size hazard.
+    pub sector_mean_size: Vec<f64>,
+}
+
+/// Running totals that indicators report cumulatively.
+#[derive(Clone, Debug, Default)]
+pub struct Cumulative {
+    pub firms_out_of_capital: u64,
+    pub jobs_out_of_capital: u64,
+    pub directed_moves: u64,
+    pub directed_blocked: u64,
+    pub shared_tax_yuan: f64,
+}
+
+/// A running simulation: region, parameters, agents and city state.
+pub struct Model {
+    pub region: Region,
+    pub behaviour: Behaviour,
+    pub trends: Trends,
+    pub policies: Vec<crate::policy::PolicySpec>,
+    pub key: RunKey,
+    pub scale: f64,
+    pub start_year: i32,
+    pub steps: u32,
+    /// Steps completed; 0 is the initial state.
+    pub step: u32,
+    pub firms: Firms,
+    pub persons: Persons,
+    pub cities: CityState,
+    pub calibration: Calibration,
+    pub cumulative: Cumulative,
+    pub levers: Levers,
+}
+
+/// Value added per worker (yuan) in city `c` for a sector of output_per_worker 1, such
+/// that the city's 2020 employment reproduces its 2020 GDP.
+pub fn value_added_per_worker_yuan(region: &Region, c: usize) -> f64 {
+    let city = region.city(c);
+    let l = &region.spec.labour;
+    let workers = city.population as f64 * l.labour_force_share * (1.0 - l.unemployment_rate);
+    let mix: f64 = city
+        .employment_shares
+        .iter()
+        .zip(&region.spec.sectors)
+        .map(|(share, s)| share * s.output_per_worker)
+        .sum();
+    city.gdp_bn * 1e9 / (workers * mix)
+}
+
+impl Model {
+    /// Builds the initial population and calibrates it so the start is a steady state.
+    pub fn new(resolved: &Resolved) -> Model {
+        let sc = &resolved.scenario;
+        let region = resolved.region.clone();
+        let key = RunKey::new(sc.scenario.seed, sc.scenario.replicate);
+        let (firms, persons) = init::populate(&region, &sc.behaviour, key, sc.scenario.scale);
+        let levers = Levers::neutral(region.n_cities(), region.n_sectors());
+        let mut model = Model {
+            cities: CityState::empty(region.n_cities(), region.n_sectors()),
+            calibration: Calibration {
+                firm_asc: vec![],
+                entry_asc: vec![],
+                person_asc: vec![],
+                cell_mean_size: vec![],
+                sector_mean_size: vec![],
+            },
+            region,
+            behaviour: sc.behaviour.clone(),
+            trends: sc.trends.clone(),
+            policies: sc.policies.clone(),
+            key,
+            scale: sc.scenario.scale,
+            start_year: sc.scenario.start_year,
+            steps: resolved.steps(),
+            step: 0,
+            firms,
+            persons,
+            cumulative: Cumulative::default(),
+            levers,
+        };
+        model
+            .cities
+            .recount(&model.region, &model.firms, &model.persons);
+        model
+            .cities
+            .initialise_prices(&model.region, &model.behaviour, model.scale);
+        finance::account(&mut model, &mut Vec::new());
+        model.cities.set_base_revenue();
+        calibrate::calibrate(&mut model);
+        model
+    }
+
+    pub fn year(&self) -> i32 {
+        self.start_year + self.step as i32
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.step >= self.steps
+    }
+
+    pub fn n_agents(&self) -> u64 {
+        (self.firms.len() + self.persons.len()) as u64
+    }
+
+    /// The record of the current state with no flows: what step 0 reports.
+    pub fn initial_frame(&self) -> StepFrame {
+        StepFrame::build(self, Flows::new(), Vec::new())
+    }
+
+    /// Advances one year and returns what happened in it.
+    pub fn step(&mut self) -> StepFrame {
+        self.step += 1;
+        let year = self.year();
+        let mut levers = Levers::neutral(self.region.n_cities(), self.region.n_sectors());
+        for (i, p) in self.policies.iter().enumerate() {
+            p.apply(&self.region, year, (i + 1) as u8, &mut levers);
+        }
+        self.levers = levers;
+        self.cities
+            .update_prices(&self.region, &self.behaviour, &self.levers);
+
+        let mut flows: Flows = BTreeMap::new();
+        let mut events: Vec<Event> = Vec::new();
+        firms::relocate_and_exit(self, &mut flows, &mut events);
+        firms::enter(self, &mut events);
+        persons::jobs(self, &mut flows);
+        persons::hire(self);
+        persons::migrate(self, &mut flows);
+        self.cities
+            .recount(&self.region, &self.firms, &self.persons);
+        finance::account(self, &mut events);
+        StepFrame::build(self, flows, events)
+    }
+
+    pub(crate) fn add_flow(flows: &mut Flows, key: FlowKey, firms: u64, jobs: u64, persons: u64) {
+        let e = flows.entry(key).or_default();
+        e.firms += firms;
+        e.jobs += jobs;
+        e.persons += persons;
+    }
+}

@@ -1,0 +1,364 @@
+//! Jobs and migration: model.md section 5, passes 4 and 5. Workers of a moved firm
+//! follow, commute or look for a job; job seekers are hired locally by lottery; residents
+//! and job seekers choose where to live by multinomial logit with a hukou barrier;
+//! dependents move with the workers of their city.
+
+use rayon::prelude::*;
+
+use super::{CHUNK, Model};
+use crate::agents::{DEPENDENT, NO_FIRM, OUTSIDE};
+use crate::record::Flows;
+use crate::rng::Purpose;
+
+/// A person's new residence and job after the jobs pass, with the firm they left.
+struct JobChange {
+    person: u32,
+    city: u8,
+    work_city: u8,
+    employer: u32,
+    left: u32,
+    sector: u8,
+}
+
+/// Pass 4a: exits release workers, moved firms take followers and commuters, churn.
+pub(crate) fn jobs(m: &mut Model, flows: &mut Flows) {
+    let step = m.step;
+    let changes: Vec<JobChange> = {
+        let m: &Model = m;
+        let p = &m.persons;
+        p.employer
+            .par_chunks(CHUNK)
+            .enumerate()
+            .flat_map_iter(|(ci, employers)| {
+                let off = ci * CHUNK;
+                employers
+                    .iter()
+                    .enumerate()
+                    .filter_map(move |(i, &e)| job_change(m, step, off + i, e))
+            })
+            .collect()
+    };
+    for ch in changes {
+        let pi = ch.person as usize;
+        let from = m.persons.city[pi];
+        if ch.city != from {
+            Model::add_flow(flows, (from, ch.city, Some(ch.sector)), 0, 0, 1);
+            if m.levers.hukou_grant[ch.city as usize] {
+                m.persons.hukou[pi] = ch.city;
+            }
+        }
+        m.persons.city[pi] = ch.city;
+        m.persons.work_city[pi] = ch.work_city;
+        m.persons.employer[pi] = ch.employer;
+        if ch.left != NO_FIRM && m.firms.alive[ch.left as usize] {
+            m.firms.employees[ch.left as usize] -= 1;
+        }
+    }
+}
+
+fn job_change(m: &Model, step: u32, pi: usize, e: u32) -> Option<JobChange> {
+    if e == NO_FIRM {
+        return None;
+    }
+    let f = e as usize;
+    let fi = &m.firms;
+    let city = m.persons.city[pi];
+    let quit = |sector| JobChange {
+        person: pi as u32,
+        city,
+        work_city: city,
+        employer: NO_FIRM,
+        left: e,
+        sector,
+    };
+    let sector = fi.sector[f];
+    if !fi.alive[f] {
+        return Some(quit(sector));
+    }
+    let mut st = m.key.stream(step, pi as u64, Purpose::WorkerFollow);
+    if u32::from(fi.moved_step[f]) == step {
+        let d = fi.city[f];
+        let keep = |c: u8, w: u8| JobChange {
+            person: pi as u32,
+            city: c,
+            work_city: w,
+            employer: e,
+            left: NO_FIRM,
+            sector,
+        };
+        if city == d || st.bernoulli(m.behaviour.follow_probability) {
+            return Some(keep(d, d));
+        }
+        if m.region.distance(city as usize, d as usize) <= m.behaviour.commute_range_km {
+            return Some(keep(city, d));
+        }
+        return Some(quit(sector));
+    }
+    let (emp, target) = (f64::from(fi.employees[f]), f64::from(fi.target[f]));
+    let excess = if emp > 0.0 {
+        ((emp - target) / emp).max(0.0)
+    } else {
+        0.0
+    };
+    let p = m.behaviour.separation_rate + excess;
+    st.bernoulli(p).then(|| quit(sector))
+}
+
+/// Ids of labour-force residents without a job, per city, in id order.
+fn job_seekers(m: &Model) -> Vec<Vec<u32>> {
+    let n = m.region.n_cities();
+    let p = &m.persons;
+    p.employer
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(ci, employers)| {
+            let mut out = vec![Vec::new(); n];
+            for (i, &e) in employers.iter().enumerate() {
+                let pi = ci * CHUNK + i;
+                if e == NO_FIRM && p.skill[pi] != DEPENDENT {
+                    out[p.city[pi] as usize].push(pi as u32);
+                }
+            }
+            out
+        })
+        .reduce(
+            || vec![Vec::new(); n],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.extend(y);
+                }
+                a
+            },
+        )
+}
+
+/// Pass 4b: firms with vacancies hire local job seekers; both sides are ordered by a
+/// keyed lottery, so no id order privileges anyone and the thread count cannot matter.
+pub(crate) fn hire(m: &mut Model) {
+    let n = m.region.n_cities();
+    let step = m.step;
+    let mut seekers = job_seekers(m);
+    let mut vacancies: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for f in 0..m.firms.len() {
+        if m.firms.alive[f] && m.firms.target[f] > m.firms.employees[f] {
+            vacancies[m.firms.city[f] as usize].push(f as u32);
+        }
+    }
+    let key = m.key;
+    let lottery = |ids: &mut Vec<u32>| {
+        ids.sort_by_cached_key(|&id| {
+            (
+                key.stream(step, u64::from(id), Purpose::Hiring).next_u64(),
+                id,
+            )
+        });
+    };
+    seekers.par_iter_mut().for_each(lottery);
+    vacancies.par_iter_mut().for_each(lottery);
+    for c in 0..n {
+        let mut next = seekers[c].iter();
+        'firms: for &f in &vacancies[c] {
+            let f = f as usize;
+            while m.firms.employees[f] < m.firms.target[f] {
+                let Some(&p) = next.next() else { break 'firms };
+                m.persons.employer[p as usize] = f as u32;
+                m.persons.work_city[p as usize] = c as u8;
+                m.firms.employees[f] += 1;
+            }
+        }
+    }
+}
+
+/// Per-city parts of a resident's utility (everything except the constant, the distance
+/// cost and the hukou barrier), for skill `k` in city `d`.
+pub(crate) fn place_value(m: &Model, k: usize, d: usize) -> f64 {
+    let b = &m.behaviour;
+    let cs = &m.cities;
+    let employment_chance = (1.0 - cs.unemployment(d)).max(1e-3);
+    b.beta_income * (cs.wage[k][d] * employment_chance).ln()
+        + b.beta_public_services * cs.services[d].ln()
+        - b.beta_housing * cs.housing[d].ln()
+        + m.levers.amenity[d]
+}
+
+/// Utility terms a migrant pays to move from `c` to `d` holding hukou `h`.
+pub(crate) fn move_cost(m: &Model, c: usize, d: usize, h: u8) -> f64 {
+    let b = &m.behaviour;
+    let distance = if c == d {
+        0.0
+    } else {
+        b.distance_income_ratio * b.beta_income * (1.0 + m.region.distance(c, d) / 10.0).ln()
+    };
+    let barrier = if h as usize == d {
+        0.0
+    } else {
+        b.hukou_barrier * m.levers.hukou_barrier_scale[d]
+    };
+    distance + barrier
+}
+
+/// Pass 5: migration decisions in parallel, applied in id order with a capacity lottery;
+/// then dependents follow the labour-force flows of their city.
+pub(crate) fn migrate(m: &mut Model, flows: &mut Flows) {
+    let n = m.region.n_cities();
+    let step = m.step;
+    let value: Vec<f64> = (0..2 * n)
+        .map(|i| m.calibration.person_asc[i] + place_value(m, i / n, i % n))
+        .collect();
+    let moves: Vec<(u32, u8)> = {
+        let m: &Model = m;
+        (0..m.persons.len())
+            .into_par_iter()
+            .with_min_len(CHUNK / 4)
+            .filter_map(|pi| migration_choice(m, &value, step, pi).map(|d| (pi as u32, d)))
+            .collect()
+    };
+    let accepted = ration(m, &moves);
+    let mut worker_flow = vec![0u64; n * n];
+    for (pi, d) in accepted {
+        let pi = pi as usize;
+        let c = m.persons.city[pi];
+        let e = m.persons.employer[pi];
+        if e != NO_FIRM
+            && m.region
+                .distance(d as usize, m.persons.work_city[pi] as usize)
+                > m.behaviour.commute_range_km
+        {
+            m.firms.employees[e as usize] -= 1;
+            m.persons.employer[pi] = NO_FIRM;
+        }
+        if m.persons.employer[pi] == NO_FIRM {
+            m.persons.work_city[pi] = d;
+        }
+        relocate(m, pi, d, flows);
+        worker_flow[c as usize * n + d as usize] += 1;
+    }
+    dependents_follow(m, &worker_flow_with_followers(m, flows, worker_flow), flows);
+}
+
+fn worker_flow_with_followers(m: &Model, flows: &Flows, mut w: Vec<u64>) -> Vec<u64> {
+    let n = m.region.n_cities();
+    for (&(o, d, s), v) in flows.iter() {
+        if s.is_some() && o != d {
+            w[o as usize * n + d as usize] += v.persons;
+        }
+    }
+    w
+}
+
+fn relocate(m: &mut Model, pi: usize, d: u8, flows: &mut Flows) {
+    let c = m.persons.city[pi];
+    Model::add_flow(flows, (c, d, None), 0, 0, 1);
+    m.persons.city[pi] = d;
+    if m.levers.hukou_grant[d as usize] {
+        m.persons.hukou[pi] = d;
+    }
+}
+
+fn migration_choice(m: &Model, value: &[f64], step: u32, pi: usize) -> Option<u8> {
+    let p = &m.persons;
+    let k = p.skill[pi];
+    if k == DEPENDENT {
+        return None;
+    }
+    let rate = if p.employer[pi] == NO_FIRM {
+        m.behaviour.job_seeker_migration_rate
+    } else {
+        m.behaviour.migration_rate
+    };
+    if !m
+        .key
+        .stream(step, pi as u64, Purpose::Migration)
+        .bernoulli(rate)
+    {
+        return None;
+    }
+    let n = m.region.n_cities();
+    let (c, h) = (p.city[pi] as usize, p.hukou[pi]);
+    let mut st = m.key.stream(step, pi as u64, Purpose::MigrationChoice);
+    let mut best = c;
+    let mut best_v = f64::NEG_INFINITY;
+    for d in 0..n {
+        let v = value[k as usize * n + d] - move_cost(m, c, d, h) + st.gumbel();
+        if v > best_v {
+            best_v = v;
+            best = d;
+        }
+    }
+    (best != c).then_some(best as u8)
+}
+
+/// Arrivals beyond a city's housing capacity are refused by a keyed lottery.
+fn ration(m: &Model, moves: &[(u32, u8)]) -> Vec<(u32, u8)> {
+    let n = m.region.n_cities();
+    let mut departures = vec![0u64; n];
+    let mut arrivals: Vec<Vec<(u64, u32)>> = vec![Vec::new(); n];
+    for &(pi, d) in moves {
+        departures[m.persons.city[pi as usize] as usize] += 1;
+        let prio = m
+            .key
+            .stream(m.step, u64::from(pi), Purpose::Rationing)
+            .next_u64();
+        arrivals[d as usize].push((prio, pi));
+    }
+    let mut accepted = Vec::with_capacity(moves.len());
+    for d in 0..n {
+        let cap = (m.region.city(d).capacity as f64 * m.scale).floor() as u64;
+        let staying = m.cities.population[d].saturating_sub(departures[d]);
+        let room = cap.saturating_sub(staying) as usize;
+        let list = &mut arrivals[d];
+        if list.len() > room {
+            list.sort_unstable();
+            list.truncate(room);
+        }
+        accepted.extend(list.iter().map(|&(_, pi)| (pi, d as u8)));
+    }
+    accepted.sort_unstable();
+    accepted
+}
+
+/// Each dependent in `o` moves to `d` with probability (labour-force movers o->d) /
+/// (labour force of o): households move together without storing household links.
+fn dependents_follow(m: &mut Model, worker_flow: &[u64], flows: &mut Flows) {
+    let n = m.region.n_cities();
+    let step = m.step;
+    let lf: Vec<f64> = (0..n)
+        .map(|c| (m.cities.labour_force[0][c] + m.cities.labour_force[1][c]).max(1) as f64)
+        .collect();
+    let moves: Vec<(u32, u8)> = {
+        let m: &Model = m;
+        (0..m.persons.len())
+            .into_par_iter()
+            .with_min_len(CHUNK / 4)
+            .filter_map(|pi| {
+                if m.persons.skill[pi] != DEPENDENT {
+                    return None;
+                }
+                let o = m.persons.city[pi] as usize;
+                let row = &worker_flow[o * n..(o + 1) * n];
+                if row.iter().all(|&w| w == 0) {
+                    return None;
+                }
+                let mut u = m.key.stream(step, pi as u64, Purpose::Dependents).uniform() * lf[o];
+                for (d, &w) in row.iter().enumerate() {
+                    if u < w as f64 {
+                        return Some((pi as u32, d as u8));
+                    }
+                    u -= w as f64;
+                }
+                None
+            })
+            .collect()
+    };
+    for (pi, d) in moves {
+        relocate(m, pi as usize, d, flows);
+        let pi = pi as usize;
+        m.persons.work_city[pi] = d;
+    }
+    debug_assert!(
+        m.persons
+            .hukou
+            .iter()
+            .all(|&h| h == OUTSIDE || (h as usize) < n)
+    );
+}

@@ -1,0 +1,48 @@
+//! The library's one error type. Each variant carries the offending value so that the
+//! binary can print a message a user can act on without a backtrace.
+
+use std::path::PathBuf;
+
+/// Everything the library can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A scenario or region file is not valid TOML or does not match the schema.
+    #[error("{file}: {message}")]
+    Parse { file: String, message: String },
+    /// The input parsed but breaks a rule (unknown city, window outside the run, ...).
+    /// Every problem found is listed, not only the first.
+    #[error("{file}: invalid input:\n{}", problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid { file: String, problems: Vec<String> },
+    /// A run directory exists already and `--force` was not given.
+    #[error("{0} exists already; pass --force to replace it or choose another --out")]
+    OutputExists(PathBuf),
+    /// The Parquet writer failed.
+    #[error("writing {file}: {message}")]
+    Output { file: String, message: String },
+}
+
+impl Error {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// True for mistakes in the user's input, as opposed to failures while running.
+    pub fn is_input_error(&self) -> bool {
+        matches!(
+            self,
+            Error::Parse { .. } | Error::Invalid { .. } | Error::OutputExists(_)
+        )
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

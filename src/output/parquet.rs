@@ -1,0 +1,448 @@
+//! The run directory's data files: one Parquet file per table, one row group per step,
+//! written as the run goes so memory does not grow with the number of steps. Nothing
+//! that varies between machines or runs (times, host, threads) goes into these files.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::{
+    ArrayRef, BooleanArray, Float32Array, Float64Array, Int32Array, Int64Array, RecordBatch,
+    StringArray, UInt32Array,
+};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+
+use super::Sink;
+use crate::agents::{DEPENDENT, HIGH, NO_FIRM, OUTSIDE};
+use crate::engine::Model;
+use crate::error::{Error, Result};
+use crate::record::StepFrame;
+
+/// The documented schema, printed by `relocsim schema` and copied into the README.
+pub const SCHEMA_DOC: &str = include_str!("schema.md");
+
+struct Table {
+    name: &'static str,
+    path: PathBuf,
+    schema: SchemaRef,
+    writer: Option<ArrowWriter<File>>,
+    rows: u64,
+}
+
+impl Table {
+    fn create(dir: &Path, name: &'static str, fields: Vec<Field>) -> Result<Table> {
+        let path = dir.join(format!("{name}.parquet"));
+        let schema = Arc::new(Schema::new(fields));
+        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_max_row_group_row_count(None)
+            .set_max_row_group_bytes(None)
+            .set_created_by(format!("relocsim {}", env!("CARGO_PKG_VERSION")))
+            .build();
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))
+            .map_err(|e| out_err(name, e))?;
+        Ok(Table {
+            name,
+            path,
+            schema,
+            writer: Some(writer),
+            rows: 0,
+        })
+    }
+
+    /// Writes one step's rows as one row group (a step with no rows adds none).
+    fn write(&mut self, columns: Vec<ArrayRef>) -> Result<()> {
+        let batch = RecordBatch::try_new(self.schema.clone(), columns)
+            .map_err(|e| out_err(self.name, e))?;
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        self.rows += batch.num_rows() as u64;
+        let w = self.writer.as_mut().expect("table is open until finish");
+        w.write(&batch).map_err(|e| out_err(self.name, e))?;
+        w.flush().map_err(|e| out_err(self.name, e))
+    }
+
+    fn close(&mut self) -> Result<()> {
+        if let Some(w) = self.writer.take() {
+            w.close().map_err(|e| out_err(self.name, e))?;
+        }
+        Ok(())
+    }
+}
+
+fn out_err(name: &str, e: impl std::fmt::Display) -> Error {
+    Error::Output {
+        file: format!("{name}.parquet"),
+        message: e.to_string(),
+    }
+}
+
+fn f(name: &str, t: DataType) -> Field {
+    Field::new(name, t, false)
+}
+
+fn nullable(name: &str, t: DataType) -> Field {
+    Field::new(name, t, true)
+}
+
+fn key_fields() -> Vec<Field> {
+    vec![f("step", DataType::Int32), f("year", DataType::Int32)]
+}
+
+fn with_key(mut v: Vec<Field>) -> Vec<Field> {
+    let mut k = key_fields();
+    k.append(&mut v);
+    k
+}
+
+/// Writes cities, city_sectors, flows, indicators and events, and optional snapshots.
+pub struct ParquetSink {
+    dir: PathBuf,
+    snapshot_every: Option<u32>,
+    tables: Vec<Table>,
+}
+
+/// A data file written by the sink, for the manifest.
+pub struct Written {
+    pub name: String,
+    pub path: PathBuf,
+    pub rows: u64,
+}
+
+impl ParquetSink {
+    pub fn new(dir: &Path, snapshot_every: Option<u32>) -> ParquetSink {
+        ParquetSink {
+            dir: dir.to_path_buf(),
+            snapshot_every,
+            tables: Vec::new(),
+        }
+    }
+
+    pub fn written(&self) -> Vec<Written> {
+        self.tables
+            .iter()
+            .map(|t| Written {
+                name: format!("{}.parquet", t.name),
+                path: t.path.clone(),
+                rows: t.rows,
+            })
+            .collect()
+    }
+
+    fn table(&mut self, name: &str) -> &mut Table {
+        self.tables
+            .iter_mut()
+            .find(|t| t.name == name)
+            .expect("table created in begin")
+    }
+}
+
+fn i32s(n: usize, v: i32) -> ArrayRef {
+    Arc::new(Int32Array::from(vec![v; n]))
+}
+fn f64s(v: Vec<f64>) -> ArrayRef {
+    Arc::new(Float64Array::from(v))
+}
+fn strs<S: AsRef<str>>(v: Vec<S>) -> ArrayRef {
+    Arc::new(StringArray::from_iter_values(v))
+}
+fn opt_strs(v: Vec<Option<&str>>) -> ArrayRef {
+    Arc::new(StringArray::from(v))
+}
+
+impl Sink for ParquetSink {
+    fn begin(&mut self, _m: &Model) -> Result<()> {
+        use DataType::*;
+        let real = |n: &str| f(n, Float64);
+        let mut tables = vec![
+            Table::create(
+                &self.dir,
+                "cities",
+                with_key(vec![
+                    f("city", Utf8),
+                    real("population"),
+                    real("labour_force"),
+                    real("workers"),
+                    real("unemployed"),
+                    real("jobs"),
+                    real("commuters_out"),
+                    real("firms"),
+                    real("output"),
+                    real("wage"),
+                    real("housing_cost"),
+                    real("public_services"),
+                    real("fiscal_revenue"),
+                    real("shared_tax_in"),
+                    real("pollution"),
+                ]),
+            )?,
+            Table::create(
+                &self.dir,
+                "city_sectors",
+                with_key(vec![
+                    f("city", Utf8),
+                    f("sector", Utf8),
+                    real("firms"),
+                    real("employment"),
+                    real("output"),
+                ]),
+            )?,
+            Table::create(
+                &self.dir,
+                "flows",
+                with_key(vec![
+                    f("origin", Utf8),
+                    f("destination", Utf8),
+                    nullable("sector", Utf8),
+                    real("firms"),
+                    real("jobs"),
+                    real("persons"),
+                ]),
+            )?,
+            Table::create(
+                &self.dir,
+                "indicators",
+                with_key(vec![f("indicator", Utf8), real("value")]),
+            )?,
+            Table::create(
+                &self.dir,
+                "events",
+                with_key(vec![
+                    f("firm_id", UInt32),
+                    f("sector", Utf8),
+                    f("employees", Int64),
+                    nullable("origin", Utf8),
+                    nullable("destination", Utf8),
+                    f("event", Utf8),
+                    f("cause", Utf8),
+                    f("directed", Boolean),
+                ]),
+            )?,
+        ];
+        if self.snapshot_every.is_some() {
+            tables.push(Table::create(
+                &self.dir,
+                "firms",
+                with_key(vec![
+                    f("firm_id", UInt32),
+                    f("sector", Utf8),
+                    f("city", Utf8),
+                    f("alive", Boolean),
+                    f("employees", Int64),
+                    f("target_size", Int64),
+                    f("productivity", Float32),
+                    f("age", Int32),
+                    f("origin", Utf8),
+                    f("tax_holiday_left", Int32),
+                    nullable("tax_shared_with", Utf8),
+                ]),
+            )?);
+            tables.push(Table::create(
+                &self.dir,
+                "persons",
+                with_key(vec![
+                    f("person_id", UInt32),
+                    f("city", Utf8),
+                    nullable("hukou_city", Utf8),
+                    f("skill", Utf8),
+                    nullable("employer", UInt32),
+                    f("work_city", Utf8),
+                ]),
+            )?);
+        }
+        self.tables = tables;
+        Ok(())
+    }
+
+    fn record(&mut self, m: &Model, fr: &StepFrame) -> Result<()> {
+        let names = m.region.city_names();
+        let sectors = m.region.sector_names();
+        let k = 1.0 / m.scale;
+        let real = |v: &dyn Fn(&crate::record::CityRow) -> u64| {
+            f64s(fr.cities.iter().map(|c| v(c) as f64 * k).collect())
+        };
+        let n = fr.cities.len();
+        let cols = vec![
+            i32s(n, fr.step as i32),
+            i32s(n, fr.year),
+            strs(names.clone()),
+            real(&|c| c.population),
+            real(&|c| c.labour_force),
+            real(&|c| c.workers),
+            real(&|c| c.unemployed),
+            real(&|c| c.jobs),
+            real(&|c| c.commuters_out),
+            real(&|c| c.firms),
+            f64s(fr.cities.iter().map(|c| c.output_bn).collect()),
+            f64s(fr.cities.iter().map(|c| c.wage).collect()),
+            f64s(fr.cities.iter().map(|c| c.housing_cost).collect()),
+            f64s(fr.cities.iter().map(|c| c.public_services).collect()),
+            f64s(fr.cities.iter().map(|c| c.fiscal_revenue_bn).collect()),
+            f64s(fr.cities.iter().map(|c| c.shared_tax_in_bn).collect()),
+            f64s(fr.cities.iter().map(|c| c.pollution).collect()),
+        ];
+        self.table("cities").write(cols)?;
+
+        let cs = &fr.city_sectors;
+        let n = cs.len();
+        let cols = vec![
+            i32s(n, fr.step as i32),
+            i32s(n, fr.year),
+            strs(cs.iter().map(|r| names[r.city as usize]).collect()),
+            strs(cs.iter().map(|r| sectors[r.sector as usize]).collect()),
+            f64s(cs.iter().map(|r| r.firms as f64 * k).collect()),
+            f64s(cs.iter().map(|r| r.employment as f64 * k).collect()),
+            f64s(cs.iter().map(|r| r.output_bn).collect()),
+        ];
+        self.table("city_sectors").write(cols)?;
+
+        let fl: Vec<_> = fr.flows.iter().collect();
+        let n = fl.len();
+        let cols = vec![
+            i32s(n, fr.step as i32),
+            i32s(n, fr.year),
+            strs(fl.iter().map(|(key, _)| names[key.0 as usize]).collect()),
+            strs(fl.iter().map(|(key, _)| names[key.1 as usize]).collect()),
+            opt_strs(
+                fl.iter()
+                    .map(|(key, _)| key.2.map(|s| sectors[s as usize]))
+                    .collect(),
+            ),
+            f64s(fl.iter().map(|(_, v)| v.firms as f64 * k).collect()),
+            f64s(fl.iter().map(|(_, v)| v.jobs as f64 * k).collect()),
+            f64s(fl.iter().map(|(_, v)| v.persons as f64 * k).collect()),
+        ];
+        self.table("flows").write(cols)?;
+
+        let n = fr.indicators.len();
+        let cols = vec![
+            i32s(n, fr.step as i32),
+            i32s(n, fr.year),
+            strs(
+                fr.indicators
+                    .iter()
+                    .map(|(name, _)| name.as_str())
+                    .collect(),
+            ),
+            f64s(fr.indicators.iter().map(|(_, v)| *v).collect()),
+        ];
+        self.table("indicators").write(cols)?;
+
+        let ev = &fr.events;
+        let n = ev.len();
+        let cause = |c: u8| {
+            if c == 0 {
+                "market"
+            } else {
+                m.policies[c as usize - 1].kind()
+            }
+        };
+        let cols = vec![
+            i32s(n, fr.step as i32),
+            i32s(n, fr.year),
+            Arc::new(UInt32Array::from_iter_values(ev.iter().map(|e| e.firm))) as ArrayRef,
+            strs(ev.iter().map(|e| sectors[e.sector as usize]).collect()),
+            Arc::new(Int64Array::from_iter_values(
+                ev.iter().map(|e| i64::from(e.employees)),
+            )),
+            opt_strs(
+                ev.iter()
+                    .map(|e| e.origin.map(|c| names[c as usize]))
+                    .collect(),
+            ),
+            opt_strs(
+                ev.iter()
+                    .map(|e| e.destination.map(|c| names[c as usize]))
+                    .collect(),
+            ),
+            strs(ev.iter().map(|e| e.kind.name()).collect()),
+            strs(ev.iter().map(|e| cause(e.cause)).collect()),
+            Arc::new(BooleanArray::from(
+                ev.iter().map(|e| e.directed).collect::<Vec<_>>(),
+            )),
+        ];
+        self.table("events").write(cols)?;
+
+        if let Some(every) = self.snapshot_every
+            && (fr.step.is_multiple_of(every) || fr.step == m.steps)
+        {
+            self.snapshot(m, fr)?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _m: &Model) -> Result<()> {
+        for t in &mut self.tables {
+            t.close()?;
+        }
+        Ok(())
+    }
+}
+
+impl ParquetSink {
+    fn snapshot(&mut self, m: &Model, fr: &StepFrame) -> Result<()> {
+        let names = m.region.city_names();
+        let sectors = m.region.sector_names();
+        let fi = &m.firms;
+        let n = fi.len();
+        let city_or_none = |c: u8| {
+            if c == OUTSIDE {
+                None
+            } else {
+                Some(names[c as usize])
+            }
+        };
+        let cols = vec![
+            i32s(n, fr.step as i32),
+            i32s(n, fr.year),
+            Arc::new(UInt32Array::from_iter_values(0..n as u32)) as ArrayRef,
+            strs(fi.sector.iter().map(|&s| sectors[s as usize]).collect()),
+            strs(fi.city.iter().map(|&c| names[c as usize]).collect()),
+            Arc::new(BooleanArray::from(fi.alive.clone())),
+            Arc::new(Int64Array::from_iter_values(
+                fi.employees.iter().map(|&e| i64::from(e)),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                fi.target.iter().map(|&e| i64::from(e)),
+            )),
+            Arc::new(Float32Array::from(fi.productivity.clone())),
+            Arc::new(Int32Array::from_iter_values(
+                fi.age.iter().map(|&a| i32::from(a)),
+            )),
+            strs(fi.origin.iter().map(|&c| names[c as usize]).collect()),
+            Arc::new(Int32Array::from_iter_values(
+                fi.holiday_left.iter().map(|&a| i32::from(a)),
+            )),
+            opt_strs(fi.share_to.iter().map(|&c| city_or_none(c)).collect()),
+        ];
+        self.table("firms").write(cols)?;
+        let p = &m.persons;
+        let n = p.len();
+        let skill = |k: u8| match k {
+            HIGH => "high",
+            DEPENDENT => "dependent",
+            _ => "low",
+        };
+        let cols = vec![
+            i32s(n, fr.step as i32),
+            i32s(n, fr.year),
+            Arc::new(UInt32Array::from_iter_values(0..n as u32)) as ArrayRef,
+            strs(p.city.iter().map(|&c| names[c as usize]).collect()),
+            opt_strs(p.hukou.iter().map(|&c| city_or_none(c)).collect()),
+            strs(p.skill.iter().map(|&k| skill(k)).collect()),
+            Arc::new(UInt32Array::from(
+                p.employer
+                    .iter()
+                    .map(|&e| (e != NO_FIRM).then_some(e))
+                    .collect::<Vec<_>>(),
+            )),
+            strs(p.work_city.iter().map(|&c| names[c as usize]).collect()),
+        ];
+        self.table("persons").write(cols)
+    }
+}

@@ -1,0 +1,134 @@
+//! Interest compensation (essay sections 4 and 6): the 2015 MoF/SAT rule sharing the
+//! taxes of government-directed moves between origin and destination (facts.md 2.3).
+//! Keeping a share lowers the origin government's resistance to letting large taxpayers
+//! go, and origin governments lead eligible firms out.
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Levers, TaxSharing, Window, check_cities, check_nonneg, check_sectors, check_unit, city_set,
+    sector_set,
+};
+use crate::region::Region;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InterestCompensation {
+    pub start: i32,
+    pub end: i32,
+    #[serde(default)]
+    pub ramp_years: u32,
+    /// Origin regions whose directed moves share tax.
+    #[serde(default = "default_origins")]
+    pub origins: Vec<String>,
+    /// Destinations covered (empty = every city not an origin).
+    #[serde(default)]
+    pub destinations: Vec<String>,
+    /// Sectors covered (empty = all).
+    #[serde(default)]
+    pub sectors: Vec<String>,
+    /// Origin's share of the moved firm's tax [V: 50:50].
+    #[serde(default = "half")]
+    pub origin_share: f64,
+    /// Years of sharing [V: 3].
+    #[serde(default = "three")]
+    pub years: u8,
+    /// Extra years when the cap is not reached [V: 2, to 5 in all].
+    #[serde(default = "two")]
+    pub extension_years: u8,
+    /// Eligibility: average yearly "three taxes" before the move, yuan [V: 20 million].
+    #[serde(default = "threshold")]
+    pub min_annual_tax_yuan: f64,
+    /// The three taxes (VAT, corporate income tax, business tax) as a fraction of value
+    /// added, used only for eligibility [A].
+    #[serde(default = "three_tax_rate")]
+    pub three_tax_rate: f64,
+    /// Fraction by which sharing lowers the origin's resistance to directed moves [A].
+    #[serde(default = "reduction")]
+    pub resistance_reduction: f64,
+    /// Yearly probability that an origin government leads an eligible firm to move [A].
+    #[serde(default = "directed")]
+    pub directed_hazard: f64,
+}
+
+fn default_origins() -> Vec<String> {
+    vec!["Beijing".into(), "Tianjin".into()]
+}
+fn half() -> f64 {
+    0.5
+}
+fn three() -> u8 {
+    3
+}
+fn two() -> u8 {
+    2
+}
+fn threshold() -> f64 {
+    20e6
+}
+fn three_tax_rate() -> f64 {
+    0.15
+}
+fn reduction() -> f64 {
+    0.8
+}
+fn directed() -> f64 {
+    0.02
+}
+
+impl InterestCompensation {
+    pub fn window(&self) -> Window {
+        Window {
+            start: self.start,
+            end: self.end,
+            ramp_years: self.ramp_years,
+        }
+    }
+
+    fn destination_set(&self, region: &Region) -> Vec<usize> {
+        let origins = city_set(region, &self.origins);
+        if self.destinations.is_empty() {
+            (0..region.n_cities())
+                .filter(|c| !origins.contains(c))
+                .collect()
+        } else {
+            city_set(region, &self.destinations)
+        }
+    }
+
+    pub fn apply(&self, region: &Region, intensity: f64, cause: u8, l: &mut Levers) {
+        let origins = city_set(region, &self.origins);
+        let sectors = sector_set(region, &self.sectors);
+        for &c in &origins {
+            l.resistance_multiplier[c] *= 1.0 - self.resistance_reduction * intensity;
+            for &s in &sectors {
+                l.add_directed_hazard(c, s, self.directed_hazard * intensity);
+            }
+        }
+        l.tax_sharing.push(TaxSharing {
+            cause,
+            origins,
+            destinations: self.destination_set(region),
+            sectors,
+            origin_share: self.origin_share,
+            years: self.years,
+            extension_years: self.extension_years,
+            min_annual_tax_yuan: self.min_annual_tax_yuan,
+            three_tax_rate: self.three_tax_rate,
+        });
+    }
+
+    pub fn validate(&self, key: &str, region: &Region, p: &mut Vec<String>) {
+        check_cities(key, "origins", &self.origins, region, p);
+        check_cities(key, "destinations", &self.destinations, region, p);
+        check_sectors(key, &self.sectors, region, p);
+        check_unit(key, "origin_share", self.origin_share, p);
+        check_unit(key, "three_tax_rate", self.three_tax_rate, p);
+        check_unit(key, "resistance_reduction", self.resistance_reduction, p);
+        check_unit(key, "directed_hazard", self.directed_hazard, p);
+        check_nonneg(key, "min_annual_tax_yuan", self.min_annual_tax_yuan, p);
+        if self.origins.is_empty() {
+            p.push(format!("{key}.origins: name at least one origin city"));
+        }
+    }
+}

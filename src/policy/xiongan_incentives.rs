@@ -1,0 +1,111 @@
+//! Xiong'an as the concentrated receiving place (essay section 1): a subsidy per job, a
+//! land discount and a tax holiday for firms, hukou for movers, and relocated schools and
+//! hospitals lifting public services.
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Levers, Window, check_cities, check_nonneg, check_sectors, check_unit, city_set, sector_set,
+};
+use crate::region::Region;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct XionganIncentives {
+    pub start: i32,
+    pub end: i32,
+    #[serde(default)]
+    pub ramp_years: u32,
+    #[serde(default = "default_cities")]
+    pub cities: Vec<String>,
+    /// Sectors that receive the firm incentives (empty = all).
+    #[serde(default)]
+    pub sectors: Vec<String>,
+    /// Yearly subsidy per job, yuan, set against value added per worker there [A].
+    #[serde(default = "default_subsidy")]
+    pub subsidy_per_job_yuan: f64,
+    /// Fraction off land cost for firms [A].
+    #[serde(default = "default_land")]
+    pub land_discount: f64,
+    /// Tax holiday for arriving firms, years (facts.md 2.4: 3-5-year exemptions,
+    /// unverified) [A].
+    #[serde(default = "default_holiday")]
+    pub tax_holiday_years: u8,
+    /// Movers receive local hukou (facts.md 2.4: points hukou since 2021, direct
+    /// application for relocated Beijing staff [V]).
+    #[serde(default = "yes")]
+    pub hukou_for_movers: bool,
+    /// Public-services level (Beijing = 1.0) that relocated schools and hospitals lift
+    /// the target cities toward [A].
+    #[serde(default = "default_services")]
+    pub public_services_target: f64,
+}
+
+fn default_cities() -> Vec<String> {
+    vec!["Xiong'an".into()]
+}
+fn default_subsidy() -> f64 {
+    10_000.0
+}
+fn default_land() -> f64 {
+    0.3
+}
+fn default_holiday() -> u8 {
+    3
+}
+fn default_services() -> f64 {
+    0.8
+}
+fn yes() -> bool {
+    true
+}
+
+impl XionganIncentives {
+    pub fn window(&self) -> Window {
+        Window {
+            start: self.start,
+            end: self.end,
+            ramp_years: self.ramp_years,
+        }
+    }
+
+    pub fn apply(&self, region: &Region, intensity: f64, _cause: u8, l: &mut Levers) {
+        let sectors = sector_set(region, &self.sectors);
+        for c in city_set(region, &self.cities) {
+            let va_per_worker = crate::engine::value_added_per_worker_yuan(region, c);
+            for &s in &sectors {
+                let opw = region.sector(s).output_per_worker;
+                l.add_firm_bonus(
+                    c,
+                    s,
+                    intensity * self.subsidy_per_job_yuan / (va_per_worker * opw),
+                );
+                l.discount_land(c, s, intensity * self.land_discount);
+                l.grant_tax_holiday(c, s, self.tax_holiday_years);
+            }
+            if self.hukou_for_movers {
+                l.scale_hukou_barrier(c, 1.0 - intensity, true);
+            }
+            if self.public_services_target > 0.0 {
+                let base = region.city(c).public_services;
+                l.lift_public_services(
+                    c,
+                    base + (self.public_services_target - base).max(0.0) * intensity,
+                );
+            }
+        }
+    }
+
+    pub fn validate(&self, key: &str, region: &Region, p: &mut Vec<String>) {
+        check_cities(key, "cities", &self.cities, region, p);
+        check_sectors(key, &self.sectors, region, p);
+        check_nonneg(key, "subsidy_per_job_yuan", self.subsidy_per_job_yuan, p);
+        check_unit(key, "land_discount", self.land_discount, p);
+        check_nonneg(
+            key,
+            "public_services_target",
+            self.public_services_target,
+            p,
+        );
+    }
+}

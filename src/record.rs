@@ -1,0 +1,324 @@
+//! Data collection: what one step reports, computed from the model (mesa's reporters).
+//! Counts are kept in agents here; sinks convert them to real units (agents / scale).
+
+use std::collections::BTreeMap;
+
+use crate::engine::Model;
+
+/// (origin, destination, sector or None for moves not tied to a firm).
+pub type FlowKey = (u8, u8, Option<u8>);
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlowCount {
+    pub firms: u64,
+    pub jobs: u64,
+    pub persons: u64,
+}
+
+/// Flows of one step, ordered by key so output order never depends on hashing.
+pub type Flows = BTreeMap<FlowKey, FlowCount>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    Move,
+    Entry,
+    Exit,
+}
+
+impl EventKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Move => "move",
+            EventKind::Entry => "entry",
+            EventKind::Exit => "exit",
+        }
+    }
+}
+
+/// One firm's move, entry or exit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    pub firm: u32,
+    pub sector: u8,
+    pub employees: u32,
+    pub origin: Option<u8>,
+    pub destination: Option<u8>,
+    pub kind: EventKind,
+    /// 0 for a market decision, else the position of the policy in the scenario plus one.
+    pub cause: u8,
+    pub directed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CityRow {
+    pub population: u64,
+    pub labour_force: u64,
+    pub workers: u64,
+    pub unemployed: u64,
+    pub jobs: u64,
+    pub commuters_out: u64,
+    pub firms: u64,
+    pub output_bn: f64,
+    pub wage: f64,
+    pub housing_cost: f64,
+    pub public_services: f64,
+    pub fiscal_revenue_bn: f64,
+    pub shared_tax_in_bn: f64,
+    pub pollution: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CitySectorRow {
+    pub city: u8,
+    pub sector: u8,
+    pub firms: u64,
+    pub employment: u64,
+    pub output_bn: f64,
+}
+
+/// Everything one step reports.
+#[derive(Clone, Debug)]
+pub struct StepFrame {
+    pub step: u32,
+    pub year: i32,
+    pub cities: Vec<CityRow>,
+    pub city_sectors: Vec<CitySectorRow>,
+    pub flows: Flows,
+    pub indicators: Vec<(String, f64)>,
+    pub events: Vec<Event>,
+}
+
+impl StepFrame {
+    pub fn build(m: &Model, flows: Flows, events: Vec<Event>) -> StepFrame {
+        let cs = &m.cities;
+        let n = m.region.n_cities();
+        let ns = m.region.n_sectors();
+        let cities = (0..n)
+            .map(|c| {
+                let lf = cs.labour_force[0][c] + cs.labour_force[1][c];
+                let emp = cs.employed[0][c] + cs.employed[1][c];
+                let wage = if lf > 0 {
+                    (cs.wage[0][c] * cs.labour_force[0][c] as f64
+                        + cs.wage[1][c] * cs.labour_force[1][c] as f64)
+                        / lf as f64
+                } else {
+                    cs.wage[0][c]
+                };
+                CityRow {
+                    population: cs.population[c],
+                    labour_force: lf,
+                    workers: emp,
+                    unemployed: lf - emp,
+                    jobs: cs.jobs[c],
+                    commuters_out: cs.commuters_out[c],
+                    firms: cs.firms[c],
+                    output_bn: cs.output_cs[c * ns..(c + 1) * ns].iter().sum(),
+                    wage,
+                    housing_cost: cs.housing[c],
+                    public_services: cs.services[c],
+                    fiscal_revenue_bn: cs.revenue[c] / 1e9,
+                    shared_tax_in_bn: cs.shared_in[c] / 1e9,
+                    pollution: cs.pollution[c],
+                }
+            })
+            .collect::<Vec<_>>();
+        let city_sectors = (0..n * ns)
+            .map(|i| CitySectorRow {
+                city: (i / ns) as u8,
+                sector: (i % ns) as u8,
+                firms: cs.firms_cs[i],
+                employment: cs.employment_cs[i],
+                output_bn: cs.output_cs[i],
+            })
+            .collect();
+        let indicators = indicators(m, &cities, &events);
+        StepFrame {
+            step: m.step,
+            year: m.year(),
+            cities,
+            city_sectors,
+            flows,
+            indicators,
+            events,
+        }
+    }
+
+    pub fn indicator(&self, name: &str) -> Option<f64> {
+        self.indicators
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+    }
+}
+
+/// Lower-case ASCII letters and digits of a name: "Xiong'an" -> "xiongan".
+pub fn slug(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+/// The headline indicators of model.md section 7, named after the region's cities.
+fn indicators(m: &Model, cities: &[CityRow], events: &[Event]) -> Vec<(String, f64)> {
+    let real = |agents: u64| agents as f64 / m.scale;
+    let r = &m.region;
+    let cap = r.capital;
+    let capital = slug(&r.city(cap).name);
+    let mut out: Vec<(String, f64)> = Vec::new();
+    let mut put = |k: String, v: f64| out.push((k, v));
+    let total_pop: u64 = cities.iter().map(|c| c.population).sum();
+    put("total_population".into(), real(total_pop));
+    put(
+        "total_firms".into(),
+        real(cities.iter().map(|c| c.firms).sum()),
+    );
+    put(
+        format!("{capital}_population"),
+        real(cities[cap].population),
+    );
+    if let Some(limit) = r.city(cap).population_cap {
+        put(
+            format!("{capital}_cap_gap"),
+            limit as f64 - real(cities[cap].population),
+        );
+    }
+    if let Some(na) = r.new_area {
+        let name = slug(&r.city(na).name);
+        put(format!("{name}_population"), real(cities[na].population));
+        put(format!("{name}_firms"), real(cities[na].firms));
+        put(format!("{name}_jobs"), real(cities[na].jobs));
+    }
+    put(
+        format!("firms_moved_out_of_{capital}_cum"),
+        real(m.cumulative.firms_out_of_capital),
+    );
+    put(
+        format!("jobs_moved_out_of_{capital}_cum"),
+        real(m.cumulative.jobs_out_of_capital),
+    );
+    let moves = events
+        .iter()
+        .filter(|e| e.kind == crate::record::EventKind::Move)
+        .count() as u64;
+    put("firm_moves".into(), real(moves));
+    put(
+        "directed_moves".into(),
+        real(events.iter().filter(|e| e.directed).count() as u64),
+    );
+    put(
+        "directed_moves_cum".into(),
+        real(m.cumulative.directed_moves),
+    );
+    put(
+        "directed_moves_blocked_cum".into(),
+        real(m.cumulative.directed_blocked),
+    );
+    let total_output: f64 = cities.iter().map(|c| c.output_bn).sum();
+    put("total_output_bn".into(), total_output);
+    if let Some(h) = &r.spec.hinterland {
+        let share: f64 = (0..r.n_cities())
+            .filter(|&c| &r.city(c).province == h)
+            .map(|c| cities[c].output_bn)
+            .sum();
+        put(format!("{}_output_share", slug(h)), share / total_output);
+        let hin: Vec<usize> = (0..r.n_cities())
+            .filter(|&c| &r.city(c).province == h)
+            .collect();
+        let mean = hin.iter().map(|&c| cities[c].public_services).sum::<f64>() / hin.len() as f64;
+        put(
+            "public_services_gap".into(),
+            cities[cap].public_services - mean,
+        );
+    }
+    let per_head: Vec<f64> = cities
+        .iter()
+        .map(|c| c.output_bn * 1e9 / real(c.population.max(1)))
+        .collect();
+    put(
+        "output_per_head_cv".into(),
+        coefficient_of_variation(&per_head),
+    );
+    put("output_per_head_theil".into(), theil(cities));
+    let mut pops: Vec<f64> = cities.iter().map(|c| real(c.population)).collect();
+    pops.sort_by(|a, b| b.total_cmp(a));
+    put("primacy_ratio".into(), pops[0] / pops[1]);
+    put("rank_size_slope".into(), rank_size_slope(&pops));
+    let lf: u64 = cities.iter().map(|c| c.labour_force).sum();
+    let un: u64 = cities.iter().map(|c| c.unemployed).sum();
+    put("unemployment_rate".into(), un as f64 / lf.max(1) as f64);
+    put(
+        "fiscal_revenue_bn".into(),
+        cities.iter().map(|c| c.fiscal_revenue_bn).sum(),
+    );
+    put(
+        "shared_tax_bn".into(),
+        cities.iter().map(|c| c.shared_tax_in_bn).sum(),
+    );
+    put(
+        "shared_tax_cum_bn".into(),
+        m.cumulative.shared_tax_yuan / 1e9,
+    );
+    put(
+        "pollution_total".into(),
+        cities.iter().map(|c| c.pollution).sum(),
+    );
+    out
+}
+
+fn coefficient_of_variation(x: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    var.sqrt() / mean
+}
+
+/// Population-weighted Theil index of output per head: sum of s_i ln(s_i / p_i).
+fn theil(cities: &[CityRow]) -> f64 {
+    let out: f64 = cities.iter().map(|c| c.output_bn).sum();
+    let pop: f64 = cities.iter().map(|c| c.population as f64).sum();
+    cities
+        .iter()
+        .filter(|c| c.output_bn > 0.0 && c.population > 0)
+        .map(|c| {
+            let s = c.output_bn / out;
+            s * (s / (c.population as f64 / pop)).ln()
+        })
+        .sum()
+}
+
+/// Least-squares slope of ln(population) on ln(rank), cities sorted largest first
+/// (about -1 under Zipf's law; flatter means a more even urban system).
+fn rank_size_slope(sorted_desc: &[f64]) -> f64 {
+    let pts: Vec<(f64, f64)> = sorted_desc
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| **p > 0.0)
+        .map(|(i, p)| (((i + 1) as f64).ln(), p.ln()))
+        .collect();
+    let n = pts.len() as f64;
+    let (mx, my) = (
+        pts.iter().map(|p| p.0).sum::<f64>() / n,
+        pts.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    sxy / sxx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rank_size_slope_of_zipf_is_minus_one() {
+        let pops: Vec<f64> = (1..=10).map(|r| 1000.0 / r as f64).collect();
+        assert!((rank_size_slope(&pops) + 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn slug_keeps_letters_and_digits() {
+        assert_eq!(slug("Xiong'an"), "xiongan");
+        assert_eq!(slug("Beijing"), "beijing");
+    }
+}

@@ -1,0 +1,362 @@
+//! A region is data: locations with coordinates and initial state, and the sectors firms
+//! belong to. Nothing about Jing-Jin-Ji is written in the engine; the embedded default is
+//! `data/regions/jing-jin-ji.toml`, and a scenario may name a file of the same shape.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The default region, compiled in so a fresh clone runs with no files beside the binary.
+pub const EMBEDDED_JJJ: &str = include_str!("../data/regions/jing-jin-ji.toml");
+pub const EMBEDDED_NAME: &str = "embedded:jing-jin-ji";
+
+/// Labour-market constants shared by all cities.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Labour {
+    pub labour_force_share: f64,
+    pub unemployment_rate: f64,
+    pub high_skill_wage_premium: f64,
+    pub tax_rate: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Sector {
+    pub name: String,
+    pub output_per_worker: f64,
+    pub high_skill_share: f64,
+    pub land_intensity: f64,
+    pub pollution_intensity: f64,
+    pub agglomeration: f64,
+    pub port_affinity: f64,
+    pub capital_tie: f64,
+    pub tradable: bool,
+    pub relocation_hazard: f64,
+    pub exit_rate: f64,
+    pub relative_firm_size: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct City {
+    pub name: String,
+    pub province: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub population: u64,
+    pub gdp_bn: f64,
+    pub firms: u64,
+    pub avg_wage: f64,
+    pub housing_index: f64,
+    pub public_services: f64,
+    pub capacity: u64,
+    /// A planned ceiling on residents, reported against in the indicators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population_cap: Option<u64>,
+    pub high_skill_share: f64,
+    pub non_hukou_share: f64,
+    pub port: bool,
+    pub employment_shares: Vec<f64>,
+}
+
+/// The region as written in its file.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RegionSpec {
+    pub name: String,
+    pub base_year: i32,
+    /// The city whose population, cap and out-moves head the indicators.
+    pub capital: String,
+    /// The receiving new area tracked in the indicators (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_area: Option<String>,
+    /// The province whose share of output is tracked (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hinterland: Option<String>,
+    pub labour: Labour,
+    #[serde(rename = "sector")]
+    pub sectors: Vec<Sector>,
+    #[serde(rename = "city")]
+    pub cities: Vec<City>,
+}
+
+/// A validated region with derived distances.
+#[derive(Clone, Debug)]
+pub struct Region {
+    pub spec: RegionSpec,
+    /// Great-circle distance in km, row-major `[from * n + to]`.
+    pub distance_km: Vec<f64>,
+    /// Index of the capital: "distance from Beijing" in the model.
+    pub capital: usize,
+    /// Index of the new area, if the region names one.
+    pub new_area: Option<usize>,
+}
+
+impl Region {
+    /// Parses and validates region TOML; `file` names the source in messages.
+    pub fn from_toml(text: &str, file: &str) -> Result<Region> {
+        let spec: RegionSpec = toml::from_str(text).map_err(|e| Error::Parse {
+            file: file.to_string(),
+            message: e.to_string(),
+        })?;
+        let problems = validate(&spec);
+        if !problems.is_empty() {
+            return Err(Error::Invalid {
+                file: file.to_string(),
+                problems,
+            });
+        }
+        Ok(Region::from_spec(spec))
+    }
+
+    pub fn embedded() -> Region {
+        Region::from_toml(EMBEDDED_JJJ, EMBEDDED_NAME).expect("embedded region is valid")
+    }
+
+    fn from_spec(spec: RegionSpec) -> Region {
+        let n = spec.cities.len();
+        let mut distance_km = vec![0.0; n * n];
+        for (i, a) in spec.cities.iter().enumerate() {
+            for (j, b) in spec.cities.iter().enumerate() {
+                distance_km[i * n + j] = great_circle_km(a.lat, a.lon, b.lat, b.lon);
+            }
+        }
+        let find = |n: &str| spec.cities.iter().position(|c| c.name == n);
+        let capital = find(&spec.capital).unwrap_or(0);
+        let new_area = spec.new_area.as_deref().and_then(find);
+        Region {
+            spec,
+            distance_km,
+            capital,
+            new_area,
+        }
+    }
+
+    pub fn n_cities(&self) -> usize {
+        self.spec.cities.len()
+    }
+
+    pub fn n_sectors(&self) -> usize {
+        self.spec.sectors.len()
+    }
+
+    pub fn city(&self, i: usize) -> &City {
+        &self.spec.cities[i]
+    }
+
+    pub fn sector(&self, s: usize) -> &Sector {
+        &self.spec.sectors[s]
+    }
+
+    pub fn distance(&self, from: usize, to: usize) -> f64 {
+        self.distance_km[from * self.n_cities() + to]
+    }
+
+    pub fn city_index(&self, name: &str) -> Option<usize> {
+        self.spec.cities.iter().position(|c| c.name == name)
+    }
+
+    pub fn sector_index(&self, name: &str) -> Option<usize> {
+        self.spec.sectors.iter().position(|s| s.name == name)
+    }
+
+    pub fn city_names(&self) -> Vec<&str> {
+        self.spec.cities.iter().map(|c| c.name.as_str()).collect()
+    }
+
+    pub fn sector_names(&self) -> Vec<&str> {
+        self.spec.sectors.iter().map(|s| s.name.as_str()).collect()
+    }
+}
+
+fn great_circle_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    const EARTH_RADIUS_KM: f64 = 6371.0;
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_KM * a.sqrt().asin()
+}
+
+fn check_range(problems: &mut Vec<String>, key: &str, v: f64, lo: f64, hi: f64) {
+    if !v.is_finite() || v < lo || v > hi {
+        problems.push(format!("{key} = {v}: must be a number in [{lo}, {hi}]"));
+    }
+}
+
+/// Every problem in the region, so a user fixes them in one pass.
+fn validate(spec: &RegionSpec) -> Vec<String> {
+    let mut p = Vec::new();
+    if spec.cities.len() < 2 {
+        p.push("a region needs at least 2 cities".into());
+    }
+    if spec.cities.len() > 250 {
+        p.push(format!(
+            "{} cities: at most 250 are supported",
+            spec.cities.len()
+        ));
+    }
+    if spec.sectors.is_empty() || spec.sectors.len() > 250 {
+        p.push("a region needs between 1 and 250 sectors".into());
+    }
+    let names: Vec<&str> = spec.cities.iter().map(|c| c.name.as_str()).collect();
+    let mut named = vec![("capital", Some(&spec.capital))];
+    named.push(("new_area", spec.new_area.as_ref()));
+    for (key, name) in named {
+        if let Some(n) = name
+            && !names.contains(&n.as_str())
+        {
+            p.push(format!(
+                "{key} = {n:?} is not a city of the region; valid: {}",
+                names.join(", ")
+            ));
+        }
+    }
+    if let Some(h) = &spec.hinterland
+        && !spec.cities.iter().any(|c| &c.province == h)
+    {
+        p.push(format!("hinterland = {h:?}: no city has that province"));
+    }
+    let l = &spec.labour;
+    check_range(
+        &mut p,
+        "labour.labour_force_share",
+        l.labour_force_share,
+        0.01,
+        1.0,
+    );
+    check_range(
+        &mut p,
+        "labour.unemployment_rate",
+        l.unemployment_rate,
+        0.0,
+        0.9,
+    );
+    check_range(
+        &mut p,
+        "labour.high_skill_wage_premium",
+        l.high_skill_wage_premium,
+        0.1,
+        20.0,
+    );
+    check_range(&mut p, "labour.tax_rate", l.tax_rate, 0.0, 1.0);
+    for (i, s) in spec.sectors.iter().enumerate() {
+        let k = |f: &str| format!("sector[{i}] ({}).{f}", s.name);
+        if spec.sectors[..i].iter().any(|o| o.name == s.name) {
+            p.push(format!("sector[{i}]: duplicate sector name {:?}", s.name));
+        }
+        check_range(
+            &mut p,
+            &k("output_per_worker"),
+            s.output_per_worker,
+            1e-6,
+            1e6,
+        );
+        check_range(&mut p, &k("high_skill_share"), s.high_skill_share, 0.0, 1.0);
+        check_range(&mut p, &k("land_intensity"), s.land_intensity, 0.0, 100.0);
+        check_range(
+            &mut p,
+            &k("pollution_intensity"),
+            s.pollution_intensity,
+            0.0,
+            1e6,
+        );
+        check_range(&mut p, &k("agglomeration"), s.agglomeration, 0.0, 100.0);
+        check_range(&mut p, &k("port_affinity"), s.port_affinity, 0.0, 100.0);
+        check_range(&mut p, &k("capital_tie"), s.capital_tie, 0.0, 100.0);
+        check_range(
+            &mut p,
+            &k("relocation_hazard"),
+            s.relocation_hazard,
+            0.0,
+            1.0,
+        );
+        check_range(&mut p, &k("exit_rate"), s.exit_rate, 0.0, 1.0);
+        check_range(
+            &mut p,
+            &k("relative_firm_size"),
+            s.relative_firm_size,
+            1e-3,
+            1e6,
+        );
+    }
+    for (i, c) in spec.cities.iter().enumerate() {
+        let k = |f: &str| format!("city[{i}] ({}).{f}", c.name);
+        if spec.cities[..i].iter().any(|o| o.name == c.name) {
+            p.push(format!("city[{i}]: duplicate city name {:?}", c.name));
+        }
+        check_range(&mut p, &k("lat"), c.lat, -90.0, 90.0);
+        check_range(&mut p, &k("lon"), c.lon, -180.0, 180.0);
+        if c.population == 0 {
+            p.push(format!("{} = 0: must be at least 1", k("population")));
+        }
+        if c.capacity < c.population {
+            p.push(format!(
+                "{} = {} is below population {}: capacity must hold the initial residents",
+                k("capacity"),
+                c.capacity,
+                c.population
+            ));
+        }
+        check_range(&mut p, &k("gdp_bn"), c.gdp_bn, 1e-6, 1e9);
+        check_range(&mut p, &k("avg_wage"), c.avg_wage, 1.0, 1e9);
+        check_range(&mut p, &k("housing_index"), c.housing_index, 1e-6, 1e6);
+        check_range(&mut p, &k("public_services"), c.public_services, 1e-6, 1e6);
+        check_range(&mut p, &k("high_skill_share"), c.high_skill_share, 0.0, 1.0);
+        check_range(&mut p, &k("non_hukou_share"), c.non_hukou_share, 0.0, 1.0);
+        if c.employment_shares.len() != spec.sectors.len() {
+            p.push(format!(
+                "{} has {} values: give one per sector ({})",
+                k("employment_shares"),
+                c.employment_shares.len(),
+                spec.sectors.len()
+            ));
+        } else {
+            let sum: f64 = c.employment_shares.iter().sum();
+            if c.employment_shares
+                .iter()
+                .any(|v| !v.is_finite() || *v < 0.0)
+                || (sum - 1.0).abs() > 1e-6
+            {
+                p.push(format!(
+                    "{} must be non-negative and sum to 1 (they sum to {sum})",
+                    k("employment_shares")
+                ));
+            }
+        }
+    }
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_region_matches_the_census() {
+        let r = Region::embedded();
+        assert_eq!(r.n_cities(), 14);
+        assert_eq!(r.n_sectors(), 9);
+        let total: u64 = r.spec.cities.iter().map(|c| c.population).sum();
+        // facts.md 1.1: the 14 rows sum to the Jing-Jin-Ji 2020 total.
+        assert_eq!(total, 110_369_339);
+        let (b, t) = (
+            r.city_index("Beijing").unwrap(),
+            r.city_index("Tianjin").unwrap(),
+        );
+        let d = r.distance(b, t);
+        assert!((100.0..130.0).contains(&d), "Beijing-Tianjin {d} km");
+    }
+
+    #[test]
+    fn duplicate_cities_and_bad_coordinates_are_all_reported() {
+        let bad = EMBEDDED_JJJ
+            .replace("name = \"Tianjin\"", "name = \"Beijing\"")
+            .replace("lat = 39.9406", "lat = 139.9406");
+        let err = Region::from_toml(&bad, "bad.toml").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("duplicate city name"), "{msg}");
+        assert!(msg.contains("lat = 139.9406"), "{msg}");
+    }
+}
