@@ -215,7 +215,23 @@ fn print_summary(r: &Resolved, first: &StepFrame, last: &StepFrame) {
     }
     for n in names {
         if let (Some(a), Some(b)) = (first.indicator(&n), last.indicator(&n)) {
-            println!("{n:<36} {a:>16.4} {b:>16.4}");
+            println!("{n:<36} {:>16} {:>16}", human(a), human(b));
         }
     }
+}
+
+/// Large values with thousands separators, small ones with four decimals.
+fn human(v: f64) -> String {
+    if v.abs() < 1000.0 {
+        return format!("{v:.4}");
+    }
+    let digits = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if v < 0.0 { format!("-{out}") } else { out }
 }

@@ -1,0 +1,124 @@
+//! The model's promises to users: it starts at the census, stays put without a policy,
+//! and accounts for every agent.
+
+mod common;
+
+use common::{SEEDS, mean, run, shipped};
+use relocsim::agents::{DEPENDENT, NO_FIRM};
+use relocsim::record::EventKind;
+
+#[test]
+fn step_zero_matches_the_2020_census_within_one_percent() {
+    let r = shipped("baseline", 1, 0.01);
+    let (_, frames) = run(&r);
+    for (c, row) in frames[0].cities.iter().enumerate() {
+        let real = row.population as f64 / 0.01;
+        let census = r.region.city(c).population as f64;
+        assert!(
+            (real / census - 1.0).abs() < 0.01,
+            "{}: {real} vs {census}",
+            r.region.city(c).name
+        );
+    }
+}
+
+#[test]
+fn baseline_stays_near_its_calibrated_start() {
+    let n = 14;
+    let mut drift = vec![Vec::new(); n];
+    for seed in SEEDS {
+        let (_, frames) = run(&shipped("baseline", seed, 0.01));
+        let (a, b) = (&frames[0], frames.last().unwrap());
+        for c in 0..n {
+            let d = b.cities[c].population as f64 / a.cities[c].population as f64 - 1.0;
+            assert!(
+                d.abs() < 0.12,
+                "city {c} drifted {d:.3} in one run (seed {seed})"
+            );
+            drift[c].push(d);
+        }
+        let total_a: u64 = a.cities.iter().map(|c| c.firms).sum();
+        let total_b: u64 = b.cities.iter().map(|c| c.firms).sum();
+        assert_eq!(
+            total_a, total_b,
+            "with no growth trend entries replace exits one for one"
+        );
+    }
+    for (c, d) in drift.iter().enumerate() {
+        assert!(
+            mean(d).abs() < 0.03,
+            "city {c}: mean drift {:.4} over seeds {:?}",
+            mean(d),
+            d
+        );
+    }
+}
+
+#[test]
+fn agents_are_conserved_and_flows_add_up() {
+    let (model, frames) = run(&shipped("integrated", 7, 0.005));
+    let n = frames[0].cities.len();
+    let persons0: u64 = frames[0].cities.iter().map(|c| c.population).sum();
+    for w in frames.windows(2) {
+        let (prev, cur) = (&w[0], &w[1]);
+        let mut pop_change = vec![0i64; n];
+        let mut firm_change = vec![0i64; n];
+        for (&(o, d, _), f) in &cur.flows {
+            pop_change[o as usize] -= f.persons as i64;
+            pop_change[d as usize] += f.persons as i64;
+            firm_change[o as usize] -= f.firms as i64;
+            firm_change[d as usize] += f.firms as i64;
+        }
+        for e in &cur.events {
+            match e.kind {
+                EventKind::Entry => firm_change[e.destination.unwrap() as usize] += 1,
+                EventKind::Exit => firm_change[e.origin.unwrap() as usize] -= 1,
+                EventKind::Move => {}
+            }
+        }
+        for c in 0..n {
+            let dp = cur.cities[c].population as i64 - prev.cities[c].population as i64;
+            assert_eq!(
+                dp, pop_change[c],
+                "step {} city {c}: population change vs flows",
+                cur.step
+            );
+            let df = cur.cities[c].firms as i64 - prev.cities[c].firms as i64;
+            assert_eq!(
+                df, firm_change[c],
+                "step {} city {c}: firm change vs flows and events",
+                cur.step
+            );
+        }
+        let moves = cur
+            .events
+            .iter()
+            .filter(|e| e.kind == EventKind::Move)
+            .count() as u64;
+        let flow_firms: u64 = cur.flows.values().map(|f| f.firms).sum();
+        assert_eq!(moves, flow_firms, "every move event is in the flows");
+        let persons: u64 = cur.cities.iter().map(|c| c.population).sum();
+        assert_eq!(
+            persons, persons0,
+            "no births or deaths are modelled, so persons are constant"
+        );
+    }
+    // Employer links and firm head counts agree, and only live firms employ.
+    let mut counted = vec![0u32; model.firms.len()];
+    for (p, &e) in model.persons.employer.iter().enumerate() {
+        if e != NO_FIRM {
+            assert_ne!(model.persons.skill[p], DEPENDENT);
+            assert!(
+                model.firms.alive[e as usize],
+                "person {p} works for an exited firm"
+            );
+            counted[e as usize] += 1;
+        }
+    }
+    for f in 0..model.firms.len() {
+        if model.firms.alive[f] {
+            assert_eq!(counted[f], model.firms.employees[f], "firm {f} head count");
+        }
+    }
+    assert!(model.firms.columns_agree() && model.persons.columns_agree());
+}
