@@ -29,13 +29,13 @@ fn baseline_stays_near_its_calibrated_start() {
     for seed in SEEDS {
         let (_, frames) = run(&shipped("baseline", seed, 0.01));
         let (a, b) = (&frames[0], frames.last().unwrap());
-        for c in 0..n {
+        for (c, runs) in drift.iter_mut().enumerate() {
             let d = b.cities[c].population as f64 / a.cities[c].population as f64 - 1.0;
             assert!(
                 d.abs() < 0.12,
                 "city {c} drifted {d:.3} in one run (seed {seed})"
             );
-            drift[c].push(d);
+            runs.push(d);
         }
         let total_a: u64 = a.cities.iter().map(|c| c.firms).sum();
         let total_b: u64 = b.cities.iter().map(|c| c.firms).sum();
@@ -115,9 +115,9 @@ fn agents_are_conserved_and_flows_add_up() {
             counted[e as usize] += 1;
         }
     }
-    for f in 0..model.firms.len() {
+    for (f, &count) in counted.iter().enumerate() {
         if model.firms.alive[f] {
-            assert_eq!(counted[f], model.firms.employees[f], "firm {f} head count");
+            assert_eq!(count, model.firms.employees[f], "firm {f} head count");
         }
     }
     assert!(model.firms.columns_agree() && model.persons.columns_agree());
