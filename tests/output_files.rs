@@ -318,3 +318,39 @@ fn the_manifest_runs_again_as_a_scenario() {
     assert_eq!(checksums(&first), checksums(&second));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_scenario_can_name_its_own_region_file() {
+    let dir = tmpdir("region");
+    // A two-city variant: drop every city but the first two and rename the region.
+    let text = relocsim::region::EMBEDDED_JJJ;
+    let cut = text.find("[[city]]\nname = \"Shijiazhuang\"").unwrap();
+    let small = text[..cut]
+        .replace("name = \"jing-jin-ji\"", "name = \"two-cities\"")
+        .replace("new_area = \"Xiong'an\"\n", "")
+        .replace("hinterland = \"Hebei\"\n", "");
+    std::fs::write(dir.join("two.toml"), &small).unwrap();
+    std::fs::write(
+        dir.join("s.toml"),
+        "[scenario]\nname = \"two\"\nscale = 0.001\nregion = \"two.toml\"\n",
+    )
+    .unwrap();
+    let out = dir.join("run");
+    let o = relocsim(&[
+        "run",
+        dir.join("s.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m = Manifest::read(&out.join("manifest.toml")).unwrap();
+    assert!(m.region_source.ends_with("two.toml"), "{}", m.region_source);
+    assert_eq!(
+        m.region_sha256,
+        relocsim::output::manifest::sha256_bytes(small.as_bytes())
+    );
+    let (_, rows, _) = columns(&out.join("cities.parquet"));
+    assert_eq!(rows, 2 * 16, "two cities, sixteen steps");
+    std::fs::remove_dir_all(dir).unwrap();
+}
