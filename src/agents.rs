@@ -20,6 +20,10 @@ pub const DEPENDENT: u8 = 2;
 
 #[derive(Clone, Debug, Default)]
 pub struct Firms {
+    /// The key of this firm's random streams: its id for firms of the initial state,
+    /// (step, sector, rank) of entry for entrants. Two scenarios with the same seed thus
+    /// give the same draws to "the same" entrant even when other entries shifted ids.
+    pub rng_key: Vec<u64>,
     pub sector: Vec<u8>,
     pub city: Vec<u8>,
     pub alive: Vec<bool>,
@@ -47,7 +51,8 @@ pub struct Firms {
 }
 
 impl Firms {
-    pub const BYTES_PER_AGENT: usize = 1 + 1 + 1 + 4 + 4 + 4 + 2 + 1 + 2 + 1 + 1 + 1 + 1 + 4 + 4;
+    pub const BYTES_PER_AGENT: usize =
+        8 + 1 + 1 + 1 + 4 + 4 + 4 + 2 + 1 + 2 + 1 + 1 + 1 + 1 + 4 + 4;
 
     pub fn len(&self) -> usize {
         self.sector.len()
@@ -58,8 +63,17 @@ impl Firms {
     }
 
     /// Appends a firm that has just entered (or exists at the start) and returns its id.
-    pub fn push(&mut self, sector: u8, city: u8, target: u32, productivity: f32, age: u16) -> u32 {
+    pub fn push(
+        &mut self,
+        rng_key: u64,
+        sector: u8,
+        city: u8,
+        target: u32,
+        productivity: f32,
+        age: u16,
+    ) -> u32 {
         let id = self.len() as u32;
+        self.rng_key.push(rng_key);
         self.sector.push(sector);
         self.city.push(city);
         self.alive.push(true);
@@ -82,6 +96,7 @@ impl Firms {
     pub fn columns_agree(&self) -> bool {
         let n = self.len();
         [
+            self.rng_key.len(),
             self.city.len(),
             self.alive.len(),
             self.target.len(),

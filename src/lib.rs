@@ -10,6 +10,7 @@
 pub mod agents;
 pub mod engine;
 pub mod error;
+pub mod math;
 pub mod output;
 pub mod policy;
 pub mod record;

@@ -1,6 +1,7 @@
 //! Data collection: what one step reports, computed from the model (mesa's reporters).
 //! Counts are kept in agents here; sinks convert them to real units (agents / scale).
 
+use crate::math::Det;
 use std::collections::BTreeMap;
 
 use crate::engine::Model;
@@ -282,7 +283,7 @@ fn theil(cities: &[CityRow]) -> f64 {
         .filter(|c| c.output_bn > 0.0 && c.population > 0)
         .map(|c| {
             let s = c.output_bn / out;
-            s * (s / (c.population as f64 / pop)).ln()
+            s * (s / (c.population as f64 / pop)).dln()
         })
         .sum()
 }
@@ -294,7 +295,7 @@ fn rank_size_slope(sorted_desc: &[f64]) -> f64 {
         .iter()
         .enumerate()
         .filter(|(_, p)| **p > 0.0)
-        .map(|(i, p)| (((i + 1) as f64).ln(), p.ln()))
+        .map(|(i, p)| (((i + 1) as f64).dln(), p.dln()))
         .collect();
     let n = pts.len() as f64;
     let (mx, my) = (

@@ -2,6 +2,8 @@
 //! belong to. Nothing about Jing-Jin-Ji is written in the engine; the embedded default is
 //! `data/regions/jing-jin-ji.toml`, and a scenario may name a file of the same shape.
 
+use crate::math::Det;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -175,8 +177,8 @@ fn great_circle_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
     let dp = p2 - p1;
     let dl = (lon2 - lon1).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_KM * a.sqrt().asin()
+    let a = (dp / 2.0).dsin().powi(2) + p1.dcos() * p2.dcos() * (dl / 2.0).dsin().powi(2);
+    2.0 * EARTH_RADIUS_KM * a.sqrt().dasin()
 }
 
 fn check_range(problems: &mut Vec<String>, key: &str, v: f64, lo: f64, hi: f64) {

@@ -6,6 +6,8 @@
 //! The generator is written out here, not taken from a crate, because a crate may change
 //! its algorithm between versions and published runs must replay byte for byte.
 
+use crate::math::Det;
+
 /// Named in the manifest so a reader knows exactly how numbers were drawn.
 pub const ALGORITHM: &str = "splitmix64-keyed-v1: key = fold of splitmix64 finaliser over \
 (seed, replicate, step, agent, purpose); stream = splitmix64 from key";
@@ -94,7 +96,7 @@ impl Stream {
     /// Standard Gumbel: the taste shock that turns argmax into a multinomial logit draw.
     #[inline]
     pub fn gumbel(&mut self) -> f64 {
-        -(-self.open01().ln()).ln()
+        -(-self.open01().dln()).dln()
     }
 
     /// Standard normal by Box-Muller (one of the pair is discarded to keep streams short).
@@ -102,7 +104,7 @@ impl Stream {
     pub fn normal(&mut self) -> f64 {
         let u1 = self.open01();
         let u2 = self.uniform();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+        (-2.0 * u1.dln()).sqrt() * (std::f64::consts::TAU * u2).dcos()
     }
 
     /// Uniform integer in [0, n).

@@ -4,6 +4,8 @@
 //! share-matching contraction: raise a city's constant by log(observed / predicted)
 //! until expected inflows equal expected outflows everywhere.
 
+use crate::math::Det;
+
 use super::firms::{FirmChoice, base_hazard, exit_probability};
 use super::persons::{move_cost, place_value};
 use super::{Calibration, Model};
@@ -153,7 +155,7 @@ fn softmax_into(v: &[f64], out: &mut [f64]) {
     let mx = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
     let mut sum = 0.0;
     for (o, x) in out.iter_mut().zip(v) {
-        *o = (x - mx).exp();
+        *o = (x - mx).dexp();
         sum += *o;
     }
     out.iter_mut().for_each(|o| *o /= sum);
@@ -171,7 +173,7 @@ fn solve(target: &[f64], predict: impl Fn(&[f64]) -> Vec<f64>) -> Vec<f64> {
                 asc[d] = -50.0;
                 continue;
             }
-            let step = (target[d] / pred[d].max(1e-300)).ln();
+            let step = (target[d] / pred[d].max(1e-300)).dln();
             worst = worst.max(step.abs());
             asc[d] += step;
         }

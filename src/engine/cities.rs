@@ -1,6 +1,7 @@
 //! City state: counts recomputed from the agents, and the prices and levels that agents
 //! react to (housing cost, wages, market potential, public services).
 
+use crate::math::Det;
 use rayon::prelude::*;
 
 use super::CHUNK;
@@ -198,7 +199,7 @@ impl CityState {
                 (0..n)
                     .map(|d| {
                         self.population[d] as f64
-                            * (-region.distance(c, d) / b.market_decay_km).exp()
+                            * (-region.distance(c, d) / b.market_decay_km).dexp()
                     })
                     .sum()
             })
@@ -221,15 +222,15 @@ impl CityState {
             let over =
                 (self.population[c] as f64 / (city.capacity as f64 * self.scale) - 1.0).max(0.0);
             self.housing[c] = city.housing_index
-                * rel.powf(b.housing_elasticity)
-                * (b.capacity_stiffness * over).exp();
+                * rel.dpow(b.housing_elasticity)
+                * (b.capacity_stiffness * over).dexp();
             for k in 0..2 {
                 let ratio = self.labour_ratio(k, c) / self.base_ratio[k][c];
                 let hs = city.high_skill_share;
                 let premium = region.spec.labour.high_skill_wage_premium;
                 let base =
                     city.avg_wage / (1.0 - hs + hs * premium) * if k == 1 { premium } else { 1.0 };
-                self.wage[k][c] = base * ratio.powf(b.wage_elasticity);
+                self.wage[k][c] = base * ratio.dpow(b.wage_elasticity);
             }
             let per_head = self.revenue[c] / self.population[c].max(1) as f64;
             let funded =

@@ -1,6 +1,7 @@
 //! Firm relocation (a hazard, then a multinomial-logit choice over all locations with
 //! staying included), closure and entry: model.md section 5, passes 2 and 3.
 
+use crate::math::Det;
 use rayon::prelude::*;
 
 use super::Model;
@@ -36,7 +37,7 @@ impl FirmChoice {
             for d in 0..n {
                 if c != d {
                     moving[c * n + d] =
-                        m.behaviour.firm_moving_cost * (1.0 + m.region.distance(c, d) / 10.0).ln();
+                        m.behaviour.firm_moving_cost * (1.0 + m.region.distance(c, d) / 10.0).dln();
                 }
             }
         }
@@ -85,17 +86,17 @@ fn location_value(m: &Model, s: usize, d: usize) -> f64 {
     let l = &m.levers;
     let i = l.cs(d, s);
     let employment = cs.employment_cs.get(i).copied().unwrap_or(0) as f64 / m.scale;
-    let agglomeration = b.firm_beta_agglomeration * sec.agglomeration * (1.0 + employment).ln();
+    let agglomeration = b.firm_beta_agglomeration * sec.agglomeration * (1.0 + employment).dln();
     let market = if sec.tradable {
-        b.firm_beta_market * (cs.market[d] / m.scale).ln()
+        b.firm_beta_market * (cs.market[d] / m.scale).dln()
     } else {
         let firms = cs.firms_cs.get(i).copied().unwrap_or(0) as f64;
-        b.firm_beta_market * ((cs.population[d] as f64 + 1.0) / (firms + 1.0)).ln()
+        b.firm_beta_market * ((cs.population[d] as f64 + 1.0) / (firms + 1.0)).dln()
     };
     let land =
-        -b.firm_beta_land * sec.land_intensity * (cs.housing[d] * (1.0 - l.land_discount[i])).ln();
+        -b.firm_beta_land * sec.land_intensity * (cs.housing[d] * (1.0 - l.land_discount[i])).dln();
     let hs = sec.high_skill_share;
-    let wage = -b.firm_beta_wage * ((1.0 - hs) * cs.wage[0][d].ln() + hs * cs.wage[1][d].ln());
+    let wage = -b.firm_beta_wage * ((1.0 - hs) * cs.wage[0][d].dln() + hs * cs.wage[1][d].dln());
     let tax_rate = m.region.spec.labour.tax_rate;
     // A holiday is worth its years over a ten-year horizon [A].
     let holiday = b.firm_beta_tax * tax_rate * f64::from(l.tax_holiday_years[i]) / 10.0;
@@ -124,8 +125,8 @@ pub(crate) fn base_hazard(m: &Model, f: usize) -> f64 {
     let age = 1.0 + f64::from(fi.age[f]);
     let pressure = (m.cities.housing[c] / m.region.city(c).housing_index - 1.0).max(0.0);
     let h = m.region.sector(s).relocation_hazard
-        * size.powf(b.size_hazard_elasticity)
-        * age.powf(b.age_hazard_elasticity)
+        * size.dpow(b.size_hazard_elasticity)
+        * age.dpow(b.age_hazard_elasticity)
         * (1.0 + b.cost_pressure * pressure);
     h.min(1.0)
 }
@@ -133,7 +134,7 @@ pub(crate) fn base_hazard(m: &Model, f: usize) -> f64 {
 pub(crate) fn exit_probability(m: &Model, f: usize) -> f64 {
     let s = m.firms.sector[f] as usize;
     let p = f64::from(m.firms.productivity[f]);
-    (m.region.sector(s).exit_rate * p.powf(m.behaviour.exit_productivity_elasticity)).min(1.0)
+    (m.region.sector(s).exit_rate * p.dpow(m.behaviour.exit_productivity_elasticity)).min(1.0)
 }
 
 /// Yearly local tax of one real firm, yuan.
@@ -175,7 +176,7 @@ fn decide(m: &Model, choice: &FirmChoice, f: usize) -> Decision {
     let (c, s) = (fi.city[f] as usize, fi.sector[f] as usize);
     let i = m.levers.cs(c, s);
     if m.key
-        .stream(step, f as u64, Purpose::FirmExit)
+        .stream(step, fi.rng_key[f], Purpose::FirmExit)
         .bernoulli(exit_probability(m, f))
     {
         return Decision::Exit { cause: 0 };
@@ -183,8 +184,11 @@ fn decide(m: &Model, choice: &FirmChoice, f: usize) -> Decision {
     let h0 = base_hazard(m, f);
     let h = (h0 * m.levers.hazard_multiplier[i]).min(1.0);
     let dh = m.levers.directed_hazard[i];
-    let u = m.key.stream(step, f as u64, Purpose::FirmHazard).uniform();
-    let mut st = m.key.stream(step, f as u64, Purpose::FirmChoice);
+    let u = m
+        .key
+        .stream(step, fi.rng_key[f], Purpose::FirmHazard)
+        .uniform();
+    let mut st = m.key.stream(step, fi.rng_key[f], Purpose::FirmChoice);
     let (cause, directed, led) = if u < h0 {
         (0, false, None)
     } else if u < h {
@@ -351,7 +355,8 @@ pub(crate) fn enter(m: &mut Model, events: &mut Vec<Event>) {
             slots.truncate(slots.len().saturating_sub(extra));
         }
         for (k, slot) in slots.iter().enumerate() {
-            let agent = (1u64 << 48) | ((s as u64) << 32) | k as u64;
+            // Unique over the run: entry step, sector and rank within the sector.
+            let agent = (1u64 << 63) | (u64::from(m.step) << 40) | ((s as u64) << 28) | k as u64;
             let mut st = m.key.stream(m.step, agent, Purpose::FirmEntry);
             let banned = |d: usize| m.levers.entry_ban[d * ns + s];
             let Some(d) = choice.draw(s, None, |d| !banned(d), &mut st) else {
@@ -363,7 +368,7 @@ pub(crate) fn enter(m: &mut Model, events: &mut Vec<Event>) {
                 .round()
                 .max(1.0) as u32;
             let prod = productivity(st.normal(), b.productivity_sigma);
-            let f = m.firms.push(s as u8, d as u8, target, prod, 0);
+            let f = m.firms.push(agent, s as u8, d as u8, target, prod, 0);
             m.firms.holiday_left[f as usize] = m.levers.tax_holiday_years[d * ns + s];
             events.push(Event {
                 firm: f,

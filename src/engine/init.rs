@@ -2,6 +2,7 @@
 //! matching the region's 2020 figures.
 
 use crate::agents::{DEPENDENT, Firms, HIGH, LOW, OUTSIDE, Persons};
+use crate::math::Det;
 use crate::region::Region;
 use crate::rng::{Purpose, RunKey};
 use crate::scenario::Behaviour;
@@ -34,21 +35,21 @@ pub(crate) fn apportion(total: u64, weights: &[f64]) -> Vec<u64> {
 /// A truncated Pareto weight in [1, max_ratio]: the heavy tail of firm sizes.
 pub(crate) fn pareto_weight(u: f64, tail: f64, max_ratio: f64) -> f64 {
     // Inverse CDF of the Pareto truncated at max_ratio.
-    let tmax = max_ratio.powf(-tail);
-    (1.0 - u * (1.0 - tmax)).powf(-1.0 / tail)
+    let tmax = max_ratio.dpow(-tail);
+    (1.0 - u * (1.0 - tmax)).dpow(-1.0 / tail)
 }
 
 /// Mean of [`pareto_weight`], to scale entrant sizes to a cell's mean.
 pub(crate) fn pareto_mean(tail: f64, max_ratio: f64) -> f64 {
     if (tail - 1.0).abs() < 1e-9 {
-        return max_ratio.ln() / (1.0 - 1.0 / max_ratio);
+        return max_ratio.dln() / (1.0 - 1.0 / max_ratio);
     }
-    tail / (tail - 1.0) * (1.0 - max_ratio.powf(1.0 - tail)) / (1.0 - max_ratio.powf(-tail))
+    tail / (tail - 1.0) * (1.0 - max_ratio.dpow(1.0 - tail)) / (1.0 - max_ratio.dpow(-tail))
 }
 
 /// Lognormal productivity with mean 1.
 pub(crate) fn productivity(z: f64, sigma: f64) -> f32 {
-    (sigma * z - sigma * sigma / 2.0).exp() as f32
+    (sigma * z - sigma * sigma / 2.0).dexp() as f32
 }
 
 pub fn populate(region: &Region, b: &Behaviour, key: RunKey, scale: f64) -> (Firms, Persons) {
@@ -113,7 +114,7 @@ pub fn populate(region: &Region, b: &Behaviour, key: RunKey, scale: f64) -> (Fir
                 let prod = productivity(st.normal(), b.productivity_sigma);
                 let age = st.below(30) as u16;
                 let target = (r + 1) as u32;
-                let f = firms.push(s as u8, c as u8, target, prod, age);
+                let f = firms.push(id, s as u8, c as u8, target, prod, age);
                 firms.employees[f as usize] = target;
                 for _ in 0..target {
                     persons.employer[next_worker] = f;

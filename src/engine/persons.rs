@@ -3,6 +3,8 @@
 //! and job seekers choose where to live by multinomial logit with a hukou barrier;
 //! dependents move with the workers of their city.
 
+use crate::math::Det;
+
 use rayon::prelude::*;
 
 use super::{CHUNK, Model};
@@ -145,16 +147,21 @@ pub(crate) fn hire(m: &mut Model) {
         }
     }
     let key = m.key;
-    let lottery = |ids: &mut Vec<u32>| {
-        ids.sort_by_cached_key(|&id| {
+    let firm_key = &m.firms.rng_key;
+    seekers.par_iter_mut().for_each(|ids| {
+        ids.sort_by_cached_key(|&p| {
             (
-                key.stream(step, u64::from(id), Purpose::Hiring).next_u64(),
-                id,
+                key.stream(step, u64::from(p), Purpose::Hiring).next_u64(),
+                p,
             )
-        });
-    };
-    seekers.par_iter_mut().for_each(lottery);
-    vacancies.par_iter_mut().for_each(lottery);
+        })
+    });
+    vacancies.par_iter_mut().for_each(|ids| {
+        ids.sort_by_cached_key(|&f| {
+            let k = firm_key[f as usize];
+            (key.stream(step, k, Purpose::Hiring).next_u64(), f)
+        })
+    });
     for c in 0..n {
         let mut next = seekers[c].iter();
         'firms: for &f in &vacancies[c] {
@@ -175,9 +182,9 @@ pub(crate) fn place_value(m: &Model, k: usize, d: usize) -> f64 {
     let b = &m.behaviour;
     let cs = &m.cities;
     let employment_chance = (1.0 - cs.unemployment(d)).max(1e-3);
-    b.beta_income * (cs.wage[k][d] * employment_chance).ln()
-        + b.beta_public_services * cs.services[d].ln()
-        - b.beta_housing * cs.housing[d].ln()
+    b.beta_income * (cs.wage[k][d] * employment_chance).dln()
+        + b.beta_public_services * cs.services[d].dln()
+        - b.beta_housing * cs.housing[d].dln()
         + m.levers.amenity[d]
 }
 
@@ -187,7 +194,7 @@ pub(crate) fn move_cost(m: &Model, c: usize, d: usize, h: u8) -> f64 {
     let distance = if c == d {
         0.0
     } else {
-        b.distance_income_ratio * b.beta_income * (1.0 + m.region.distance(c, d) / 10.0).ln()
+        b.distance_income_ratio * b.beta_income * (1.0 + m.region.distance(c, d) / 10.0).dln()
     };
     let barrier = if h as usize == d {
         0.0
