@@ -4,8 +4,8 @@
 //! The library is organised by concept: [`region`] (data), [`scenario`] (input),
 //! [`agents`] (struct-of-arrays state), [`policy`] (levers and their mechanisms),
 //! [`engine`] (the step), [`rng`] (counter-based streams), [`record`] (what a step
-//! reports), [`output`] (sinks and manifest) and [`runner`] (a whole run into a
-//! directory). The binary in `main.rs` only parses arguments and wires these together.
+//! reports), [`output`] (sinks and manifest), [`runner`] (a whole run into a
+//! directory) and [`replay`] (run a published run again and compare). The binary in `main.rs` only parses arguments and wires these together.
 
 pub mod agents;
 pub mod engine;
@@ -15,6 +15,7 @@ pub mod output;
 pub mod policy;
 pub mod record;
 pub mod region;
+pub mod replay;
 pub mod rng;
 pub mod runner;
 pub mod scenario;

@@ -34,6 +34,17 @@ enum Command {
         /// Scenario TOML file.
         scenario: PathBuf,
     },
+    /// Run a run directory's manifest again and compare every data file byte for byte.
+    Replay {
+        /// A run directory (holding manifest.toml).
+        run_dir: PathBuf,
+        /// Worker threads [default: all cores]. Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Print the documented schema of the output files.
     Schema,
 }
@@ -95,6 +106,11 @@ fn dispatch(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Replay {
+            run_dir,
+            threads,
+            quiet,
+        } => replay(&run_dir, threads, quiet),
         Command::Schema => {
             print!("{}", relocsim::output::SCHEMA_DOC);
             Ok(())
@@ -120,17 +136,7 @@ fn resolve(args: &RunArgs) -> Result<(Resolved, RunOptions)> {
         .map(PathBuf::from)
         .unwrap_or_default();
     let resolved = scenario::resolve(resolved.scenario, &file, &base)?;
-    let threads = args.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
-    if threads == 0 {
-        anyhow::bail!(relocsim::Error::Invalid {
-            file: "--threads".into(),
-            problems: vec!["--threads 0: give at least 1".into()]
-        });
-    }
+    let threads = thread_count(args.threads)?;
     let out = args
         .out
         .clone()
@@ -234,4 +240,52 @@ fn human(v: f64) -> String {
         out.push(ch);
     }
     if v < 0.0 { format!("-{out}") } else { out }
+}
+
+fn thread_count(flag: Option<usize>) -> Result<usize> {
+    match flag {
+        Some(0) => Err(relocsim::Error::Invalid {
+            file: "--threads".into(),
+            problems: vec!["--threads 0: give at least 1".into()],
+        }
+        .into()),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)),
+    }
+}
+
+fn replay(run_dir: &std::path::Path, threads: Option<usize>, quiet: bool) -> Result<()> {
+    let threads = thread_count(threads)?;
+    let manifest = relocsim::output::Manifest::read(&run_dir.join("manifest.toml"))?;
+    let bar = progress_bar(u64::from(manifest.steps_completed) + 1, quiet);
+    let report = relocsim::replay::replay(run_dir, threads, |m, _| {
+        bar.set_message(format!("{} agents", m.n_agents()));
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+    let report = report.with_context(|| format!("replaying {}", run_dir.display()))?;
+    for f in &report.files {
+        match &f.difference {
+            None => println!("{:<24} identical", f.name),
+            Some(d) => println!("{:<24} DIFFERS: {d}", f.name),
+        }
+    }
+    match report.first_difference() {
+        None => {
+            println!(
+                "replay of {} with {threads} threads: all {} data files identical",
+                run_dir.display(),
+                report.files.len()
+            );
+            Ok(())
+        }
+        Some(f) => anyhow::bail!(
+            "replay of {} differs: first difference in {}: {}",
+            run_dir.display(),
+            f.name,
+            f.difference.as_deref().unwrap_or_default()
+        ),
+    }
 }

@@ -102,6 +102,11 @@ impl Region {
             file: file.to_string(),
             message: e.to_string(),
         })?;
+        Region::checked(spec, file)
+    }
+
+    /// Validates a region given as data (inline in a scenario or manifest).
+    pub fn checked(spec: RegionSpec, file: &str) -> Result<Region> {
         let problems = validate(&spec);
         if !problems.is_empty() {
             return Err(Error::Invalid {
@@ -133,6 +138,16 @@ impl Region {
             capital,
             new_area,
         }
+    }
+
+    /// SHA-256 of the canonical TOML of the region: the same data gives the same hash
+    /// whether it came from a file, inline or the embedded default.
+    pub fn sha256(&self) -> String {
+        crate::output::manifest::sha256_bytes(
+            toml::to_string(&self.spec)
+                .expect("region serialises")
+                .as_bytes(),
+        )
     }
 
     pub fn n_cities(&self) -> usize {

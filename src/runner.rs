@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::engine::Model;
 use crate::error::{Error, Result};
-use crate::output::manifest::{sha256_bytes, sha256_file, utc_timestamp};
+use crate::output::manifest::{sha256_file, utc_timestamp};
 use crate::output::{FileEntry, Manifest, ParquetSink, RunStatus};
 use crate::record::StepFrame;
 use crate::scenario::Resolved;
@@ -86,7 +86,8 @@ pub fn run_to_dir(
         replicate: run.replicate,
         scale: run.scale,
         region_source: resolved.region_source.clone(),
-        region_sha256: sha256_bytes(resolved.region_text.as_bytes()),
+        region_sha256: resolved.region.sha256(),
+        snapshot_every: opts.snapshot_every,
         threads: opts.threads,
         command_line: opts.command_line.clone(),
         started_utc: utc_timestamp(started),

@@ -30,7 +30,8 @@ pub struct Run {
     /// Agents per real person and per real firm.
     #[serde(default = "default_scale")]
     pub scale: f64,
-    /// Region file, relative to the scenario file; absent means the embedded Jing-Jin-Ji.
+    /// Region file, relative to the scenario file; absent means the embedded Jing-Jin-Ji
+    /// (or the inline `[region]` table, as in a manifest).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
 }
@@ -180,6 +181,9 @@ pub struct Scenario {
     pub trends: Trends,
     #[serde(default, rename = "policy")]
     pub policies: Vec<PolicySpec>,
+    /// The region written out in full; manifests carry it so a run replays anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<region::RegionSpec>,
     /// Present when the file is a run's manifest; ignored as input.
     #[serde(default, skip_serializing)]
     pub manifest: Option<toml::Value>,
@@ -190,10 +194,8 @@ pub struct Scenario {
 pub struct Resolved {
     pub scenario: Scenario,
     pub region: Region,
-    /// Where the region came from: `embedded:...` or the file path.
+    /// Where the region came from: `embedded:...`, the file path, or `inline`.
     pub region_source: String,
-    /// Exact text of the region, for the manifest's hash.
-    pub region_text: String,
 }
 
 impl Resolved {
@@ -203,6 +205,15 @@ impl Resolved {
 
     pub fn year_of(&self, step: u32) -> i32 {
         self.scenario.scenario.start_year + step as i32
+    }
+
+    /// The scenario as a manifest records it: the region inline instead of a path, so
+    /// the file runs again anywhere.
+    pub fn self_contained(&self) -> Scenario {
+        let mut s = self.scenario.clone();
+        s.scenario.region = None;
+        s.region = Some(self.region.spec.clone());
+        s
     }
 }
 
@@ -230,18 +241,27 @@ pub fn load(path: &Path) -> Result<Resolved> {
 
 /// Loads the region a scenario names (relative paths from `base`) and validates both.
 pub fn resolve(scenario: Scenario, file: &str, base: &Path) -> Result<Resolved> {
-    let (region_text, region_source) = match &scenario.scenario.region {
-        None => (
-            region::EMBEDDED_JJJ.to_string(),
-            region::EMBEDDED_NAME.to_string(),
-        ),
-        Some(p) => {
+    let (region, region_source) = match (&scenario.scenario.region, &scenario.region) {
+        (Some(p), Some(_)) => {
+            return Err(Error::Invalid {
+                file: file.to_string(),
+                problems: vec![format!(
+                    "scenario.region = {p:?} and a [region] table are both given: keep one"
+                )],
+            });
+        }
+        (None, Some(spec)) => {
+            let region = Region::checked(spec.clone(), &format!("{file} [region]"))?;
+            (region, "inline".to_string())
+        }
+        (None, None) => (Region::embedded(), region::EMBEDDED_NAME.to_string()),
+        (Some(p), None) => {
             let path: PathBuf = base.join(p);
             let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-            (text, path.display().to_string())
+            let source = path.display().to_string();
+            (Region::from_toml(&text, &source)?, source)
         }
     };
-    let region = Region::from_toml(&region_text, &region_source)?;
     let problems = validate(&scenario, &region);
     if !problems.is_empty() {
         return Err(Error::Invalid {
@@ -253,7 +273,6 @@ pub fn resolve(scenario: Scenario, file: &str, base: &Path) -> Result<Resolved> 
         scenario,
         region,
         region_source,
-        region_text,
     })
 }
 

@@ -346,10 +346,20 @@ fn a_scenario_can_name_its_own_region_file() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let m = Manifest::read(&out.join("manifest.toml")).unwrap();
     assert!(m.region_source.ends_with("two.toml"), "{}", m.region_source);
-    assert_eq!(
-        m.region_sha256,
-        relocsim::output::manifest::sha256_bytes(small.as_bytes())
+    let region = relocsim::region::Region::from_toml(&small, "two.toml").unwrap();
+    assert_eq!(m.region_sha256, region.sha256());
+    // The manifest carries the region inline: it runs again from anywhere.
+    let moved = dir.join("elsewhere");
+    std::fs::create_dir_all(&moved).unwrap();
+    std::fs::copy(out.join("manifest.toml"), moved.join("m.toml")).unwrap();
+    std::fs::remove_file(dir.join("two.toml")).unwrap();
+    let again = relocsim(&["validate", moved.join("m.toml").to_str().unwrap()]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
     );
+    assert!(String::from_utf8_lossy(&again.stdout).contains("2 cities"));
     let (_, rows, _) = columns(&out.join("cities.parquet"));
     assert_eq!(rows, 2 * 16, "two cities, sixteen steps");
     std::fs::remove_dir_all(dir).unwrap();

@@ -37,7 +37,11 @@ pub struct Manifest {
     pub replicate: u32,
     pub scale: f64,
     pub region_source: String,
+    /// Hash of the canonical region data (see `Region::sha256`).
     pub region_sha256: String,
+    /// `--snapshot-every`, so a replay writes the same files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_every: Option<u32>,
     pub threads: usize,
     pub command_line: Vec<String>,
     pub started_utc: String,
@@ -50,7 +54,7 @@ impl Manifest {
     /// The manifest document: the resolved scenario with this table under `[manifest]`.
     pub fn to_toml(&self, resolved: &Resolved) -> String {
         let mut doc: toml::Table =
-            toml::from_str(&resolved.scenario.to_toml()).expect("scenario round-trips");
+            toml::from_str(&resolved.self_contained().to_toml()).expect("scenario round-trips");
         let me = toml::Value::try_from(self).expect("manifest serialises");
         doc.insert("manifest".into(), me);
         let header = "# relocsim run manifest. The tables above [manifest] are the resolved scenario:\n\

@@ -1,0 +1,142 @@
+//! Replaying a published run: run again from its `manifest.toml` into a temporary
+//! directory and compare every data file with the one in the run directory, byte for
+//! byte. Where two files differ, the first differing row group and column is located
+//! from the Parquet metadata, so a researcher knows where to look.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use parquet::file::reader::{FileReader, SerializedFileReader};
+
+use crate::engine::Model;
+use crate::error::{Error, Result};
+use crate::output::Manifest;
+use crate::output::manifest::sha256_file;
+use crate::record::StepFrame;
+use crate::runner::{RunOptions, run_to_dir};
+use crate::scenario;
+
+/// One data file's verdict.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileCheck {
+    pub name: String,
+    /// None when the replayed file is identical; otherwise where it first differs.
+    pub difference: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReplayReport {
+    pub files: Vec<FileCheck>,
+}
+
+impl ReplayReport {
+    pub fn identical(&self) -> bool {
+        self.files.iter().all(|f| f.difference.is_none())
+    }
+
+    pub fn first_difference(&self) -> Option<&FileCheck> {
+        self.files.iter().find(|f| f.difference.is_some())
+    }
+}
+
+/// Runs `run_dir/manifest.toml` again with `threads` threads and compares the files.
+pub fn replay(
+    run_dir: &Path,
+    threads: usize,
+    on_step: impl FnMut(&Model, &StepFrame) + Send,
+) -> Result<ReplayReport> {
+    let manifest_path = run_dir.join("manifest.toml");
+    let manifest = Manifest::read(&manifest_path)?;
+    let resolved = scenario::load(&manifest_path)?;
+    let scratch = scratch_dir();
+    let opts = RunOptions {
+        out: scratch.join("run"),
+        threads,
+        force: true,
+        snapshot_every: manifest.snapshot_every,
+        command_line: vec!["replay".into()],
+    };
+    let result =
+        run_to_dir(&resolved, &opts, on_step).and_then(|r| compare(run_dir, &r.dir, &manifest));
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+fn scratch_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("relocsim-replay-{}", std::process::id()))
+}
+
+fn compare(original: &Path, replayed: &Path, manifest: &Manifest) -> Result<ReplayReport> {
+    let mut files = Vec::new();
+    for entry in &manifest.files {
+        let a = original.join(&entry.name);
+        let b = replayed.join(&entry.name);
+        let difference = if !a.exists() {
+            Some("missing from the run directory".to_string())
+        } else if sha256_file(&a)? == sha256_file(&b)? {
+            None
+        } else {
+            let mut d = first_difference(&a, &b)?;
+            if sha256_file(&a)? != entry.sha256 {
+                d.push_str(" (the file no longer matches the checksum in its manifest)");
+            }
+            Some(d)
+        };
+        files.push(FileCheck {
+            name: entry.name.clone(),
+            difference,
+        });
+    }
+    Ok(ReplayReport { files })
+}
+
+/// Where two Parquet files first differ: a row group and column, or the metadata.
+pub fn first_difference(a: &Path, b: &Path) -> Result<String> {
+    let open = |p: &Path| -> std::result::Result<SerializedFileReader<File>, String> {
+        let f = File::open(p).map_err(|e| e.to_string())?;
+        SerializedFileReader::new(f).map_err(|e| e.to_string())
+    };
+    let ra = match open(a) {
+        Ok(r) => r,
+        Err(e) => return Ok(format!("cannot be read as Parquet: {e}")),
+    };
+    let rb = open(b).map_err(|e| Error::Output {
+        file: b.display().to_string(),
+        message: e,
+    })?;
+    let (ma, mb) = (ra.metadata(), rb.metadata());
+    if ma.num_row_groups() != mb.num_row_groups() {
+        return Ok(format!(
+            "{} row groups instead of {}",
+            ma.num_row_groups(),
+            mb.num_row_groups()
+        ));
+    }
+    let mut fa = File::open(a).map_err(|e| Error::io(a, e))?;
+    let mut fb = File::open(b).map_err(|e| Error::io(b, e))?;
+    for (g, (ga, gb)) in ma.row_groups().iter().zip(mb.row_groups()).enumerate() {
+        if ga.num_rows() != gb.num_rows() {
+            return Ok(format!(
+                "row group {g}: {} rows instead of {}",
+                ga.num_rows(),
+                gb.num_rows()
+            ));
+        }
+        for (ca, cb) in ga.columns().iter().zip(gb.columns()) {
+            let name = ca.column_path().string();
+            if chunk(&mut fa, ca.byte_range(), a)? != chunk(&mut fb, cb.byte_range(), b)? {
+                return Ok(format!("row group {g}, column {name}"));
+            }
+        }
+    }
+    Ok("the data pages agree; the metadata after them (page index or footer) differs".into())
+}
+
+fn chunk(f: &mut File, (start, len): (u64, u64), path: &Path) -> Result<Vec<u8>> {
+    let mut buf = vec![0u8; len as usize];
+    f.seek(SeekFrom::Start(start))
+        .map_err(|e| Error::io(path, e))?;
+    f.read_exact(&mut buf).map_err(|e| Error::io(path, e))?;
+    Ok(buf)
+}
