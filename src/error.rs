@@ -23,6 +23,16 @@ pub enum Error {
     /// A run directory exists already and `--force` was not given.
     #[error("{0} exists already; pass --force to replace it or choose another --out")]
     OutputExists(PathBuf),
+    /// The run would not fit in this machine's memory.
+    #[error(
+        "scale {scale}: the run needs an estimated {needed_gib:.1} GiB of memory but {available_gib:.1} GiB are available; the largest scale that fits is about {max_scale:.3}"
+    )]
+    Resources {
+        scale: f64,
+        needed_gib: f64,
+        available_gib: f64,
+        max_scale: f64,
+    },
     /// The Parquet writer failed.
     #[error("writing {file}: {message}")]
     Output { file: String, message: String },
@@ -40,7 +50,10 @@ impl Error {
     pub fn is_input_error(&self) -> bool {
         matches!(
             self,
-            Error::Parse { .. } | Error::Invalid { .. } | Error::OutputExists(_)
+            Error::Parse { .. }
+                | Error::Invalid { .. }
+                | Error::OutputExists(_)
+                | Error::Resources { .. }
         )
     }
 }

@@ -8,6 +8,7 @@
 //! directory) and [`replay`] (run a published run again and compare). The binary in `main.rs` only parses arguments and wires these together.
 
 pub mod agents;
+pub mod checkpoint;
 pub mod engine;
 pub mod error;
 pub mod math;
@@ -16,6 +17,7 @@ pub mod policy;
 pub mod record;
 pub mod region;
 pub mod replay;
+pub mod resources;
 pub mod rng;
 pub mod runner;
 pub mod scenario;

@@ -5,13 +5,15 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use relocsim::record::StepFrame;
-use relocsim::runner::{RunOptions, run_to_dir};
+use relocsim::runner::{self, RunOptions};
 use relocsim::scenario::{self, Resolved};
 
 #[derive(Parser)]
@@ -52,14 +54,18 @@ enum Command {
 #[derive(clap::Args)]
 struct RunArgs {
     /// Scenario TOML file (a run's manifest.toml works too).
-    scenario: PathBuf,
+    #[arg(required_unless_present = "resume")]
+    scenario: Option<PathBuf>,
+    /// Continue the interrupted run in DIR (the --out it was given) from its last checkpoint.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "out", "seed", "scale", "force", "snapshot_every", "checkpoint_every"])]
+    resume: Option<PathBuf>,
     /// Run directory to create [default: output/<scenario name>].
     #[arg(long)]
     out: Option<PathBuf>,
     /// Random seed (overrides the scenario's).
     #[arg(long)]
     seed: Option<u64>,
-    /// Agents per real person and firm, in (0, 1] (overrides the scenario's).
+    /// Agents per real person and firm; 1 is the full region (overrides the scenario's).
     #[arg(long)]
     scale: Option<f64>,
     /// Worker threads [default: all cores]. Results do not depend on it.
@@ -74,6 +80,9 @@ struct RunArgs {
     /// Also write firms.parquet and persons.parquet every N steps (and at the last).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     snapshot_every: Option<u32>,
+    /// Save the whole simulation state every N steps, so a killed run can be resumed.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    checkpoint_every: Option<u32>,
 }
 
 fn main() -> ExitCode {
@@ -119,8 +128,9 @@ fn dispatch(cli: Cli) -> Result<()> {
 }
 
 /// Stage two: the raw flags become a resolved scenario and run options.
-fn resolve(args: &RunArgs) -> Result<(Resolved, RunOptions)> {
-    let mut resolved = scenario::load(&args.scenario)?;
+/// Stage two: the raw flags become a resolved scenario and run options.
+fn resolve(args: &RunArgs, path: &std::path::Path) -> Result<(Resolved, RunOptions)> {
+    let mut resolved = scenario::load(path)?;
     let run = &mut resolved.scenario.scenario;
     if let Some(seed) = args.seed {
         run.seed = seed;
@@ -129,46 +139,97 @@ fn resolve(args: &RunArgs) -> Result<(Resolved, RunOptions)> {
         run.scale = scale;
     }
     // Re-validate: overrides are input too.
-    let file = args.scenario.display().to_string();
-    let base = args
-        .scenario
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_default();
+    let file = path.display().to_string();
+    let base = path.parent().map(PathBuf::from).unwrap_or_default();
     let resolved = scenario::resolve(resolved.scenario, &file, &base)?;
-    let threads = thread_count(args.threads)?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&resolved.scenario.scenario.name));
-    let opts = RunOptions {
+    Ok((resolved, options(args, out)?))
+}
+
+fn options(args: &RunArgs, out: PathBuf) -> Result<RunOptions> {
+    Ok(RunOptions {
         out,
-        threads,
+        threads: thread_count(args.threads)?,
         force: args.force,
         snapshot_every: args.snapshot_every,
+        checkpoint_every: args.checkpoint_every,
         command_line: std::env::args().collect(),
-    };
-    Ok((resolved, opts))
+        stop: Some(stop_on_signal()),
+    })
+}
+
+/// The first Ctrl-C or SIGTERM asks the run to stop at the next step boundary (with a
+/// checkpoint); a second one aborts at once, leaving only the hidden partial directory.
+fn stop_on_signal() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let installed = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            eprintln!("\naborted: nothing was moved into place");
+            std::process::exit(130);
+        }
+        eprintln!("\nstopping at the next step boundary (press Ctrl-C again to abort)");
+    });
+    if let Err(e) = installed {
+        eprintln!(
+            "warning: cannot catch Ctrl-C/SIGTERM ({e}); an interrupted run will not be resumable"
+        );
+    }
+    stop
 }
 
 fn run(args: RunArgs) -> Result<()> {
-    let (resolved, opts) = resolve(&args)?;
-    let bar = progress_bar(resolved.steps() as u64 + 1, args.quiet);
     let mut first: Option<StepFrame> = None;
     let mut last: Option<StepFrame> = None;
-    let result = run_to_dir(&resolved, &opts, |m, frame| {
-        bar.set_message(format!("{} agents", m.n_agents()));
-        bar.inc(1);
-        if first.is_none() {
-            first = Some(frame.clone());
+    let (result, resolved_for_summary, label) = if let Some(dir) = &args.resume {
+        let opts = options(&args, dir.clone())?;
+        let bar = progress_bar(0, args.quiet);
+        let r = runner::resume(&opts, |m, frame| {
+            bar.set_length(u64::from(m.steps));
+            bar.set_position(u64::from(m.step));
+            bar.set_message(format!("{} agents", m.n_agents()));
+            last = Some(frame.clone());
+        });
+        bar.finish_and_clear();
+        (r, None, format!("resuming {}", dir.display()))
+    } else {
+        let path = args
+            .scenario
+            .clone()
+            .expect("clap requires a scenario without --resume");
+        let (resolved, opts) = resolve(&args, &path)?;
+        if !args.quiet {
+            let mib = relocsim::resources::estimate_bytes(&resolved) / (1024.0 * 1024.0);
+            eprintln!("estimated memory: {mib:.0} MiB");
         }
-        last = Some(frame.clone());
-    });
-    bar.finish_and_clear();
-    let result = result.with_context(|| format!("running {}", args.scenario.display()))?;
+        let bar = progress_bar(resolved.steps() as u64 + 1, args.quiet);
+        let r = runner::run_to_dir(&resolved, &opts, |m, frame| {
+            bar.set_message(format!("{} agents", m.n_agents()));
+            bar.inc(1);
+            if first.is_none() {
+                first = Some(frame.clone());
+            }
+            last = Some(frame.clone());
+        });
+        bar.finish_and_clear();
+        (r, Some(resolved), format!("running {}", path.display()))
+    };
+    let result = result.with_context(|| label)?;
+    if result.interrupted() {
+        anyhow::bail!(
+            "interrupted after step {} of {}: {} holds the steps done and a checkpoint; continue with `relocsim run --resume {}`",
+            result.model.step,
+            result.model.steps,
+            result.dir.display(),
+            result.dir.display()
+        );
+    }
     if !args.quiet {
-        if let (Some(a), Some(b)) = (first, last) {
-            print_summary(&resolved, &a, &b);
+        if let (Some(r), Some(a), Some(b)) = (resolved_for_summary, first, last) {
+            print_summary(&r, &a, &b);
         }
         println!(
             "wrote {} in {:.2} s ({} steps, {} agents)",

@@ -48,6 +48,16 @@ pub fn replay(
 ) -> Result<ReplayReport> {
     let manifest_path = run_dir.join("manifest.toml");
     let manifest = Manifest::read(&manifest_path)?;
+    if manifest.status != crate::output::RunStatus::Complete {
+        return Err(Error::Invalid {
+            file: manifest_path.display().to_string(),
+            problems: vec![format!(
+                "the run was interrupted after step {}: finish it with `relocsim run --resume {}` first",
+                manifest.steps_completed,
+                run_dir.display()
+            )],
+        });
+    }
     let resolved = scenario::load(&manifest_path)?;
     let scratch = scratch_dir();
     let opts = RunOptions {
@@ -56,6 +66,7 @@ pub fn replay(
         force: true,
         snapshot_every: manifest.snapshot_every,
         command_line: vec!["replay".into()],
+        ..Default::default()
     };
     let result =
         run_to_dir(&resolved, &opts, on_step).and_then(|r| compare(run_dir, &r.dir, &manifest));

@@ -276,6 +276,9 @@ pub fn resolve(scenario: Scenario, file: &str, base: &Path) -> Result<Resolved> 
     })
 }
 
+/// Scales above 1 (more agents than real people) are allowed for stress tests.
+pub const MAX_SCALE: f64 = 100.0;
+
 fn validate(s: &Scenario, region: &Region) -> Vec<String> {
     let mut p = Vec::new();
     let r = &s.scenario;
@@ -297,8 +300,11 @@ fn validate(s: &Scenario, region: &Region) -> Vec<String> {
             r.end_year, r.start_year
         ));
     }
-    if !(r.scale.is_finite() && r.scale > 0.0 && r.scale <= 1.0) {
-        p.push(format!("scenario.scale = {}: must be in (0, 1]", r.scale));
+    if !(r.scale.is_finite() && r.scale > 0.0 && r.scale <= MAX_SCALE) {
+        p.push(format!(
+            "scenario.scale = {}: must be in (0, {MAX_SCALE}] (1 = one agent per real person and firm)",
+            r.scale
+        ));
     }
     validate_behaviour(&s.behaviour, &mut p);
     for (i, pol) in s.policies.iter().enumerate() {

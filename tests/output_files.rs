@@ -34,6 +34,7 @@ fn run_into(
         force: true,
         snapshot_every: snapshot,
         command_line: vec!["test".into()],
+        ..Default::default()
     };
     run_to_dir(&r, &opts, |_, _| {})
         .expect("run succeeds")
@@ -274,7 +275,7 @@ fn a_bad_scenario_is_refused_with_the_key_and_the_valid_values() {
     let bad = dir.join("bad.toml");
     std::fs::write(
         &bad,
-        "[scenario]\nname = \"bad\"\nscale = 2.0\n\n[[policy]]\nkind = \"non_capital_relief\"\nstart = 2020\nend = 2040\ncities = [\"Beijng\"]\n",
+        "[scenario]\nname = \"bad\"\nscale = 200.0\n\n[[policy]]\nkind = \"non_capital_relief\"\nstart = 2020\nend = 2040\ncities = [\"Beijng\"]\n",
     )
     .unwrap();
     let o = relocsim(&[
@@ -287,7 +288,7 @@ fn a_bad_scenario_is_refused_with_the_key_and_the_valid_values() {
     assert_eq!(o.status.code(), Some(2));
     let msg = String::from_utf8_lossy(&o.stderr);
     assert!(msg.contains("bad.toml"), "{msg}");
-    assert!(msg.contains("scenario.scale = 2"), "{msg}");
+    assert!(msg.contains("scenario.scale = 200"), "{msg}");
     assert!(
         msg.contains("unknown city \"Beijng\"") && msg.contains("Beijing, Tianjin"),
         "{msg}"

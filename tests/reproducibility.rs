@@ -24,6 +24,7 @@ fn run_into(dir: &Path, r: &relocsim::Resolved, threads: usize) -> Manifest {
         force: true,
         snapshot_every: Some(4),
         command_line: vec!["test".into()],
+        ..Default::default()
     };
     run_to_dir(r, &opts, |_, _| {})
         .expect("run succeeds")

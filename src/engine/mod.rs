@@ -130,6 +130,12 @@ impl Model {
         model
     }
 
+    /// Rebuilds the counts derived from the agents after a checkpoint was read in.
+    pub fn resume_after_load(&mut self) {
+        self.cities
+            .recount(&self.region, &self.firms, &self.persons);
+    }
+
     pub fn year(&self) -> i32 {
         self.start_year + self.step as i32
     }

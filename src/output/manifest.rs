@@ -42,6 +42,13 @@ pub struct Manifest {
     /// `--snapshot-every`, so a replay writes the same files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot_every: Option<u32>,
+    /// `--checkpoint-every`, kept when the run is resumed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint_every: Option<u32>,
+    /// Set when this run continued an interrupted one from a checkpoint at that step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed_from_step: Option<u32>,
+    /// Worker threads of the last session (they do not change the data).
     pub threads: usize,
     pub command_line: Vec<String>,
     pub started_utc: String,

@@ -12,6 +12,7 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
@@ -58,13 +59,49 @@ impl Table {
     fn write(&mut self, columns: Vec<ArrayRef>) -> Result<()> {
         let batch = RecordBatch::try_new(self.schema.clone(), columns)
             .map_err(|e| out_err(self.name, e))?;
-        if batch.num_rows() == 0 {
+        self.write_group(&[batch])
+    }
+
+    /// Writes batches as one row group.
+    fn write_group(&mut self, batches: &[RecordBatch]) -> Result<()> {
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        if rows == 0 {
             return Ok(());
         }
-        self.rows += batch.num_rows() as u64;
+        self.rows += rows as u64;
         let w = self.writer.as_mut().expect("table is open until finish");
-        w.write(&batch).map_err(|e| out_err(self.name, e))?;
+        for b in batches {
+            w.write(b).map_err(|e| out_err(self.name, e))?;
+        }
         w.flush().map_err(|e| out_err(self.name, e))
+    }
+
+    /// Copies every row group of an earlier file of this table, group for group, so the
+    /// bytes come out as they were first written.
+    fn copy_from(&mut self, path: &Path) -> Result<()> {
+        let open = || File::open(path).map_err(|e| Error::io(path, e));
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(open()?).map_err(|e| out_err(self.name, e))?;
+        let groups: Vec<usize> = builder
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|g| g.num_rows() as usize)
+            .collect();
+        for (g, rows) in groups.into_iter().enumerate() {
+            let reader = ParquetRecordBatchReaderBuilder::try_new(open()?)
+                .and_then(|b| {
+                    b.with_row_groups(vec![g])
+                        .with_batch_size(rows.max(1))
+                        .build()
+                })
+                .map_err(|e| out_err(self.name, e))?;
+            let batches = reader
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| out_err(self.name, e))?;
+            self.write_group(&batches)?;
+        }
+        Ok(())
     }
 
     fn close(&mut self) -> Result<()> {
@@ -132,6 +169,38 @@ impl ParquetSink {
                 rows: t.rows,
             })
             .collect()
+    }
+
+    /// Makes the files written so far durable for a checkpoint: each is closed (so it is
+    /// a valid Parquet file), moved into `dir`, and a new file at the old place takes
+    /// over its row groups and goes on from there.
+    pub fn checkpoint(&mut self, dir: &Path) -> Result<()> {
+        for t in &mut self.tables {
+            t.close()?;
+            let saved = dir.join(format!("{}.parquet", t.name));
+            std::fs::rename(&t.path, &saved).map_err(|e| Error::io(&saved, e))?;
+            let fields = t
+                .schema
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone())
+                .collect();
+            let mut fresh = Table::create(&self.dir, t.name, fields)?;
+            fresh.copy_from(&saved)?;
+            *t = fresh;
+        }
+        Ok(())
+    }
+
+    /// After `begin`, takes over the row groups a checkpoint in `dir` saved.
+    pub fn restore(&mut self, dir: &Path) -> Result<()> {
+        for t in &mut self.tables {
+            let saved = dir.join(format!("{}.parquet", t.name));
+            if saved.exists() {
+                t.copy_from(&saved)?;
+            }
+        }
+        Ok(())
     }
 
     fn table(&mut self, name: &str) -> &mut Table {
