@@ -91,6 +91,7 @@ fn parquet_files_have_the_documented_schema_and_row_counts() {
             "public_services",
             "fiscal_revenue",
             "shared_tax_in",
+            "transfers",
             "pollution"
         ]
     );

@@ -187,7 +187,10 @@ pub(crate) fn move_cost(m: &Model, c: usize, d: usize, h: u8) -> f64 {
     let distance = if c == d {
         0.0
     } else {
-        b.distance_income_ratio * b.beta_income * (1.0 + m.region.distance(c, d) / 10.0).ln()
+        b.distance_income_ratio
+            * b.beta_income
+            * (1.0 + m.region.distance(c, d) / 10.0).ln()
+            * m.levers.migration_cost_scale[d]
     };
     let barrier = if h as usize == d {
         0.0
@@ -261,11 +264,12 @@ fn migration_choice(m: &Model, value: &[f64], step: u32, pi: usize) -> Option<u8
     if k == DEPENDENT {
         return None;
     }
-    let rate = if p.employer[pi] == NO_FIRM {
+    let base = if p.employer[pi] == NO_FIRM {
         m.behaviour.job_seeker_migration_rate
     } else {
         m.behaviour.migration_rate
     };
+    let rate = base * m.levers.migration_rate_multiplier[p.city[pi] as usize];
     if !m
         .key
         .stream(step, pi as u64, Purpose::Migration)
@@ -288,7 +292,8 @@ fn migration_choice(m: &Model, value: &[f64], step: u32, pi: usize) -> Option<u8
     (best != c).then_some(best as u8)
 }
 
-/// Arrivals beyond a city's housing capacity are refused by a keyed lottery.
+/// Arrivals beyond a city's housing capacity (with any policy change or cap) are refused
+/// by a keyed lottery.
 fn ration(m: &Model, moves: &[(u32, u8)]) -> Vec<(u32, u8)> {
     let n = m.region.n_cities();
     let mut departures = vec![0u64; n];
@@ -303,7 +308,8 @@ fn ration(m: &Model, moves: &[(u32, u8)]) -> Vec<(u32, u8)> {
     }
     let mut accepted = Vec::with_capacity(moves.len());
     for d in 0..n {
-        let cap = (m.region.city(d).capacity as f64 * m.scale).floor() as u64;
+        let capacity = m.levers.capacity(d, m.region.city(d).capacity as f64);
+        let cap = (capacity * m.scale).floor() as u64;
         let staying = m.cities.population[d].saturating_sub(departures[d]);
         let room = cap.saturating_sub(staying) as usize;
         let list = &mut arrivals[d];

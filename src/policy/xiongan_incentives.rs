@@ -4,10 +4,62 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::doc::{KindDoc, Mechanism, Param};
 use super::{
-    Levers, Window, check_cities, check_nonneg, check_sectors, check_unit, city_set, sector_set,
+    Dose, Kind, Levers, check_cities, check_nonneg, check_sectors, check_unit, city_set, sector_set,
 };
 use crate::region::Region;
+
+pub(super) const DOC: KindDoc = KindDoc {
+    name: "xiongan_incentives",
+    essay: "1",
+    summary: "Xiong'an as the concentrated receiving place: subsidy per job, land discount, tax holiday, hukou, public services",
+    mechanisms: &[
+        Mechanism::CostOrSubsidy,
+        Mechanism::LandDiscount,
+        Mechanism::TaxHoliday,
+        Mechanism::HukouBarrier,
+        Mechanism::PublicServices,
+    ],
+    params: &[
+        Param {
+            name: "cities",
+            unit: "city names",
+            about: "receiving places",
+        },
+        Param {
+            name: "sectors",
+            unit: "sector names",
+            about: "sectors receiving the firm incentives (empty = all)",
+        },
+        Param {
+            name: "subsidy_per_job_yuan",
+            unit: "yuan/job/year",
+            about: "subsidy set against value added per worker there [A]",
+        },
+        Param {
+            name: "land_discount",
+            unit: "0-1",
+            about: "fraction off land cost for firms [A]",
+        },
+        Param {
+            name: "tax_holiday_years",
+            unit: "years",
+            about: "tax holiday for arriving firms (facts.md 2.4: 3-5-year exemptions, unverified) [A]",
+        },
+        Param {
+            name: "hukou_for_movers",
+            unit: "bool",
+            about: "movers receive local hukou (facts.md 2.4: points hukou since 2021 [V])",
+        },
+        Param {
+            name: "public_services_target",
+            unit: "index, Beijing = 1",
+            about: "level relocated schools and hospitals lift services toward [A]",
+        },
+    ],
+    example: include_str!("../../scenarios/xiongan_incentives.toml"),
+};
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -60,16 +112,13 @@ fn yes() -> bool {
     true
 }
 
-impl XionganIncentives {
-    pub fn window(&self) -> Window {
-        Window {
-            start: self.start,
-            end: self.end,
-            ramp_years: self.ramp_years,
-        }
+impl Kind for XionganIncentives {
+    fn doc(&self) -> &'static KindDoc {
+        &DOC
     }
 
-    pub fn apply(&self, region: &Region, intensity: f64, _cause: u8, l: &mut Levers) {
+    fn apply(&self, dose: &Dose, l: &mut Levers) {
+        let (region, intensity) = (dose.region, dose.intensity);
         let sectors = sector_set(region, &self.sectors);
         for c in city_set(region, &self.cities) {
             let va_per_worker = crate::engine::value_added_per_worker_yuan(region, c);
@@ -96,7 +145,7 @@ impl XionganIncentives {
         }
     }
 
-    pub fn validate(&self, key: &str, region: &Region, p: &mut Vec<String>) {
+    fn validate(&self, key: &str, region: &Region, p: &mut Vec<String>) {
         check_cities(key, "cities", &self.cities, region, p);
         check_sectors(key, &self.sectors, region, p);
         check_nonneg(key, "subsidy_per_job_yuan", self.subsidy_per_job_yuan, p);
