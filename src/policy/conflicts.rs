@@ -47,7 +47,7 @@ fn contradiction(region: &Region, a: &Claim, b: &Claim, na: &str, nb: &str) -> O
                 persons: pb,
             },
         ) if x == y && pa != pb => Some(format!(
-            "{na} and {nb} set different capacity caps on {} ({pa} and {pb} persons); keep one",
+            "{na} and {nb} set different capacity caps on {} ({pa} and {pb} persons)",
             city(x)
         )),
         (Claim::Ban { city: x, sector: s }, Claim::Designate { city: y, sector: t })

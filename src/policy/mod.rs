@@ -359,3 +359,118 @@ pub(crate) fn cells(
         .into_iter()
         .flat_map(move |c| sectors.clone().into_iter().map(move |s| (c, s)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Levers of `[[policy]]` tables in force in `year`.
+    fn levers(tables: &str, year: i32) -> (Region, Levers) {
+        #[derive(Deserialize)]
+        struct Tables {
+            policy: Vec<PolicySpec>,
+        }
+        let region = Region::embedded();
+        let t: Tables = toml::from_str(tables).expect("test tables parse");
+        let mut l = Levers::neutral(region.n_cities(), region.n_sectors());
+        for (i, p) in t.policy.iter().enumerate() {
+            p.apply(&region, year, (i + 1) as u8, &mut l);
+        }
+        (region, l)
+    }
+
+    #[test]
+    fn overlapping_policies_combine_by_the_documented_rules() {
+        let (r, l) = levers(
+            r#"
+            [[policy]]
+            kind = "growth_pole"
+            start = 2020
+            end = 2035
+            productivity_gain = 0.1
+            amenity = 0.2
+            [[policy]]
+            kind = "growth_pole"
+            start = 2020
+            end = 2035
+            productivity_gain = 0.2
+            amenity = 0.1
+            [[policy]]
+            kind = "free_trade_zone"
+            start = 2020
+            end = 2035
+            cities = ["Shijiazhuang"]
+            cost_reduction = 0.03
+            [[policy]]
+            kind = "industrial_gradient"
+            start = 2020
+            end = 2035
+            cities = ["Shijiazhuang"]
+            sectors = ["biomedicine"]
+            subsidy = 0.05
+            [[policy]]
+            kind = "rural_micro_centers"
+            start = 2020
+            end = 2035
+            cities = ["Beijing"]
+            capacity_increase = 0.1
+            [[policy]]
+            kind = "development_intensity_control"
+            start = 2020
+            end = 2035
+            "#,
+            2025,
+        );
+        let sjz = r.city_index("Shijiazhuang").unwrap();
+        let bio = l.cs(sjz, r.sector_index("biomedicine").unwrap());
+        assert!(
+            (l.productivity[bio] - 1.1 * 1.2).abs() < 1e-12,
+            "multipliers multiply"
+        );
+        assert!((l.amenity[sjz] - 0.3).abs() < 1e-12, "amenities add");
+        assert!((l.firm_bonus[bio] - 0.08).abs() < 1e-12, "subsidies add");
+        let bj = r.city_index("Beijing").unwrap();
+        let base = r.city(bj).capacity as f64;
+        assert_eq!(
+            l.capacity(bj, base),
+            23e6,
+            "the cap holds over the addition"
+        );
+        assert!((l.capacity_multiplier[bj] - 1.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_ramped_policy_phases_in_and_accumulates_exposure() {
+        let w = Window {
+            start: 2020,
+            end: 2030,
+            ramp_years: 2,
+        };
+        assert_eq!(w.intensity(2019), 0.0);
+        assert_eq!(w.intensity(2020), 0.5);
+        assert_eq!(w.exposure(2019), 0.0);
+        assert_eq!(w.exposure(2021), 1.5);
+        // After the end, exposure stops growing (and the policy is out of force).
+        assert_eq!(w.exposure(2035), 10.5);
+        assert_eq!(w.intensity(2031), 0.0);
+        let (r, l) = levers(
+            "[[policy]]\nkind = \"development_intensity_control\"\nstart = 2020\nend = 2035\n\
+             ramp_years = 4\ncaps = { Beijing = 21000000 }\n",
+            2021,
+        );
+        let bj = r.city_index("Beijing").unwrap();
+        assert_eq!(l.capacity(bj, 23e6), 22e6, "half way from 23 to 21 million");
+    }
+
+    #[test]
+    fn neutral_levers_change_nothing() {
+        let r = Region::embedded();
+        let l = Levers::neutral(r.n_cities(), r.n_sectors());
+        for c in 0..r.n_cities() {
+            let base = r.city(c).capacity as f64;
+            assert_eq!(l.capacity(c, base).to_bits(), base.to_bits());
+        }
+        assert!(l.productivity.iter().all(|&p| p == 1.0 && p.ln() == 0.0));
+        assert!(l.transfers.is_empty());
+    }
+}
