@@ -38,7 +38,7 @@ fn runs(name: &'static str) -> Arc<Vec<Run>> {
 
 /// `f` of each seed's run of scenario `name`.
 fn per_seed(name: &'static str, f: impl Fn(&Run) -> f64) -> Vec<f64> {
-    runs(name).iter().map(|r| f(r)).collect()
+    runs(name).iter().map(f).collect()
 }
 
 /// Mean of `f` over the seeds, for the baseline and for `policy`.
