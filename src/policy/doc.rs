@@ -138,14 +138,14 @@ pub fn describe(k: &KindDoc) -> String {
         "{} (source essay sections {})\n  {}\n\n",
         k.name, k.essay, k.summary
     );
-    out.push_str("Parameters (name, unit, default, meaning):\n");
+    out.push_str("Parameters (unit; default):\n");
     for p in WINDOW.iter().chain(k.params) {
         let default = defaults
             .get(p.name)
             .map_or("required".to_string(), |v| v.to_string());
         out.push_str(&format!(
-            "  {:<28} {:<24} {:<28} {}\n",
-            p.name, p.unit, default, p.about
+            "  {} ({}; {default})\n      {}\n",
+            p.name, p.unit, p.about
         ));
     }
     out.push_str("\nMechanisms:\n");
