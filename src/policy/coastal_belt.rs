@@ -2,8 +2,6 @@
 //! Qinhuangdao and Cangzhou. Joint port and logistics investment lowers the logistics
 //! cost of firms in the belt, in proportion to how much their sector relies on a port.
 
-use serde::{Deserialize, Serialize};
-
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{Dose, Kind, Levers, cells, check_cities, check_range, check_sectors, names};
 use crate::region::Region;
@@ -33,24 +31,18 @@ pub(super) const DOC: KindDoc = KindDoc {
     example: include_str!("../../scenarios/coastal_belt.toml"),
 };
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct CoastalBelt {
-    /// First and last year in force (inclusive).
-    pub start: i32,
-    pub end: i32,
-    /// Years to reach full strength (0 = at once).
-    #[serde(default)]
-    pub ramp_years: u32,
-    /// Cities of the belt (essay section 1).
-    #[serde(default = "default_cities")]
-    pub cities: Vec<String>,
-    /// Sectors covered (empty = all); each gains in proportion to its port affinity.
-    #[serde(default)]
-    pub sectors: Vec<String>,
-    /// Logistics cost saved by a sector of port affinity 1, fraction of value added [A].
-    #[serde(default = "default_saving")]
-    pub logistics_saving: f64,
+policy_table! {
+    pub struct CoastalBelt {
+        /// Cities of the belt (essay section 1).
+        #[serde(default = "default_cities")]
+        pub cities: Vec<String>,
+        /// Sectors covered (empty = all); each gains in proportion to its port affinity.
+        #[serde(default)]
+        pub sectors: Vec<String>,
+        /// Logistics cost saved by a sector of port affinity 1, fraction of value added [A].
+        #[serde(default = "default_saving")]
+        pub logistics_saving: f64,
+    }
 }
 
 fn default_cities() -> Vec<String> {
@@ -61,10 +53,6 @@ fn default_saving() -> f64 {
 }
 
 impl Kind for CoastalBelt {
-    fn doc(&self) -> &'static KindDoc {
-        &DOC
-    }
-
     fn apply(&self, dose: &Dose, l: &mut Levers) {
         for (c, s) in cells(dose.region, &self.cities, &self.sectors) {
             let affinity = dose.region.sector(s).port_affinity;

@@ -5,8 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{Claim, Dose, Kind, Levers, check_cities};
 use crate::region::Region;
@@ -24,19 +22,13 @@ pub(super) const DOC: KindDoc = KindDoc {
     example: include_str!("../../scenarios/development_intensity_control.toml"),
 };
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct DevelopmentIntensityControl {
-    /// First and last year in force (inclusive).
-    pub start: i32,
-    pub end: i32,
-    /// Years over which capacity falls linearly from the region's to the cap.
-    #[serde(default)]
-    pub ramp_years: u32,
-    /// Cap per city, persons (empty = each city's `population_cap` in the region file,
-    /// Beijing's 23 million [V facts.md 2.1]).
-    #[serde(default)]
-    pub caps: BTreeMap<String, u64>,
+policy_table! {
+    pub struct DevelopmentIntensityControl {
+        /// Cap per city, persons (empty = each city's `population_cap` in the region file,
+        /// Beijing's 23 million [V facts.md 2.1]).
+        #[serde(default)]
+        pub caps: BTreeMap<String, u64>,
+    }
 }
 
 impl DevelopmentIntensityControl {
@@ -58,10 +50,6 @@ impl DevelopmentIntensityControl {
 }
 
 impl Kind for DevelopmentIntensityControl {
-    fn doc(&self) -> &'static KindDoc {
-        &DOC
-    }
-
     fn apply(&self, dose: &Dose, l: &mut Levers) {
         for (c, cap) in self.cap_list(dose.region) {
             let base = dose.region.city(c).capacity as f64;

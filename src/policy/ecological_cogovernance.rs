@@ -3,8 +3,6 @@
 //! intensity, may close their doors to new heavy polluters (an emission cap on new
 //! capacity), and beneficiaries may compensate the cities that conserve the environment.
 
-use serde::{Deserialize, Serialize};
-
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{
     Claim, Dose, Kind, Levers, Transfer, cells, check_cities, check_nonneg, check_range,
@@ -66,39 +64,33 @@ pub(super) const DOC: KindDoc = KindDoc {
     example: include_str!("../../scenarios/ecological_cogovernance.toml"),
 };
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct EcologicalCogovernance {
-    /// First and last year in force (inclusive).
-    pub start: i32,
-    pub end: i32,
-    /// Years to reach full strength (0 = at once).
-    #[serde(default)]
-    pub ramp_years: u32,
-    /// Cities under joint control (empty = all).
-    #[serde(default)]
-    pub cities: Vec<String>,
-    /// Sectors charged (empty = all).
-    #[serde(default)]
-    pub sectors: Vec<String>,
-    /// Charge per unit of pollution intensity, fraction of value added [A].
-    #[serde(default = "default_charge")]
-    pub charge_per_intensity: f64,
-    /// No new firms of polluting sectors in the target cities.
-    #[serde(default)]
-    pub ban_new_polluters: bool,
-    /// Pollution intensity from which a sector counts as polluting [A].
-    #[serde(default = "default_polluter")]
-    pub polluter_min_intensity: f64,
-    /// Cities receiving ecological compensation (empty = none).
-    #[serde(default)]
-    pub compensation_to: Vec<String>,
-    /// Cities paying it (empty = from outside the region).
-    #[serde(default)]
-    pub compensation_from: Vec<String>,
-    /// Compensation per resident of a receiving city, yuan a year [A].
-    #[serde(default)]
-    pub compensation_per_head_yuan: f64,
+policy_table! {
+    pub struct EcologicalCogovernance {
+        /// Cities under joint control (empty = all).
+        #[serde(default)]
+        pub cities: Vec<String>,
+        /// Sectors charged (empty = all).
+        #[serde(default)]
+        pub sectors: Vec<String>,
+        /// Charge per unit of pollution intensity, fraction of value added [A].
+        #[serde(default = "default_charge")]
+        pub charge_per_intensity: f64,
+        /// No new firms of polluting sectors in the target cities.
+        #[serde(default)]
+        pub ban_new_polluters: bool,
+        /// Pollution intensity from which a sector counts as polluting [A].
+        #[serde(default = "default_polluter")]
+        pub polluter_min_intensity: f64,
+        /// Cities receiving ecological compensation (empty = none).
+        #[serde(default)]
+        pub compensation_to: Vec<String>,
+        /// Cities paying it (empty = from outside the region).
+        #[serde(default)]
+        pub compensation_from: Vec<String>,
+        /// Compensation per resident of a receiving city, yuan a year [A].
+        #[serde(default)]
+        pub compensation_per_head_yuan: f64,
+    }
 }
 
 fn default_charge() -> f64 {
@@ -131,10 +123,6 @@ impl EcologicalCogovernance {
 }
 
 impl Kind for EcologicalCogovernance {
-    fn doc(&self) -> &'static KindDoc {
-        &DOC
-    }
-
     fn apply(&self, dose: &Dose, l: &mut Levers) {
         for (c, s) in cells(dose.region, &self.cities, &self.sectors) {
             let intensity = dose.region.sector(s).pollution_intensity;

@@ -3,8 +3,6 @@
 //! lower cost of migrating into the target cities, and optionally more residents
 //! reconsidering where they live each year.
 
-use serde::{Deserialize, Serialize};
-
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{Dose, Kind, Levers, check_cities, check_range, check_unit, city_set};
 use crate::region::Region;
@@ -39,27 +37,21 @@ pub(super) const DOC: KindDoc = KindDoc {
     example: include_str!("../../scenarios/factor_mobility.toml"),
 };
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct FactorMobility {
-    /// First and last year in force (inclusive).
-    pub start: i32,
-    pub end: i32,
-    /// Years to reach full strength (0 = at once).
-    #[serde(default)]
-    pub ramp_years: u32,
-    /// Cities whose barriers fall (empty = all).
-    #[serde(default)]
-    pub cities: Vec<String>,
-    /// Fraction off the hukou barrier [A].
-    #[serde(default = "default_hukou")]
-    pub hukou_barrier_reduction: f64,
-    /// Fraction off the distance cost of migrating into the cities [A].
-    #[serde(default = "default_cost")]
-    pub migration_cost_reduction: f64,
-    /// Multiplies the yearly chance that residents reconsider where they live [A].
-    #[serde(default = "default_rate")]
-    pub migration_rate_multiplier: f64,
+policy_table! {
+    pub struct FactorMobility {
+        /// Cities whose barriers fall (empty = all).
+        #[serde(default)]
+        pub cities: Vec<String>,
+        /// Fraction off the hukou barrier [A].
+        #[serde(default = "default_hukou")]
+        pub hukou_barrier_reduction: f64,
+        /// Fraction off the distance cost of migrating into the cities [A].
+        #[serde(default = "default_cost")]
+        pub migration_cost_reduction: f64,
+        /// Multiplies the yearly chance that residents reconsider where they live [A].
+        #[serde(default = "default_rate")]
+        pub migration_rate_multiplier: f64,
+    }
 }
 
 fn default_hukou() -> f64 {
@@ -73,10 +65,6 @@ fn default_rate() -> f64 {
 }
 
 impl Kind for FactorMobility {
-    fn doc(&self) -> &'static KindDoc {
-        &DOC
-    }
-
     fn apply(&self, dose: &Dose, l: &mut Levers) {
         let k = dose.intensity;
         for c in city_set(dose.region, &self.cities) {

@@ -2,8 +2,6 @@
 //! zone"): simpler customs, approvals and investment rules lower the costs of firms in
 //! the zone cities.
 
-use serde::{Deserialize, Serialize};
-
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{Dose, Kind, Levers, cells, check_cities, check_range, check_sectors, names};
 use crate::region::Region;
@@ -33,24 +31,18 @@ pub(super) const DOC: KindDoc = KindDoc {
     example: include_str!("../../scenarios/free_trade_zone.toml"),
 };
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct FreeTradeZone {
-    /// First and last year in force (inclusive).
-    pub start: i32,
-    pub end: i32,
-    /// Years to reach full strength (0 = at once).
-    #[serde(default)]
-    pub ramp_years: u32,
-    /// Cities with a zone.
-    #[serde(default = "default_cities")]
-    pub cities: Vec<String>,
-    /// Sectors covered (empty = all).
-    #[serde(default)]
-    pub sectors: Vec<String>,
-    /// Costs saved by firms in the zone, fraction of value added [A].
-    #[serde(default = "default_reduction")]
-    pub cost_reduction: f64,
+policy_table! {
+    pub struct FreeTradeZone {
+        /// Cities with a zone.
+        #[serde(default = "default_cities")]
+        pub cities: Vec<String>,
+        /// Sectors covered (empty = all).
+        #[serde(default)]
+        pub sectors: Vec<String>,
+        /// Costs saved by firms in the zone, fraction of value added [A].
+        #[serde(default = "default_reduction")]
+        pub cost_reduction: f64,
+    }
 }
 
 fn default_cities() -> Vec<String> {
@@ -61,10 +53,6 @@ fn default_reduction() -> f64 {
 }
 
 impl Kind for FreeTradeZone {
-    fn doc(&self) -> &'static KindDoc {
-        &DOC
-    }
-
     fn apply(&self, dose: &Dose, l: &mut Levers) {
         for (c, s) in cells(dose.region, &self.cities, &self.sectors) {
             l.add_firm_bonus(c, s, self.cost_reduction * dose.intensity);

@@ -2,8 +2,6 @@
 //! investment in a hub raises the productivity of its firms and the amenity of living
 //! there, so the region becomes multi-polar rather than centred on Beijing and Tianjin.
 
-use serde::{Deserialize, Serialize};
-
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{Dose, Kind, Levers, cells, check_cities, check_range, check_sectors, city_set, names};
 use crate::region::Region;
@@ -38,27 +36,21 @@ pub(super) const DOC: KindDoc = KindDoc {
     example: include_str!("../../scenarios/growth_pole.toml"),
 };
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct GrowthPole {
-    /// First and last year in force (inclusive).
-    pub start: i32,
-    pub end: i32,
-    /// Years to reach full strength (0 = at once).
-    #[serde(default)]
-    pub ramp_years: u32,
-    /// The hubs (essay section 1: Shijiazhuang).
-    #[serde(default = "default_cities")]
-    pub cities: Vec<String>,
-    /// Sectors whose productivity rises (empty = all).
-    #[serde(default)]
-    pub sectors: Vec<String>,
-    /// Rise in firms' productivity, a fraction (0.05 = 5%) [A].
-    #[serde(default = "default_gain")]
-    pub productivity_gain: f64,
-    /// Added to residents' utility of living in the hub, logit units [A].
-    #[serde(default = "default_amenity")]
-    pub amenity: f64,
+policy_table! {
+    pub struct GrowthPole {
+        /// The hubs (essay section 1: Shijiazhuang).
+        #[serde(default = "default_cities")]
+        pub cities: Vec<String>,
+        /// Sectors whose productivity rises (empty = all).
+        #[serde(default)]
+        pub sectors: Vec<String>,
+        /// Rise in firms' productivity, a fraction (0.05 = 5%) [A].
+        #[serde(default = "default_gain")]
+        pub productivity_gain: f64,
+        /// Added to residents' utility of living in the hub, logit units [A].
+        #[serde(default = "default_amenity")]
+        pub amenity: f64,
+    }
 }
 
 fn default_cities() -> Vec<String> {
@@ -72,10 +64,6 @@ fn default_amenity() -> f64 {
 }
 
 impl Kind for GrowthPole {
-    fn doc(&self) -> &'static KindDoc {
-        &DOC
-    }
-
     fn apply(&self, dose: &Dose, l: &mut Levers) {
         let factor = 1.0 + self.productivity_gain * dose.intensity;
         for (c, s) in cells(dose.region, &self.cities, &self.sectors) {

@@ -2,8 +2,6 @@
 //! are steered to designated cities by a subsidy and a land discount there. Several
 //! tables give several designations (one city group and its sectors each).
 
-use serde::{Deserialize, Serialize};
-
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{
     Claim, Dose, Kind, Levers, cells, check_cities, check_range, check_sectors, check_unit, names,
@@ -40,28 +38,22 @@ pub(super) const DOC: KindDoc = KindDoc {
     example: include_str!("../../scenarios/industrial_gradient.toml"),
 };
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct IndustrialGradient {
-    /// First and last year in force (inclusive).
-    pub start: i32,
-    pub end: i32,
-    /// Years to reach full strength (0 = at once).
-    #[serde(default)]
-    pub ramp_years: u32,
-    /// Designated cities (essay section 3: the concentrated bearing place).
-    #[serde(default = "default_cities")]
-    pub cities: Vec<String>,
-    /// Designated sectors (essay section 3: high-end equipment, intelligent
-    /// manufacturing, biomedicine).
-    #[serde(default = "default_sectors")]
-    pub sectors: Vec<String>,
-    /// Subsidy, fraction of value added [A].
-    #[serde(default = "default_subsidy")]
-    pub subsidy: f64,
-    /// Fraction off land cost [A].
-    #[serde(default = "default_land")]
-    pub land_discount: f64,
+policy_table! {
+    pub struct IndustrialGradient {
+        /// Designated cities (essay section 3: the concentrated bearing place).
+        #[serde(default = "default_cities")]
+        pub cities: Vec<String>,
+        /// Designated sectors (essay section 3: high-end equipment, intelligent
+        /// manufacturing, biomedicine).
+        #[serde(default = "default_sectors")]
+        pub sectors: Vec<String>,
+        /// Subsidy, fraction of value added [A].
+        #[serde(default = "default_subsidy")]
+        pub subsidy: f64,
+        /// Fraction off land cost [A].
+        #[serde(default = "default_land")]
+        pub land_discount: f64,
+    }
 }
 
 fn default_cities() -> Vec<String> {
@@ -78,10 +70,6 @@ fn default_land() -> f64 {
 }
 
 impl Kind for IndustrialGradient {
-    fn doc(&self) -> &'static KindDoc {
-        &DOC
-    }
-
     fn apply(&self, dose: &Dose, l: &mut Levers) {
         for (c, s) in cells(dose.region, &self.cities, &self.sectors) {
             l.add_firm_bonus(c, s, self.subsidy * dose.intensity);

@@ -3,8 +3,6 @@
 //! year, plus a spillover from the capital's "innovative highland" that decays with
 //! distance. The gain accumulates while the policy is in force.
 
-use serde::{Deserialize, Serialize};
-
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{Dose, Kind, Levers, cells, check_cities, check_range, check_sectors, names};
 use crate::region::Region;
@@ -44,30 +42,24 @@ pub(super) const DOC: KindDoc = KindDoc {
     example: include_str!("../../scenarios/innovation_community.toml"),
 };
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct InnovationCommunity {
-    /// First and last year in force (inclusive).
-    pub start: i32,
-    pub end: i32,
-    /// Years to reach full strength (0 = at once).
-    #[serde(default)]
-    pub ramp_years: u32,
-    /// Cities hosting the platforms (essay section 2: investment focused on Shijiazhuang).
-    #[serde(default = "default_cities")]
-    pub cities: Vec<String>,
-    /// Sectors that gain (empty = all).
-    #[serde(default = "default_sectors")]
-    pub sectors: Vec<String>,
-    /// Yearly productivity growth from the platforms, fraction a year [A].
-    #[serde(default = "default_growth")]
-    pub productivity_growth: f64,
-    /// Extra yearly growth at the capital's door, fraction a year [A].
-    #[serde(default = "default_spillover")]
-    pub spillover_growth: f64,
-    /// Distance over which the spillover falls to 1/e, km [A].
-    #[serde(default = "default_decay")]
-    pub spillover_decay_km: f64,
+policy_table! {
+    pub struct InnovationCommunity {
+        /// Cities hosting the platforms (essay section 2: investment focused on Shijiazhuang).
+        #[serde(default = "default_cities")]
+        pub cities: Vec<String>,
+        /// Sectors that gain (empty = all).
+        #[serde(default = "default_sectors")]
+        pub sectors: Vec<String>,
+        /// Yearly productivity growth from the platforms, fraction a year [A].
+        #[serde(default = "default_growth")]
+        pub productivity_growth: f64,
+        /// Extra yearly growth at the capital's door, fraction a year [A].
+        #[serde(default = "default_spillover")]
+        pub spillover_growth: f64,
+        /// Distance over which the spillover falls to 1/e, km [A].
+        #[serde(default = "default_decay")]
+        pub spillover_decay_km: f64,
+    }
 }
 
 fn default_cities() -> Vec<String> {
@@ -87,10 +79,6 @@ fn default_decay() -> f64 {
 }
 
 impl Kind for InnovationCommunity {
-    fn doc(&self) -> &'static KindDoc {
-        &DOC
-    }
-
     fn apply(&self, dose: &Dose, l: &mut Levers) {
         let r = dose.region;
         for (c, s) in cells(r, &self.cities, &self.sectors) {

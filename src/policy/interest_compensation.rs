@@ -3,8 +3,6 @@
 //! Keeping a share lowers the origin government's resistance to letting large taxpayers
 //! go, and origin governments lead eligible firms out.
 
-use serde::{Deserialize, Serialize};
-
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{
     Dose, Kind, Levers, TaxSharing, check_cities, check_nonneg, check_sectors, check_unit,
@@ -72,44 +70,40 @@ pub(super) const DOC: KindDoc = KindDoc {
     example: include_str!("../../scenarios/interest_compensation.toml"),
 };
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct InterestCompensation {
-    pub start: i32,
-    pub end: i32,
-    #[serde(default)]
-    pub ramp_years: u32,
-    /// Origin regions whose directed moves share tax.
-    #[serde(default = "default_origins")]
-    pub origins: Vec<String>,
-    /// Destinations covered (empty = every city not an origin).
-    #[serde(default)]
-    pub destinations: Vec<String>,
-    /// Sectors covered (empty = all).
-    #[serde(default)]
-    pub sectors: Vec<String>,
-    /// Origin's share of the moved firm's tax [V: 50:50].
-    #[serde(default = "half")]
-    pub origin_share: f64,
-    /// Years of sharing [V: 3].
-    #[serde(default = "three")]
-    pub years: u8,
-    /// Extra years when the cap is not reached [V: 2, to 5 in all].
-    #[serde(default = "two")]
-    pub extension_years: u8,
-    /// Eligibility: average yearly "three taxes" before the move, yuan [V: 20 million].
-    #[serde(default = "threshold")]
-    pub min_annual_tax_yuan: f64,
-    /// The three taxes (VAT, corporate income tax, business tax) as a fraction of value
-    /// added, used only for eligibility [A].
-    #[serde(default = "three_tax_rate")]
-    pub three_tax_rate: f64,
-    /// Fraction by which sharing lowers the origin's resistance to directed moves [A].
-    #[serde(default = "reduction")]
-    pub resistance_reduction: f64,
-    /// Yearly probability that an origin government leads an eligible firm to move [A].
-    #[serde(default = "directed")]
-    pub directed_hazard: f64,
+policy_table! {
+    pub struct InterestCompensation {
+        /// Origin regions whose directed moves share tax.
+        #[serde(default = "default_origins")]
+        pub origins: Vec<String>,
+        /// Destinations covered (empty = every city not an origin).
+        #[serde(default)]
+        pub destinations: Vec<String>,
+        /// Sectors covered (empty = all).
+        #[serde(default)]
+        pub sectors: Vec<String>,
+        /// Origin's share of the moved firm's tax [V: 50:50].
+        #[serde(default = "half")]
+        pub origin_share: f64,
+        /// Years of sharing [V: 3].
+        #[serde(default = "three")]
+        pub years: u8,
+        /// Extra years when the cap is not reached [V: 2, to 5 in all].
+        #[serde(default = "two")]
+        pub extension_years: u8,
+        /// Eligibility: average yearly "three taxes" before the move, yuan [V: 20 million].
+        #[serde(default = "threshold")]
+        pub min_annual_tax_yuan: f64,
+        /// The three taxes (VAT, corporate income tax, business tax) as a fraction of value
+        /// added, used only for eligibility [A].
+        #[serde(default = "three_tax_rate")]
+        pub three_tax_rate: f64,
+        /// Fraction by which sharing lowers the origin's resistance to directed moves [A].
+        #[serde(default = "reduction")]
+        pub resistance_reduction: f64,
+        /// Yearly probability that an origin government leads an eligible firm to move [A].
+        #[serde(default = "directed")]
+        pub directed_hazard: f64,
+    }
 }
 
 fn default_origins() -> Vec<String> {
@@ -151,10 +145,6 @@ impl InterestCompensation {
 }
 
 impl Kind for InterestCompensation {
-    fn doc(&self) -> &'static KindDoc {
-        &DOC
-    }
-
     fn apply(&self, dose: &Dose, l: &mut Levers) {
         let (region, intensity, cause) = (dose.region, dose.intensity, dose.cause);
         let origins = city_set(region, &self.origins);

@@ -19,6 +19,41 @@
 //! `conflicts.rs`): two different capacity caps on one city in overlapping years, and a
 //! sector steered into a city where another policy bans its entry.
 
+/// Declares a kind's `[[policy]]` table: the window fields every kind has (`start`,
+/// `end`, `ramp_years`), the derives every table needs (unknown keys are refused), and
+/// its [`Table`] link to its window and to the `DOC` of its module.
+macro_rules! policy_table {
+    ($(#[$meta:meta])* pub struct $name:ident { $($body:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, serde::Serialize, serde::Deserialize, PartialEq)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            /// First year in force.
+            pub start: i32,
+            /// Last year in force (inclusive).
+            pub end: i32,
+            /// Years to reach full strength, rising linearly (0 = at once).
+            #[serde(default)]
+            pub ramp_years: u32,
+            $($body)*
+        }
+
+        impl $crate::policy::Table for $name {
+            fn window(&self) -> $crate::policy::Window {
+                $crate::policy::Window {
+                    start: self.start,
+                    end: self.end,
+                    ramp_years: self.ramp_years,
+                }
+            }
+
+            fn doc(&self) -> &'static $crate::policy::doc::KindDoc {
+                &DOC
+            }
+        }
+    };
+}
+
 mod coastal_belt;
 mod conflicts;
 mod development_intensity_control;
@@ -163,40 +198,14 @@ pub(crate) enum Claim {
     Designate { city: usize, sector: usize },
 }
 
-/// Every kind's table has `start`, `end` and `ramp_years`.
-pub(crate) trait Windowed {
+/// What [`policy_table!`] gives every kind's table.
+pub(crate) trait Table {
     fn window(&self) -> Window;
+    fn doc(&self) -> &'static KindDoc;
 }
-
-macro_rules! windowed {
-    ($($kind:ty),+ $(,)?) => {$(
-        impl Windowed for $kind {
-            fn window(&self) -> Window {
-                Window { start: self.start, end: self.end, ramp_years: self.ramp_years }
-            }
-        }
-    )+};
-}
-
-windowed!(
-    NonCapitalRelief,
-    XionganIncentives,
-    InterestCompensation,
-    GrowthPole,
-    CoastalBelt,
-    InnovationCommunity,
-    IndustrialGradient,
-    PublicServiceEqualization,
-    RuralMicroCenters,
-    EcologicalCogovernance,
-    DevelopmentIntensityControl,
-    FactorMobility,
-    FreeTradeZone,
-);
 
 /// What each kind implements; [`PolicySpec`] dispatches to it.
-pub(crate) trait Kind: Windowed {
-    fn doc(&self) -> &'static KindDoc;
+pub(crate) trait Kind: Table {
     /// Writes this policy's mechanisms for one year in force.
     fn apply(&self, dose: &Dose, levers: &mut Levers);
     /// Reports every problem of this table (the window is checked by the caller).

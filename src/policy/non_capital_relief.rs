@@ -2,8 +2,6 @@
 //! the target cities face a higher relocation hazard, an extra cost of staying and no new
 //! entry; optional receiving places get a bonus. Pushed moves are government-directed.
 
-use serde::{Deserialize, Serialize};
-
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{
     Claim, Dose, Kind, Levers, cells, check_cities, check_nonneg, check_range, check_sectors,
@@ -65,39 +63,33 @@ pub(super) const DOC: KindDoc = KindDoc {
     example: include_str!("../../scenarios/non_capital_relief.toml"),
 };
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct NonCapitalRelief {
-    /// First and last year in force (inclusive).
-    pub start: i32,
-    pub end: i32,
-    /// Years over which the policy ramps in linearly (0 = full strength at once).
-    #[serde(default)]
-    pub ramp_years: u32,
-    /// Cities shedding functions.
-    #[serde(default = "default_cities")]
-    pub cities: Vec<String>,
-    /// Targeted sectors (facts.md 2.2: general manufacturing, markets and logistics).
-    #[serde(default = "default_sectors")]
-    pub sectors: Vec<String>,
-    /// Multiplier on the yearly move hazard of targeted firms [A].
-    #[serde(default = "default_hazard")]
-    pub hazard_multiplier: f64,
-    /// Extra cost of staying, as a fraction of value added [A].
-    #[serde(default = "default_cost")]
-    pub extra_cost: f64,
-    /// Ban new entry of targeted sectors in the target cities.
-    #[serde(default = "yes")]
-    pub ban_entry: bool,
-    /// Share of pushed firms that close rather than stay when no destination suits [A].
-    #[serde(default = "default_close")]
-    pub close_share: f64,
-    /// Designated receiving places (empty = none).
-    #[serde(default)]
-    pub receiving_cities: Vec<String>,
-    /// Bonus for targeted sectors in receiving places, fraction of value added [A].
-    #[serde(default)]
-    pub receiving_bonus: f64,
+policy_table! {
+    pub struct NonCapitalRelief {
+        /// Cities shedding functions.
+        #[serde(default = "default_cities")]
+        pub cities: Vec<String>,
+        /// Targeted sectors (facts.md 2.2: general manufacturing, markets and logistics).
+        #[serde(default = "default_sectors")]
+        pub sectors: Vec<String>,
+        /// Multiplier on the yearly move hazard of targeted firms [A].
+        #[serde(default = "default_hazard")]
+        pub hazard_multiplier: f64,
+        /// Extra cost of staying, as a fraction of value added [A].
+        #[serde(default = "default_cost")]
+        pub extra_cost: f64,
+        /// Ban new entry of targeted sectors in the target cities.
+        #[serde(default = "yes")]
+        pub ban_entry: bool,
+        /// Share of pushed firms that close rather than stay when no destination suits [A].
+        #[serde(default = "default_close")]
+        pub close_share: f64,
+        /// Designated receiving places (empty = none).
+        #[serde(default)]
+        pub receiving_cities: Vec<String>,
+        /// Bonus for targeted sectors in receiving places, fraction of value added [A].
+        #[serde(default)]
+        pub receiving_bonus: f64,
+    }
 }
 
 fn default_cities() -> Vec<String> {
@@ -126,10 +118,6 @@ fn yes() -> bool {
 }
 
 impl Kind for NonCapitalRelief {
-    fn doc(&self) -> &'static KindDoc {
-        &DOC
-    }
-
     fn apply(&self, dose: &Dose, l: &mut Levers) {
         let (region, intensity, cause) = (dose.region, dose.intensity, dose.cause);
         let sectors = sector_set(region, &self.sectors);

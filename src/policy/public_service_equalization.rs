@@ -2,8 +2,6 @@
 //! the gap in tax revenue per resident between each recipient city and the capital, and
 //! public services, which follow revenue per head, rise toward the capital's.
 
-use serde::{Deserialize, Serialize};
-
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{Dose, Kind, Levers, Transfer, check_cities, check_unit, city_set, listed_cities};
 use crate::region::Region;
@@ -33,24 +31,18 @@ pub(super) const DOC: KindDoc = KindDoc {
     example: include_str!("../../scenarios/public_service_equalization.toml"),
 };
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct PublicServiceEqualization {
-    /// First and last year in force (inclusive).
-    pub start: i32,
-    pub end: i32,
-    /// Years to reach full strength (0 = at once).
-    #[serde(default)]
-    pub ramp_years: u32,
-    /// Recipients (empty = the cities of the region's hinterland province).
-    #[serde(default)]
-    pub cities: Vec<String>,
-    /// Cities paying in proportion to their revenue (empty = from outside the region).
-    #[serde(default)]
-    pub donors: Vec<String>,
-    /// Share of the 2020 gap in tax revenue per resident to the capital closed [A].
-    #[serde(default = "default_gap_share")]
-    pub gap_share: f64,
+policy_table! {
+    pub struct PublicServiceEqualization {
+        /// Recipients (empty = the cities of the region's hinterland province).
+        #[serde(default)]
+        pub cities: Vec<String>,
+        /// Cities paying in proportion to their revenue (empty = from outside the region).
+        #[serde(default)]
+        pub donors: Vec<String>,
+        /// Share of the 2020 gap in tax revenue per resident to the capital closed [A].
+        #[serde(default = "default_gap_share")]
+        pub gap_share: f64,
+    }
 }
 
 fn default_gap_share() -> f64 {
@@ -74,10 +66,6 @@ impl PublicServiceEqualization {
 }
 
 impl Kind for PublicServiceEqualization {
-    fn doc(&self) -> &'static KindDoc {
-        &DOC
-    }
-
     fn apply(&self, dose: &Dose, l: &mut Levers) {
         let r = dose.region;
         let reference = revenue_per_head(r, r.capital);

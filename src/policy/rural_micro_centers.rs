@@ -2,8 +2,6 @@
 //! extended to small cities and their countryside make them more pleasant to live in,
 //! add housing capacity and lift their public services.
 
-use serde::{Deserialize, Serialize};
-
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{Dose, Kind, Levers, check_cities, check_range, city_set};
 use crate::region::Region;
@@ -47,30 +45,24 @@ pub(super) const DOC: KindDoc = KindDoc {
     example: include_str!("../../scenarios/rural_micro_centers.toml"),
 };
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct RuralMicroCenters {
-    /// First and last year in force (inclusive).
-    pub start: i32,
-    pub end: i32,
-    /// Years to reach full strength (0 = at once).
-    #[serde(default)]
-    pub ramp_years: u32,
-    /// Cities that gain (empty = every city below `small_city_population`).
-    #[serde(default)]
-    pub cities: Vec<String>,
-    /// 2020 population below which a city counts as small, persons [A].
-    #[serde(default = "default_small")]
-    pub small_city_population: u64,
-    /// Added to residents' utility, logit units [A].
-    #[serde(default = "default_amenity")]
-    pub amenity: f64,
-    /// Added housing capacity, fraction of the city's capacity [A].
-    #[serde(default = "default_tenth")]
-    pub capacity_increase: f64,
-    /// Rise of public services over the city's 2020 level, fraction [A].
-    #[serde(default = "default_tenth")]
-    pub public_services_increase: f64,
+policy_table! {
+    pub struct RuralMicroCenters {
+        /// Cities that gain (empty = every city below `small_city_population`).
+        #[serde(default)]
+        pub cities: Vec<String>,
+        /// 2020 population below which a city counts as small, persons [A].
+        #[serde(default = "default_small")]
+        pub small_city_population: u64,
+        /// Added to residents' utility, logit units [A].
+        #[serde(default = "default_amenity")]
+        pub amenity: f64,
+        /// Added housing capacity, fraction of the city's capacity [A].
+        #[serde(default = "default_tenth")]
+        pub capacity_increase: f64,
+        /// Rise of public services over the city's 2020 level, fraction [A].
+        #[serde(default = "default_tenth")]
+        pub public_services_increase: f64,
+    }
 }
 
 fn default_small() -> u64 {
@@ -95,10 +87,6 @@ impl RuralMicroCenters {
 }
 
 impl Kind for RuralMicroCenters {
-    fn doc(&self) -> &'static KindDoc {
-        &DOC
-    }
-
     fn apply(&self, dose: &Dose, l: &mut Levers) {
         let k = dose.intensity;
         for c in self.targets(dose.region) {

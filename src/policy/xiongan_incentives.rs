@@ -2,8 +2,6 @@
 //! land discount and a tax holiday for firms, hukou for movers, and relocated schools and
 //! hospitals lifting public services.
 
-use serde::{Deserialize, Serialize};
-
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{
     Dose, Kind, Levers, check_cities, check_nonneg, check_sectors, check_unit, city_set, sector_set,
@@ -61,36 +59,32 @@ pub(super) const DOC: KindDoc = KindDoc {
     example: include_str!("../../scenarios/xiongan_incentives.toml"),
 };
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct XionganIncentives {
-    pub start: i32,
-    pub end: i32,
-    #[serde(default)]
-    pub ramp_years: u32,
-    #[serde(default = "default_cities")]
-    pub cities: Vec<String>,
-    /// Sectors that receive the firm incentives (empty = all).
-    #[serde(default)]
-    pub sectors: Vec<String>,
-    /// Yearly subsidy per job, yuan, set against value added per worker there [A].
-    #[serde(default = "default_subsidy")]
-    pub subsidy_per_job_yuan: f64,
-    /// Fraction off land cost for firms [A].
-    #[serde(default = "default_land")]
-    pub land_discount: f64,
-    /// Tax holiday for arriving firms, years (facts.md 2.4: 3-5-year exemptions,
-    /// unverified) [A].
-    #[serde(default = "default_holiday")]
-    pub tax_holiday_years: u8,
-    /// Movers receive local hukou (facts.md 2.4: points hukou since 2021, direct
-    /// application for relocated Beijing staff [V]).
-    #[serde(default = "yes")]
-    pub hukou_for_movers: bool,
-    /// Public-services level (Beijing = 1.0) that relocated schools and hospitals lift
-    /// the target cities toward [A].
-    #[serde(default = "default_services")]
-    pub public_services_target: f64,
+policy_table! {
+    pub struct XionganIncentives {
+        #[serde(default = "default_cities")]
+        pub cities: Vec<String>,
+        /// Sectors that receive the firm incentives (empty = all).
+        #[serde(default)]
+        pub sectors: Vec<String>,
+        /// Yearly subsidy per job, yuan, set against value added per worker there [A].
+        #[serde(default = "default_subsidy")]
+        pub subsidy_per_job_yuan: f64,
+        /// Fraction off land cost for firms [A].
+        #[serde(default = "default_land")]
+        pub land_discount: f64,
+        /// Tax holiday for arriving firms, years (facts.md 2.4: 3-5-year exemptions,
+        /// unverified) [A].
+        #[serde(default = "default_holiday")]
+        pub tax_holiday_years: u8,
+        /// Movers receive local hukou (facts.md 2.4: points hukou since 2021, direct
+        /// application for relocated Beijing staff [V]).
+        #[serde(default = "yes")]
+        pub hukou_for_movers: bool,
+        /// Public-services level (Beijing = 1.0) that relocated schools and hospitals lift
+        /// the target cities toward [A].
+        #[serde(default = "default_services")]
+        pub public_services_target: f64,
+    }
 }
 
 fn default_cities() -> Vec<String> {
@@ -113,10 +107,6 @@ fn yes() -> bool {
 }
 
 impl Kind for XionganIncentives {
-    fn doc(&self) -> &'static KindDoc {
-        &DOC
-    }
-
     fn apply(&self, dose: &Dose, l: &mut Levers) {
         let (region, intensity) = (dose.region, dose.intensity);
         let sectors = sector_set(region, &self.sectors);
