@@ -1,7 +1,8 @@
 //! Collaborative innovation communities (essay section 2): laboratories, platforms and
 //! new R&D institutions in target cities raise the productivity of tech sectors year by
 //! year, plus a spillover from the capital's "innovative highland" that decays with
-//! distance. The gain accumulates while the policy is in force.
+//! distance. The gain accumulates while the policy is in force and, like every lever,
+//! lapses when it ends (extend `end` to keep it).
 
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{Dose, Kind, Levers, cells, check_cities, check_range, check_sectors, names};
