@@ -255,33 +255,41 @@ fn indicators(
     let lf: u64 = cities.iter().map(|c| c.labour_force).sum();
     let un: u64 = cities.iter().map(|c| c.unemployed).sum();
     put("unemployment_rate".into(), un as f64 / lf.max(1) as f64);
+    out.extend(fiscal_and_policy(m, cities, flows, total_output));
+    out
+}
+
+/// Public finance, environment and policy-target indicators (model.md section 7).
+fn fiscal_and_policy(
+    m: &Model,
+    cities: &[CityRow],
+    flows: &Flows,
+    total_output: f64,
+) -> Vec<(String, f64)> {
+    let real = |agents: u64| agents as f64 / m.scale;
+    let mut out: Vec<(String, f64)> = Vec::new();
+    let mut put = |k: &str, v: f64| out.push((k.to_string(), v));
     put(
-        "fiscal_revenue_bn".into(),
+        "fiscal_revenue_bn",
         cities.iter().map(|c| c.fiscal_revenue_bn).sum(),
     );
     put(
-        "shared_tax_bn".into(),
+        "shared_tax_bn",
         cities.iter().map(|c| c.shared_tax_in_bn).sum(),
     );
-    put(
-        "shared_tax_cum_bn".into(),
-        m.cumulative.shared_tax_yuan / 1e9,
-    );
+    put("shared_tax_cum_bn", m.cumulative.shared_tax_yuan / 1e9);
     let pollution: f64 = cities.iter().map(|c| c.pollution).sum();
-    put("pollution_total".into(), pollution);
-    put("pollution_per_output".into(), pollution / total_output);
+    put("pollution_total", pollution);
+    put("pollution_per_output", pollution / total_output);
     put(
-        "transfers_bn".into(),
+        "transfers_bn",
         cities.iter().map(|c| c.transfers_bn.max(0.0)).sum(),
     );
     put(
-        "persons_moved".into(),
+        "persons_moved",
         real(flows.values().map(|f| f.persons).sum()),
     );
-    put(
-        "population_over_caps".into(),
-        population_over_caps(m, cities),
-    );
+    put("population_over_caps", population_over_caps(m, cities));
     out
 }
 
