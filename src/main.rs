@@ -49,6 +49,11 @@ enum Command {
     },
     /// Print the documented schema of the output files.
     Schema,
+    /// List the policy kinds, or describe one: parameters, mechanisms and an example.
+    Policies {
+        /// A policy kind, e.g. growth_pole.
+        kind: Option<String>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -124,7 +129,28 @@ fn dispatch(cli: Cli) -> Result<()> {
             print!("{}", relocsim::output::SCHEMA_DOC);
             Ok(())
         }
+        Command::Policies { kind } => policies(kind.as_deref()),
     }
+}
+
+fn policies(kind: Option<&str>) -> Result<()> {
+    use relocsim::policy::{KINDS, doc};
+    let Some(name) = kind else {
+        print!("{}", doc::list());
+        return Ok(());
+    };
+    let Some(k) = doc::find(name) else {
+        let valid: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+        anyhow::bail!(relocsim::Error::Invalid {
+            file: "relocsim policies".into(),
+            problems: vec![format!(
+                "unknown policy kind {name:?}; valid kinds: {}",
+                valid.join(", ")
+            )],
+        });
+    };
+    print!("{}", doc::describe(k));
+    Ok(())
 }
 
 /// Stage two: the raw flags become a resolved scenario and run options.

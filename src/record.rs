@@ -65,6 +65,8 @@ pub struct CityRow {
     pub public_services: f64,
     pub fiscal_revenue_bn: f64,
     pub shared_tax_in_bn: f64,
+    /// Fiscal transfers received minus paid.
+    pub transfers_bn: f64,
     pub pollution: f64,
 }
 
@@ -119,6 +121,7 @@ impl StepFrame {
                     public_services: cs.services[c],
                     fiscal_revenue_bn: cs.revenue[c] / 1e9,
                     shared_tax_in_bn: cs.shared_in[c] / 1e9,
+                    transfers_bn: cs.transfers[c] / 1e9,
                     pollution: cs.pollution[c],
                 }
             })
@@ -132,7 +135,7 @@ impl StepFrame {
                 output_bn: cs.output_cs[i],
             })
             .collect();
-        let indicators = indicators(m, &cities, &events);
+        let indicators = indicators(m, &cities, &flows, &events);
         StepFrame {
             step: m.step,
             year: m.year(),
@@ -161,7 +164,12 @@ pub fn slug(name: &str) -> String {
 }
 
 /// The headline indicators of model.md section 7, named after the region's cities.
-fn indicators(m: &Model, cities: &[CityRow], events: &[Event]) -> Vec<(String, f64)> {
+fn indicators(
+    m: &Model,
+    cities: &[CityRow],
+    flows: &Flows,
+    events: &[Event],
+) -> Vec<(String, f64)> {
     let real = |agents: u64| agents as f64 / m.scale;
     let r = &m.region;
     let cap = r.capital;
@@ -218,14 +226,14 @@ fn indicators(m: &Model, cities: &[CityRow], events: &[Event]) -> Vec<(String, f
     let total_output: f64 = cities.iter().map(|c| c.output_bn).sum();
     put("total_output_bn".into(), total_output);
     if let Some(h) = &r.spec.hinterland {
-        let share: f64 = (0..r.n_cities())
-            .filter(|&c| &r.city(c).province == h)
-            .map(|c| cities[c].output_bn)
-            .sum();
+        let hin = r.hinterland_cities();
+        let share: f64 = hin.iter().map(|&c| cities[c].output_bn).sum();
         put(format!("{}_output_share", slug(h)), share / total_output);
-        let hin: Vec<usize> = (0..r.n_cities())
-            .filter(|&c| &r.city(c).province == h)
-            .collect();
+        let people: u64 = hin.iter().map(|&c| cities[c].population).sum();
+        put(
+            format!("{}_population_share", slug(h)),
+            people as f64 / total_pop.max(1) as f64,
+        );
         let mean = hin.iter().map(|&c| cities[c].public_services).sum::<f64>() / hin.len() as f64;
         put(
             "public_services_gap".into(),
@@ -248,23 +256,54 @@ fn indicators(m: &Model, cities: &[CityRow], events: &[Event]) -> Vec<(String, f
     let lf: u64 = cities.iter().map(|c| c.labour_force).sum();
     let un: u64 = cities.iter().map(|c| c.unemployed).sum();
     put("unemployment_rate".into(), un as f64 / lf.max(1) as f64);
+    out.extend(fiscal_and_policy(m, cities, flows, total_output));
+    out
+}
+
+/// Public finance, environment and policy-target indicators (model.md section 7).
+fn fiscal_and_policy(
+    m: &Model,
+    cities: &[CityRow],
+    flows: &Flows,
+    total_output: f64,
+) -> Vec<(String, f64)> {
+    let real = |agents: u64| agents as f64 / m.scale;
+    let mut out: Vec<(String, f64)> = Vec::new();
+    let mut put = |k: &str, v: f64| out.push((k.to_string(), v));
     put(
-        "fiscal_revenue_bn".into(),
+        "fiscal_revenue_bn",
         cities.iter().map(|c| c.fiscal_revenue_bn).sum(),
     );
     put(
-        "shared_tax_bn".into(),
+        "shared_tax_bn",
         cities.iter().map(|c| c.shared_tax_in_bn).sum(),
     );
+    put("shared_tax_cum_bn", m.cumulative.shared_tax_yuan / 1e9);
+    let pollution: f64 = cities.iter().map(|c| c.pollution).sum();
+    put("pollution_total", pollution);
+    put("pollution_per_output", pollution / total_output);
     put(
-        "shared_tax_cum_bn".into(),
-        m.cumulative.shared_tax_yuan / 1e9,
+        "transfers_bn",
+        cities.iter().map(|c| c.transfers_bn.max(0.0)).sum(),
     );
     put(
-        "pollution_total".into(),
-        cities.iter().map(|c| c.pollution).sum(),
+        "persons_moved",
+        real(flows.values().map(|f| f.persons).sum()),
     );
+    put("population_over_caps", population_over_caps(m, cities));
     out
+}
+
+/// Residents above the capacity caps policies set, summed over capped cities (real
+/// persons): how far a development-intensity control is from holding.
+fn population_over_caps(m: &Model, cities: &[CityRow]) -> f64 {
+    let caps = &m.levers.capacity_cap;
+    cities
+        .iter()
+        .zip(caps)
+        .filter(|(_, cap)| cap.is_finite())
+        .map(|(c, cap)| (c.population as f64 / m.scale - cap).max(0.0))
+        .sum()
 }
 
 fn coefficient_of_variation(x: &[f64]) -> f64 {

@@ -185,6 +185,16 @@ impl Region {
     pub fn sector_names(&self) -> Vec<&str> {
         self.spec.sectors.iter().map(|s| s.name.as_str()).collect()
     }
+
+    /// Indices of the cities of the hinterland province (none if the region names none).
+    pub fn hinterland_cities(&self) -> Vec<usize> {
+        let Some(h) = &self.spec.hinterland else {
+            return Vec::new();
+        };
+        (0..self.n_cities())
+            .filter(|&c| &self.city(c).province == h)
+            .collect()
+    }
 }
 
 fn great_circle_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {

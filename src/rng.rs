@@ -29,6 +29,8 @@ pub enum Purpose {
     MigrationChoice = 11,
     Rationing = 12,
     Dependents = 13,
+    /// Which firm followers find housing in a city at its capacity.
+    FollowerHousing = 14,
 }
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;

@@ -310,6 +310,7 @@ fn validate(s: &Scenario, region: &Region) -> Vec<String> {
     for (i, pol) in s.policies.iter().enumerate() {
         pol.validate(i, region, r.start_year, r.end_year, &mut p);
     }
+    crate::policy::validate_combination(&s.policies, region, &mut p);
     p
 }
 

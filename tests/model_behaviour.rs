@@ -56,7 +56,14 @@ fn baseline_stays_near_its_calibrated_start() {
 
 #[test]
 fn agents_are_conserved_and_flows_add_up() {
-    let (model, frames) = run(&shipped("integrated", 7, 0.005));
+    // The headline trio, and the whole programme of the essay (every mechanism).
+    for name in ["integrated", "seed_essay"] {
+        check_conservation(name);
+    }
+}
+
+fn check_conservation(name: &str) {
+    let (model, frames) = run(&shipped(name, 7, 0.005));
     let n = frames[0].cities.len();
     let persons0: u64 = frames[0].cities.iter().map(|c| c.population).sum();
     for w in frames.windows(2) {

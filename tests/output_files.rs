@@ -92,6 +92,7 @@ fn parquet_files_have_the_documented_schema_and_row_counts() {
             "public_services",
             "fiscal_revenue",
             "shared_tax_in",
+            "transfers",
             "pollution"
         ]
     );
@@ -214,6 +215,10 @@ fn same_seed_gives_identical_files_at_any_thread_count() {
     assert_eq!(checksums(&a), checksums(&b), "same seed twice");
     assert_eq!(checksums(&a), checksums(&c), "1 thread vs 2 threads");
     assert_eq!(checksums(&a), checksums(&d), "1 thread vs 4 threads");
+    // Every policy mechanism at once, too (transfers, caps, follower housing, ...).
+    let e1 = run_into(&dir.join("essay1"), "seed_essay", 9, 0.003, 1, Some(5));
+    let e2 = run_into(&dir.join("essay2"), "seed_essay", 9, 0.003, 2, Some(5));
+    assert_eq!(checksums(&e1), checksums(&e2), "seed_essay: 1 vs 2 threads");
     let other = run_into(&dir.join("e"), "integrated", 10, 0.003, 2, None);
     assert_ne!(
         checksums(&a)[0],

@@ -39,8 +39,11 @@ pub struct CityState {
     pub va_per_worker: Vec<f64>,
 
     pub output_cs: Vec<f64>,
+    /// Tax revenue plus shares received plus net transfers, yuan.
     pub revenue: Vec<f64>,
     pub shared_in: Vec<f64>,
+    /// Fiscal transfers received minus paid, yuan.
+    pub transfers: Vec<f64>,
     pub pollution: Vec<f64>,
 
     /// Start values that prices are expressed against.
@@ -96,6 +99,7 @@ impl CityState {
         self.output_cs = vec![0.0; n * ns];
         self.revenue = vec![0.0; n];
         self.shared_in = vec![0.0; n];
+        self.transfers = vec![0.0; n];
         self.pollution = vec![0.0; n];
         self
     }
@@ -218,9 +222,12 @@ impl CityState {
         let n = region.n_cities();
         for c in 0..n {
             let city = region.city(c);
-            let rel = self.population[c] as f64 / self.base_population[c].max(1) as f64;
-            let over =
-                (self.population[c] as f64 / (city.capacity as f64 * self.scale) - 1.0).max(0.0);
+            // Policy changes to capacity change housing supply: the same population
+            // costs less where capacity grew and more where it is capped.
+            let capacity = levers.capacity(c, city.capacity as f64);
+            let supply = capacity / city.capacity as f64;
+            let rel = self.population[c] as f64 / (self.base_population[c].max(1) as f64 * supply);
+            let over = (self.population[c] as f64 / (capacity * self.scale) - 1.0).max(0.0);
             self.housing[c] = city.housing_index
                 * rel.dpow(b.housing_elasticity)
                 * (b.capacity_stiffness * over).dexp();

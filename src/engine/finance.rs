@@ -1,5 +1,6 @@
 //! Public finance and the environment: output, tax where firms are, interest-compensation
-//! sharing between origin and destination, pollution. Model.md section 5, pass 6.
+//! sharing between origin and destination, fiscal transfers, pollution. Model.md
+//! section 5, pass 6.
 
 use super::Model;
 use super::firms::value_added_yuan;
@@ -49,6 +50,10 @@ pub(crate) fn account(m: &mut Model, _events: &mut Vec<Event>) {
     if m.step > 0 {
         advance_clocks(m);
     }
+    let transfers = transfers(m, &revenue);
+    for (r, t) in revenue.iter_mut().zip(&transfers) {
+        *r += t;
+    }
     m.cumulative.shared_tax_yuan += shared_total;
     m.cities.pollution = (0..n)
         .map(|c| {
@@ -60,6 +65,38 @@ pub(crate) fn account(m: &mut Model, _events: &mut Vec<Event>) {
     m.cities.output_cs = output_cs;
     m.cities.revenue = revenue;
     m.cities.shared_in = shared_in;
+    m.cities.transfers = transfers;
+}
+
+/// Net transfer per city, yuan: each rule pays its recipients per resident; donors pay
+/// the total in proportion to their tax revenue, and at most all of it (recipients then
+/// get proportionally less). Rules without donors are paid from outside the region.
+fn transfers(m: &Model, revenue: &[f64]) -> Vec<f64> {
+    let mut net = vec![0.0; revenue.len()];
+    for rule in &m.levers.transfers {
+        let due: Vec<(usize, f64)> = rule
+            .to
+            .iter()
+            .map(|&(c, per_head)| (c, per_head * m.cities.population[c] as f64 / m.scale))
+            .collect();
+        let total: f64 = due.iter().map(|d| d.1).sum();
+        let funds: f64 = rule.from.iter().map(|&c| revenue[c].max(0.0)).sum();
+        let paid = if rule.from.is_empty() {
+            total
+        } else {
+            total.min(funds)
+        };
+        if total <= 0.0 || paid <= 0.0 {
+            continue;
+        }
+        for (c, amount) in due {
+            net[c] += amount * paid / total;
+        }
+        for &c in &rule.from {
+            net[c] -= paid * revenue[c].max(0.0) / funds;
+        }
+    }
+    net
 }
 
 /// A year passes: holidays run down; sharing runs its term, is extended once if the cap

@@ -106,6 +106,8 @@ fn location_value(m: &Model, s: usize, d: usize) -> f64 {
         0.0
     };
     let tie = -sec.capital_tie * m.region.distance(d, m.region.capital) / 100.0;
+    // A productivity gain raises value added like a subsidy of the same (log) share.
+    let productivity = b.firm_beta_subsidy * l.productivity[i].dln();
     agglomeration
         + market
         + land
@@ -114,6 +116,7 @@ fn location_value(m: &Model, s: usize, d: usize) -> f64 {
         + b.firm_beta_subsidy * l.firm_bonus[i]
         + port
         + tie
+        + productivity
 }
 
 /// The yearly probability that firm `f` considers a move, before policy pushes.
@@ -131,20 +134,26 @@ pub(crate) fn base_hazard(m: &Model, f: usize) -> f64 {
     h.min(1.0)
 }
 
+/// Productivity of firm `f` with the policy change where it is.
+fn effective_productivity(m: &Model, f: usize) -> f64 {
+    let (c, s) = (m.firms.city[f] as usize, m.firms.sector[f] as usize);
+    f64::from(m.firms.productivity[f]) * m.levers.productivity[m.levers.cs(c, s)]
+}
+
 pub(crate) fn exit_probability(m: &Model, f: usize) -> f64 {
     let s = m.firms.sector[f] as usize;
-    let p = f64::from(m.firms.productivity[f]);
+    let p = effective_productivity(m, f);
     (m.region.sector(s).exit_rate * p.dpow(m.behaviour.exit_productivity_elasticity)).min(1.0)
 }
 
-/// Yearly local tax of one real firm, yuan.
+/// Yearly value added of one real firm, yuan.
 pub(crate) fn value_added_yuan(m: &Model, f: usize) -> f64 {
     let fi = &m.firms;
     let (c, s) = (fi.city[f] as usize, fi.sector[f] as usize);
     f64::from(fi.employees[f])
         * m.cities.va_per_worker[c]
         * m.region.sector(s).output_per_worker
-        * f64::from(fi.productivity[f])
+        * effective_productivity(m, f)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

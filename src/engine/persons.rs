@@ -25,7 +25,7 @@ struct JobChange {
 /// Pass 4a: exits release workers, moved firms take followers and commuters, churn.
 pub(crate) fn jobs(m: &mut Model, flows: &mut Flows) {
     let step = m.step;
-    let changes: Vec<JobChange> = {
+    let mut changes: Vec<JobChange> = {
         let m: &Model = m;
         let p = &m.persons;
         p.employer
@@ -40,6 +40,7 @@ pub(crate) fn jobs(m: &mut Model, flows: &mut Flows) {
             })
             .collect()
     };
+    house_followers(m, &mut changes);
     for ch in changes {
         let pi = ch.person as usize;
         let from = m.persons.city[pi];
@@ -56,6 +57,54 @@ pub(crate) fn jobs(m: &mut Model, flows: &mut Flows) {
             m.firms.employees[ch.left as usize] -= 1;
         }
     }
+}
+
+/// Followers of moved firms need housing too. Where their households would pass a city's
+/// capacity, those beyond it (by keyed lottery) keep the job and commute if they can,
+/// else quit and stay where they live.
+fn house_followers(m: &Model, changes: &mut [JobChange]) {
+    let n = m.region.n_cities();
+    let household = household_sizes(m);
+    let mut arrivals: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, ch) in changes.iter().enumerate() {
+        if ch.city != m.persons.city[ch.person as usize] {
+            arrivals[ch.city as usize].push(i);
+        }
+    }
+    let size = |ch: &JobChange| household[m.persons.city[ch.person as usize] as usize];
+    for (d, list) in arrivals.iter_mut().enumerate() {
+        let capacity = m.levers.capacity(d, m.region.city(d).capacity as f64);
+        let room = (capacity * m.scale).floor() - m.cities.population[d] as f64;
+        if list.iter().map(|&i| size(&changes[i])).sum::<f64>() <= room {
+            continue;
+        }
+        let key = m.key;
+        list.sort_by_cached_key(|&i| {
+            let person = u64::from(changes[i].person);
+            let draw = key
+                .stream(m.step, person, Purpose::FollowerHousing)
+                .next_u64();
+            (draw, person)
+        });
+        let mut used = 0.0;
+        for &i in list.iter() {
+            used += size(&changes[i]);
+            if used > room {
+                stay_behind(m, &mut changes[i]);
+            }
+        }
+    }
+}
+
+/// A follower without housing at the firm's new place commutes there or quits.
+fn stay_behind(m: &Model, ch: &mut JobChange) {
+    let home = m.persons.city[ch.person as usize];
+    if m.region.distance(home as usize, ch.work_city as usize) > m.behaviour.commute_range_km {
+        ch.left = ch.employer;
+        ch.employer = NO_FIRM;
+        ch.work_city = home;
+    }
+    ch.city = home;
 }
 
 fn job_change(m: &Model, step: u32, pi: usize, e: u32) -> Option<JobChange> {
@@ -194,7 +243,10 @@ pub(crate) fn move_cost(m: &Model, c: usize, d: usize, h: u8) -> f64 {
     let distance = if c == d {
         0.0
     } else {
-        b.distance_income_ratio * b.beta_income * (1.0 + m.region.distance(c, d) / 10.0).dln()
+        b.distance_income_ratio
+            * b.beta_income
+            * (1.0 + m.region.distance(c, d) / 10.0).dln()
+            * m.levers.migration_cost_scale[d]
     };
     let barrier = if h as usize == d {
         0.0
@@ -220,7 +272,7 @@ pub(crate) fn migrate(m: &mut Model, flows: &mut Flows) {
             .filter_map(|pi| migration_choice(m, &value, step, pi).map(|d| (pi as u32, d)))
             .collect()
     };
-    let accepted = ration(m, &moves);
+    let accepted = ration(m, &moves, flows);
     let mut worker_flow = vec![0u64; n * n];
     for (pi, d) in accepted {
         let pi = pi as usize;
@@ -268,11 +320,12 @@ fn migration_choice(m: &Model, value: &[f64], step: u32, pi: usize) -> Option<u8
     if k == DEPENDENT {
         return None;
     }
-    let rate = if p.employer[pi] == NO_FIRM {
+    let base = if p.employer[pi] == NO_FIRM {
         m.behaviour.job_seeker_migration_rate
     } else {
         m.behaviour.migration_rate
     };
+    let rate = base * m.levers.migration_rate_multiplier[p.city[pi] as usize];
     if !m
         .key
         .stream(step, pi as u64, Purpose::Migration)
@@ -295,28 +348,65 @@ fn migration_choice(m: &Model, value: &[f64], step: u32, pi: usize) -> Option<u8
     (best != c).then_some(best as u8)
 }
 
-/// Arrivals beyond a city's housing capacity are refused by a keyed lottery.
-fn ration(m: &Model, moves: &[(u32, u8)]) -> Vec<(u32, u8)> {
+/// Persons a labour-force mover from each city brings on average: itself and the
+/// dependents that follow it (see [`dependents_follow`]).
+fn household_sizes(m: &Model) -> Vec<f64> {
+    (0..m.region.n_cities())
+        .map(|c| {
+            let lf = (m.cities.labour_force[0][c] + m.cities.labour_force[1][c]).max(1) as f64;
+            m.cities.population[c] as f64 / lf
+        })
+        .collect()
+}
+
+/// Expected residents of each city once this step's firm followers and their households
+/// have moved (they arrive in the jobs pass, before migration).
+fn residents_after_followers(m: &Model, flows: &Flows, household: &[f64]) -> Vec<f64> {
+    let mut r: Vec<f64> = m.cities.population.iter().map(|&p| p as f64).collect();
+    for (&(o, d, s), v) in flows.iter() {
+        if s.is_some() && o != d {
+            r[d as usize] += v.persons as f64 * household[o as usize];
+            r[o as usize] -= v.persons as f64 * household[o as usize];
+        }
+    }
+    r
+}
+
+/// Arrivals beyond a city's housing capacity (with any policy change or cap) are refused
+/// by a keyed lottery. Room is counted in households: each admitted mover's dependents
+/// follow it, and firm followers have taken their room already.
+fn ration(m: &Model, moves: &[(u32, u8)], flows: &Flows) -> Vec<(u32, u8)> {
     let n = m.region.n_cities();
-    let mut departures = vec![0u64; n];
+    let household = household_sizes(m);
+    let mut departures = vec![0.0; n];
     let mut arrivals: Vec<Vec<(u64, u32)>> = vec![Vec::new(); n];
     for &(pi, d) in moves {
-        departures[m.persons.city[pi as usize] as usize] += 1;
+        departures[m.persons.city[pi as usize] as usize] += 1.0;
         let prio = m
             .key
             .stream(m.step, u64::from(pi), Purpose::Rationing)
             .next_u64();
         arrivals[d as usize].push((prio, pi));
     }
+    let present = residents_after_followers(m, flows, &household);
+    let size = |pi: u32| household[m.persons.city[pi as usize] as usize];
     let mut accepted = Vec::with_capacity(moves.len());
     for d in 0..n {
-        let cap = (m.region.city(d).capacity as f64 * m.scale).floor() as u64;
-        let staying = m.cities.population[d].saturating_sub(departures[d]);
-        let room = cap.saturating_sub(staying) as usize;
+        let capacity = m.levers.capacity(d, m.region.city(d).capacity as f64);
+        let cap = (capacity * m.scale).floor();
+        let room = cap - (present[d] - departures[d] * household[d]);
         let list = &mut arrivals[d];
-        if list.len() > room {
+        if list.iter().map(|&(_, pi)| size(pi)).sum::<f64>() > room {
             list.sort_unstable();
-            list.truncate(room);
+            let mut used = 0.0;
+            let fit = list
+                .iter()
+                .take_while(|&&(_, pi)| {
+                    used += size(pi);
+                    used <= room
+                })
+                .count();
+            list.truncate(fit);
         }
         accepted.extend(list.iter().map(|&(_, pi)| (pi, d as u8)));
     }

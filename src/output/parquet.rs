@@ -247,6 +247,7 @@ impl Sink for ParquetSink {
                     real("public_services"),
                     real("fiscal_revenue"),
                     real("shared_tax_in"),
+                    real("transfers"),
                     real("pollution"),
                 ]),
             )?,
@@ -353,6 +354,7 @@ impl Sink for ParquetSink {
             f64s(fr.cities.iter().map(|c| c.public_services).collect()),
             f64s(fr.cities.iter().map(|c| c.fiscal_revenue_bn).collect()),
             f64s(fr.cities.iter().map(|c| c.shared_tax_in_bn).collect()),
+            f64s(fr.cities.iter().map(|c| c.transfers_bn).collect()),
             f64s(fr.cities.iter().map(|c| c.pollution).collect()),
         ];
         self.table("cities").write(cols)?;

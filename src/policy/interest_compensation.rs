@@ -3,52 +3,107 @@
 //! Keeping a share lowers the origin government's resistance to letting large taxpayers
 //! go, and origin governments lead eligible firms out.
 
-use serde::{Deserialize, Serialize};
-
+use super::doc::{KindDoc, Mechanism, Param};
 use super::{
-    Levers, TaxSharing, Window, check_cities, check_nonneg, check_sectors, check_unit, city_set,
-    sector_set,
+    Dose, Kind, Levers, TaxSharing, check_cities, check_nonneg, check_sectors, check_unit,
+    city_set, sector_set,
 };
 use crate::region::Region;
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct InterestCompensation {
-    pub start: i32,
-    pub end: i32,
-    #[serde(default)]
-    pub ramp_years: u32,
-    /// Origin regions whose directed moves share tax.
-    #[serde(default = "default_origins")]
-    pub origins: Vec<String>,
-    /// Destinations covered (empty = every city not an origin).
-    #[serde(default)]
-    pub destinations: Vec<String>,
-    /// Sectors covered (empty = all).
-    #[serde(default)]
-    pub sectors: Vec<String>,
-    /// Origin's share of the moved firm's tax [V: 50:50].
-    #[serde(default = "half")]
-    pub origin_share: f64,
-    /// Years of sharing [V: 3].
-    #[serde(default = "three")]
-    pub years: u8,
-    /// Extra years when the cap is not reached [V: 2, to 5 in all].
-    #[serde(default = "two")]
-    pub extension_years: u8,
-    /// Eligibility: average yearly "three taxes" before the move, yuan [V: 20 million].
-    #[serde(default = "threshold")]
-    pub min_annual_tax_yuan: f64,
-    /// The three taxes (VAT, corporate income tax, business tax) as a fraction of value
-    /// added, used only for eligibility [A].
-    #[serde(default = "three_tax_rate")]
-    pub three_tax_rate: f64,
-    /// Fraction by which sharing lowers the origin's resistance to directed moves [A].
-    #[serde(default = "reduction")]
-    pub resistance_reduction: f64,
-    /// Yearly probability that an origin government leads an eligible firm to move [A].
-    #[serde(default = "directed")]
-    pub directed_hazard: f64,
+pub(super) const DOC: KindDoc = KindDoc {
+    name: "interest_compensation",
+    essay: "4, 6",
+    summary: "the 2015 tax-sharing rule: origins keep a share of directed movers' taxes and lead more of them out",
+    mechanisms: &[Mechanism::TaxSharing, Mechanism::DirectedMoves],
+    params: &[
+        Param {
+            name: "origins",
+            unit: "city names",
+            about: "origins whose directed moves share tax",
+        },
+        Param {
+            name: "destinations",
+            unit: "city names",
+            about: "destinations covered (empty = every city not an origin)",
+        },
+        Param {
+            name: "sectors",
+            unit: "sector names",
+            about: "sectors covered (empty = all)",
+        },
+        Param {
+            name: "origin_share",
+            unit: "0-1",
+            about: "origin's share of the moved firm's tax [V: 50:50]",
+        },
+        Param {
+            name: "years",
+            unit: "years",
+            about: "years of sharing [V: 3]",
+        },
+        Param {
+            name: "extension_years",
+            unit: "years",
+            about: "extra years when the cap is not reached [V: 2]",
+        },
+        Param {
+            name: "min_annual_tax_yuan",
+            unit: "yuan/year",
+            about: "eligibility: average three taxes before the move [V: 20 million]",
+        },
+        Param {
+            name: "three_tax_rate",
+            unit: "fraction of value added",
+            about: "the three taxes, for eligibility only [A]",
+        },
+        Param {
+            name: "resistance_reduction",
+            unit: "0-1",
+            about: "how much sharing lowers the origin's resistance [A]",
+        },
+        Param {
+            name: "directed_hazard",
+            unit: "probability/year",
+            about: "chance an origin leads an eligible firm out [A]",
+        },
+    ],
+    example: include_str!("../../scenarios/interest_compensation.toml"),
+};
+
+policy_table! {
+    pub struct InterestCompensation {
+        /// Origin regions whose directed moves share tax.
+        #[serde(default = "default_origins")]
+        pub origins: Vec<String>,
+        /// Destinations covered (empty = every city not an origin).
+        #[serde(default)]
+        pub destinations: Vec<String>,
+        /// Sectors covered (empty = all).
+        #[serde(default)]
+        pub sectors: Vec<String>,
+        /// Origin's share of the moved firm's tax [V: 50:50].
+        #[serde(default = "half")]
+        pub origin_share: f64,
+        /// Years of sharing [V: 3].
+        #[serde(default = "three")]
+        pub years: u8,
+        /// Extra years when the cap is not reached [V: 2, to 5 in all].
+        #[serde(default = "two")]
+        pub extension_years: u8,
+        /// Eligibility: average yearly "three taxes" before the move, yuan [V: 20 million].
+        #[serde(default = "threshold")]
+        pub min_annual_tax_yuan: f64,
+        /// The three taxes (VAT, corporate income tax, business tax) as a fraction of value
+        /// added, used only for eligibility [A].
+        #[serde(default = "three_tax_rate")]
+        pub three_tax_rate: f64,
+        /// Fraction by which sharing lowers the origin's resistance to directed moves [A].
+        #[serde(default = "reduction")]
+        pub resistance_reduction: f64,
+        /// Yearly probability that an origin government leads an eligible firm to move [A].
+        #[serde(default = "directed")]
+        pub directed_hazard: f64,
+    }
 }
 
 fn default_origins() -> Vec<String> {
@@ -77,14 +132,6 @@ fn directed() -> f64 {
 }
 
 impl InterestCompensation {
-    pub fn window(&self) -> Window {
-        Window {
-            start: self.start,
-            end: self.end,
-            ramp_years: self.ramp_years,
-        }
-    }
-
     fn destination_set(&self, region: &Region) -> Vec<usize> {
         let origins = city_set(region, &self.origins);
         if self.destinations.is_empty() {
@@ -95,8 +142,11 @@ impl InterestCompensation {
             city_set(region, &self.destinations)
         }
     }
+}
 
-    pub fn apply(&self, region: &Region, intensity: f64, cause: u8, l: &mut Levers) {
+impl Kind for InterestCompensation {
+    fn apply(&self, dose: &Dose, l: &mut Levers) {
+        let (region, intensity, cause) = (dose.region, dose.intensity, dose.cause);
         let origins = city_set(region, &self.origins);
         let sectors = sector_set(region, &self.sectors);
         for &c in &origins {
@@ -118,7 +168,7 @@ impl InterestCompensation {
         });
     }
 
-    pub fn validate(&self, key: &str, region: &Region, p: &mut Vec<String>) {
+    fn validate(&self, key: &str, region: &Region, p: &mut Vec<String>) {
         check_cities(key, "origins", &self.origins, region, p);
         check_cities(key, "destinations", &self.destinations, region, p);
         check_sectors(key, &self.sectors, region, p);

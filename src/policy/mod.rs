@@ -1,23 +1,95 @@
 //! Policies: what a scenario switches on, and the small set of mechanisms they act through.
 //!
 //! Each policy kind lives in its own file and only writes into [`Levers`], the per-step
-//! table of mechanisms (hazard pushes, cost and subsidy terms, entry bans, barrier and
-//! amenity changes, fiscal rules). The engine reads levers and never a policy, so adding
-//! a kind does not touch the step. Overlapping policies combine by fixed rules: hazard
-//! multipliers multiply, cost/subsidy and amenity terms add, discounts add up to 95%,
-//! bans and hukou grants are "any", barrier scales multiply.
+//! table of mechanisms (hazard pushes, cost and subsidy terms, entry bans, capacity caps,
+//! barrier changes, fiscal rules, productivity and amenity changes). The engine reads
+//! levers and never a policy, so adding a kind does not touch the step.
+//!
+//! Overlapping policies combine by fixed rules:
+//! - multipliers multiply: hazard, productivity, hukou barrier, migration cost and rate,
+//!   capacity, an origin's resistance;
+//! - additive terms add: cost and subsidy terms, amenity, land discounts (up to 95%),
+//!   fiscal transfers (each rule pays on its own); directed-move chances combine as
+//!   independent chances;
+//! - the strongest wins: public-services targets and tax holidays take the highest,
+//!   capacity caps the lowest, close shares the highest;
+//! - "any" holds: entry bans, hukou grants, directed pushes.
+//!
+//! Settings that no rule can reconcile are validation errors naming both policies (see
+//! `conflicts.rs`): two different capacity caps on one city in overlapping years, and a
+//! sector steered into a city where another policy bans its entry.
 
+/// Declares a kind's `[[policy]]` table: the window fields every kind has (`start`,
+/// `end`, `ramp_years`), the derives every table needs (unknown keys are refused), and
+/// its [`Table`] link to its window and to the `DOC` of its module.
+macro_rules! policy_table {
+    ($(#[$meta:meta])* pub struct $name:ident { $($body:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, serde::Serialize, serde::Deserialize, PartialEq)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            /// First year in force.
+            pub start: i32,
+            /// Last year in force (inclusive).
+            pub end: i32,
+            /// Years to reach full strength, rising linearly (0 = at once).
+            #[serde(default)]
+            pub ramp_years: u32,
+            $($body)*
+        }
+
+        impl $crate::policy::Table for $name {
+            fn window(&self) -> $crate::policy::Window {
+                $crate::policy::Window {
+                    start: self.start,
+                    end: self.end,
+                    ramp_years: self.ramp_years,
+                }
+            }
+
+            fn doc(&self) -> &'static $crate::policy::doc::KindDoc {
+                &DOC
+            }
+        }
+    };
+}
+
+mod coastal_belt;
+mod conflicts;
+mod development_intensity_control;
+pub mod doc;
+mod ecological_cogovernance;
+mod factor_mobility;
+mod free_trade_zone;
+mod growth_pole;
+mod industrial_gradient;
+mod innovation_community;
 mod interest_compensation;
+mod levers;
 mod non_capital_relief;
+mod public_service_equalization;
+mod rural_micro_centers;
 mod xiongan_incentives;
 
+pub use coastal_belt::CoastalBelt;
+pub use development_intensity_control::DevelopmentIntensityControl;
+pub use ecological_cogovernance::EcologicalCogovernance;
+pub use factor_mobility::FactorMobility;
+pub use free_trade_zone::FreeTradeZone;
+pub use growth_pole::GrowthPole;
+pub use industrial_gradient::IndustrialGradient;
+pub use innovation_community::InnovationCommunity;
 pub use interest_compensation::InterestCompensation;
+pub use levers::{Levers, TaxSharing, Transfer};
 pub use non_capital_relief::NonCapitalRelief;
+pub use public_service_equalization::PublicServiceEqualization;
+pub use rural_micro_centers::RuralMicroCenters;
 pub use xiongan_incentives::XionganIncentives;
 
 use serde::{Deserialize, Serialize};
 
 use crate::region::Region;
+use doc::KindDoc;
 
 /// One `[[policy]]` table of a scenario, tagged by `kind`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -26,7 +98,34 @@ pub enum PolicySpec {
     NonCapitalRelief(NonCapitalRelief),
     XionganIncentives(XionganIncentives),
     InterestCompensation(InterestCompensation),
+    GrowthPole(GrowthPole),
+    CoastalBelt(CoastalBelt),
+    InnovationCommunity(InnovationCommunity),
+    IndustrialGradient(IndustrialGradient),
+    PublicServiceEqualization(PublicServiceEqualization),
+    RuralMicroCenters(RuralMicroCenters),
+    EcologicalCogovernance(EcologicalCogovernance),
+    DevelopmentIntensityControl(DevelopmentIntensityControl),
+    FactorMobility(FactorMobility),
+    FreeTradeZone(FreeTradeZone),
 }
+
+/// Every kind's description, in the order `relocsim policies` lists them.
+pub static KINDS: [&KindDoc; 13] = [
+    &non_capital_relief::DOC,
+    &xiongan_incentives::DOC,
+    &interest_compensation::DOC,
+    &growth_pole::DOC,
+    &coastal_belt::DOC,
+    &innovation_community::DOC,
+    &industrial_gradient::DOC,
+    &public_service_equalization::DOC,
+    &rural_micro_centers::DOC,
+    &ecological_cogovernance::DOC,
+    &development_intensity_control::DOC,
+    &factor_mobility::DOC,
+    &free_trade_zone::DOC,
+];
 
 /// When a policy acts, and how strongly in a given year (ramp-in).
 #[derive(Clone, Copy, Debug)]
@@ -48,6 +147,19 @@ impl Window {
         (f64::from(year - self.start + 1) / f64::from(self.ramp_years)).min(1.0)
     }
 
+    /// Full-strength years in force up to and including `year`: how long a policy whose
+    /// effect accumulates has been working.
+    pub fn exposure(&self, year: i32) -> f64 {
+        (self.start..=year.min(self.end))
+            .map(|y| self.intensity(y))
+            .sum()
+    }
+
+    /// Whether two windows share a year.
+    pub fn overlaps(&self, other: &Window) -> bool {
+        self.start <= other.end && other.start <= self.end
+    }
+
     fn validate(&self, key: &str, first: i32, last: i32, p: &mut Vec<String>) {
         if self.start > self.end {
             p.push(format!(
@@ -64,35 +176,92 @@ impl Window {
     }
 }
 
+/// What a kind sees when it writes its levers for one year.
+pub struct Dose<'a> {
+    pub region: &'a Region,
+    /// Strength this year, 0 to 1 (ramp-in).
+    pub intensity: f64,
+    /// See [`Window::exposure`].
+    pub exposure: f64,
+    /// The policy's position in the scenario plus one, recorded on the events it causes.
+    pub cause: u8,
+}
+
+/// A setting another policy may contradict (checked in `conflicts.rs`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Claim {
+    /// A capacity cap on a city, persons.
+    Cap { city: usize, persons: f64 },
+    /// No new firms of a sector in a city.
+    Ban { city: usize, sector: usize },
+    /// A sector steered into a city.
+    Designate { city: usize, sector: usize },
+}
+
+/// What [`policy_table!`] gives every kind's table.
+pub(crate) trait Table {
+    fn window(&self) -> Window;
+    fn doc(&self) -> &'static KindDoc;
+}
+
+/// What each kind implements; [`PolicySpec`] dispatches to it.
+pub(crate) trait Kind: Table {
+    /// Writes this policy's mechanisms for one year in force.
+    fn apply(&self, dose: &Dose, levers: &mut Levers);
+    /// Reports every problem of this table (the window is checked by the caller).
+    fn validate(&self, key: &str, region: &Region, p: &mut Vec<String>);
+    /// Settings another policy could contradict.
+    fn claims(&self, _region: &Region) -> Vec<Claim> {
+        Vec::new()
+    }
+}
+
 impl PolicySpec {
-    pub fn kind(&self) -> &'static str {
+    fn as_kind(&self) -> &dyn Kind {
         match self {
-            PolicySpec::NonCapitalRelief(_) => "non_capital_relief",
-            PolicySpec::XionganIncentives(_) => "xiongan_incentives",
-            PolicySpec::InterestCompensation(_) => "interest_compensation",
+            PolicySpec::NonCapitalRelief(p) => p,
+            PolicySpec::XionganIncentives(p) => p,
+            PolicySpec::InterestCompensation(p) => p,
+            PolicySpec::GrowthPole(p) => p,
+            PolicySpec::CoastalBelt(p) => p,
+            PolicySpec::InnovationCommunity(p) => p,
+            PolicySpec::IndustrialGradient(p) => p,
+            PolicySpec::PublicServiceEqualization(p) => p,
+            PolicySpec::RuralMicroCenters(p) => p,
+            PolicySpec::EcologicalCogovernance(p) => p,
+            PolicySpec::DevelopmentIntensityControl(p) => p,
+            PolicySpec::FactorMobility(p) => p,
+            PolicySpec::FreeTradeZone(p) => p,
         }
     }
 
+    pub fn kind(&self) -> &'static str {
+        self.as_kind().doc().name
+    }
+
     pub fn window(&self) -> Window {
-        match self {
-            PolicySpec::NonCapitalRelief(p) => p.window(),
-            PolicySpec::XionganIncentives(p) => p.window(),
-            PolicySpec::InterestCompensation(p) => p.window(),
-        }
+        self.as_kind().window()
+    }
+
+    pub(crate) fn claims(&self, region: &Region) -> Vec<Claim> {
+        self.as_kind().claims(region)
     }
 
     /// Writes this policy's mechanisms for `year` into `levers`. `cause` is the policy's
     /// position in the scenario plus one, recorded on the events it causes.
     pub fn apply(&self, region: &Region, year: i32, cause: u8, levers: &mut Levers) {
-        let intensity = self.window().intensity(year);
+        let window = self.window();
+        let intensity = window.intensity(year);
         if intensity <= 0.0 {
             return;
         }
-        match self {
-            PolicySpec::NonCapitalRelief(p) => p.apply(region, intensity, cause, levers),
-            PolicySpec::XionganIncentives(p) => p.apply(region, intensity, cause, levers),
-            PolicySpec::InterestCompensation(p) => p.apply(region, intensity, cause, levers),
-        }
+        let dose = Dose {
+            region,
+            intensity,
+            exposure: window.exposure(year),
+            cause,
+        };
+        self.as_kind().apply(&dose, levers);
     }
 
     pub fn validate(
@@ -105,12 +274,18 @@ impl PolicySpec {
     ) {
         let key = format!("policy[{index}] ({})", self.kind());
         self.window().validate(&key, first, last, p);
-        match self {
-            PolicySpec::NonCapitalRelief(x) => x.validate(&key, region, p),
-            PolicySpec::XionganIncentives(x) => x.validate(&key, region, p),
-            PolicySpec::InterestCompensation(x) => x.validate(&key, region, p),
-        }
+        self.as_kind().validate(&key, region, p);
     }
+}
+
+/// Reports every pair of policies whose settings contradict each other.
+pub fn validate_combination(policies: &[PolicySpec], region: &Region, p: &mut Vec<String>) {
+    conflicts::check(policies, region, p);
+}
+
+/// Owned names for a default list.
+pub(crate) fn names(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
 }
 
 /// Reports unknown city names with the list of valid ones.
@@ -143,9 +318,7 @@ pub(crate) fn check_sectors(key: &str, names: &[String], region: &Region, p: &mu
 }
 
 pub(crate) fn check_unit(key: &str, field: &str, v: f64, p: &mut Vec<String>) {
-    if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
-        p.push(format!("{key}.{field} = {v}: must be in [0, 1]"));
-    }
+    check_range(key, field, v, 0.0, 1.0, p);
 }
 
 pub(crate) fn check_nonneg(key: &str, field: &str, v: f64, p: &mut Vec<String>) {
@@ -154,11 +327,22 @@ pub(crate) fn check_nonneg(key: &str, field: &str, v: f64, p: &mut Vec<String>) 
     }
 }
 
+pub(crate) fn check_range(key: &str, field: &str, v: f64, lo: f64, hi: f64, p: &mut Vec<String>) {
+    if !(v.is_finite() && (lo..=hi).contains(&v)) {
+        p.push(format!("{key}.{field} = {v}: must be in [{lo}, {hi}]"));
+    }
+}
+
 /// City indices for names (all cities when the list is empty). Names are validated first.
 pub(crate) fn city_set(region: &Region, names: &[String]) -> Vec<usize> {
     if names.is_empty() {
         return (0..region.n_cities()).collect();
     }
+    listed_cities(region, names)
+}
+
+/// City indices for names, none when the list is empty.
+pub(crate) fn listed_cities(region: &Region, names: &[String]) -> Vec<usize> {
     names.iter().filter_map(|n| region.city_index(n)).collect()
 }
 
@@ -173,151 +357,130 @@ pub(crate) fn sector_set(region: &Region, names: &[String]) -> Vec<usize> {
         .collect()
 }
 
-/// The tax-sharing rule of interest compensation, as the fiscal pass applies it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TaxSharing {
-    pub cause: u8,
-    pub origins: Vec<usize>,
-    pub destinations: Vec<usize>,
-    pub sectors: Vec<usize>,
-    pub origin_share: f64,
-    pub years: u8,
-    pub extension_years: u8,
-    pub min_annual_tax_yuan: f64,
-    pub three_tax_rate: f64,
+/// Every (city, sector) pair of the named cities and sectors (empty lists = all).
+pub(crate) fn cells(
+    region: &Region,
+    cities: &[String],
+    sectors: &[String],
+) -> impl Iterator<Item = (usize, usize)> {
+    let sectors = sector_set(region, sectors);
+    city_set(region, cities)
+        .into_iter()
+        .flat_map(move |c| sectors.clone().into_iter().map(move |s| (c, s)))
 }
 
-/// The mechanisms in force in one step. Per (city, sector) tables are row-major
-/// `[city * n_sectors + sector]`; per-city tables are indexed by city.
-#[derive(Clone, Debug)]
-pub struct Levers {
-    pub n_sectors: usize,
-    /// Multiplies the yearly move hazard of firms located here.
-    pub hazard_multiplier: Vec<f64>,
-    /// The policy (index + 1) with the largest push here; 0 for none.
-    pub push_cause: Vec<u8>,
-    /// Moves pushed here are led by the origin's government (eligible for tax sharing).
-    pub directed: Vec<bool>,
-    /// Share of pushed firms that, choosing to stay, close instead.
-    pub close_share: Vec<f64>,
-    /// Subsidy minus extra cost as a fraction of value added, for firms located here.
-    pub firm_bonus: Vec<f64>,
-    /// Fraction off the land/housing cost firms pay here.
-    pub land_discount: Vec<f64>,
-    /// Years of tax holiday granted to firms that move or enter here.
-    pub tax_holiday_years: Vec<u8>,
-    /// No new entry here.
-    pub entry_ban: Vec<bool>,
-    /// Yearly probability that an eligible firm here is led to move by its government.
-    pub directed_hazard: Vec<f64>,
-    /// Multiplies the chance that an origin government blocks a directed move of a large
-    /// taxpayer (interest compensation lowers it).
-    pub resistance_multiplier: Vec<f64>,
-    /// Added to residents' utility of living here (logit units).
-    pub amenity: Vec<f64>,
-    /// Public-services level this city is lifted toward (0 = no target).
-    pub public_services_target: Vec<f64>,
-    /// Multiplies the hukou barrier of living here without its hukou.
-    pub hukou_barrier_scale: Vec<f64>,
-    /// Movers into this city receive its hukou.
-    pub hukou_grant: Vec<bool>,
-    /// Tax-sharing rules in force.
-    pub tax_sharing: Vec<TaxSharing>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::Det;
 
-impl Levers {
-    /// No policy: every mechanism neutral.
-    pub fn neutral(n_cities: usize, n_sectors: usize) -> Levers {
-        let cs = n_cities * n_sectors;
-        Levers {
-            n_sectors,
-            hazard_multiplier: vec![1.0; cs],
-            push_cause: vec![0; cs],
-            directed: vec![false; cs],
-            close_share: vec![0.0; cs],
-            firm_bonus: vec![0.0; cs],
-            land_discount: vec![0.0; cs],
-            tax_holiday_years: vec![0; cs],
-            entry_ban: vec![false; cs],
-            directed_hazard: vec![0.0; cs],
-            resistance_multiplier: vec![1.0; n_cities],
-            amenity: vec![0.0; n_cities],
-            public_services_target: vec![0.0; n_cities],
-            hukou_barrier_scale: vec![1.0; n_cities],
-            hukou_grant: vec![false; n_cities],
-            tax_sharing: Vec::new(),
+    /// Levers of `[[policy]]` tables in force in `year`.
+    fn levers(tables: &str, year: i32) -> (Region, Levers) {
+        #[derive(Deserialize)]
+        struct Tables {
+            policy: Vec<PolicySpec>,
         }
-    }
-
-    #[inline]
-    pub fn cs(&self, city: usize, sector: usize) -> usize {
-        city * self.n_sectors + sector
-    }
-
-    /// Mechanism: a hazard push. Multipliers multiply; the largest push names the cause.
-    pub fn push_hazard(
-        &mut self,
-        c: usize,
-        s: usize,
-        multiplier: f64,
-        cause: u8,
-        directed: bool,
-        close_share: f64,
-    ) {
-        let i = self.cs(c, s);
-        if multiplier > 1.0 && (self.push_cause[i] == 0 || multiplier >= self.hazard_multiplier[i])
-        {
-            self.push_cause[i] = cause;
+        let region = Region::embedded();
+        let t: Tables = toml::from_str(tables).expect("test tables parse");
+        let mut l = Levers::neutral(region.n_cities(), region.n_sectors());
+        for (i, p) in t.policy.iter().enumerate() {
+            p.apply(&region, year, (i + 1) as u8, &mut l);
         }
-        self.hazard_multiplier[i] *= multiplier;
-        self.directed[i] |= directed;
-        self.close_share[i] = self.close_share[i].max(close_share);
+        (region, l)
     }
 
-    /// Mechanism: a cost (negative) or subsidy (positive) term, fraction of value added.
-    pub fn add_firm_bonus(&mut self, c: usize, s: usize, fraction: f64) {
-        let i = self.cs(c, s);
-        self.firm_bonus[i] += fraction;
+    #[test]
+    fn overlapping_policies_combine_by_the_documented_rules() {
+        let (r, l) = levers(
+            r#"
+            [[policy]]
+            kind = "growth_pole"
+            start = 2020
+            end = 2035
+            productivity_gain = 0.1
+            amenity = 0.2
+            [[policy]]
+            kind = "growth_pole"
+            start = 2020
+            end = 2035
+            productivity_gain = 0.2
+            amenity = 0.1
+            [[policy]]
+            kind = "free_trade_zone"
+            start = 2020
+            end = 2035
+            cities = ["Shijiazhuang"]
+            cost_reduction = 0.03
+            [[policy]]
+            kind = "industrial_gradient"
+            start = 2020
+            end = 2035
+            cities = ["Shijiazhuang"]
+            sectors = ["biomedicine"]
+            subsidy = 0.05
+            [[policy]]
+            kind = "rural_micro_centers"
+            start = 2020
+            end = 2035
+            cities = ["Beijing"]
+            capacity_increase = 0.1
+            [[policy]]
+            kind = "development_intensity_control"
+            start = 2020
+            end = 2035
+            "#,
+            2025,
+        );
+        let sjz = r.city_index("Shijiazhuang").unwrap();
+        let bio = l.cs(sjz, r.sector_index("biomedicine").unwrap());
+        assert!(
+            (l.productivity[bio] - 1.1 * 1.2).abs() < 1e-12,
+            "multipliers multiply"
+        );
+        assert!((l.amenity[sjz] - 0.3).abs() < 1e-12, "amenities add");
+        assert!((l.firm_bonus[bio] - 0.08).abs() < 1e-12, "subsidies add");
+        let bj = r.city_index("Beijing").unwrap();
+        let base = r.city(bj).capacity as f64;
+        assert_eq!(
+            l.capacity(bj, base),
+            23e6,
+            "the cap holds over the addition"
+        );
+        assert!((l.capacity_multiplier[bj] - 1.1).abs() < 1e-12);
     }
 
-    /// Mechanism: a land/housing cost discount for firms.
-    pub fn discount_land(&mut self, c: usize, s: usize, fraction: f64) {
-        let i = self.cs(c, s);
-        self.land_discount[i] = (self.land_discount[i] + fraction).min(0.95);
+    #[test]
+    fn a_ramped_policy_phases_in_and_accumulates_exposure() {
+        let w = Window {
+            start: 2020,
+            end: 2030,
+            ramp_years: 2,
+        };
+        assert_eq!(w.intensity(2019), 0.0);
+        assert_eq!(w.intensity(2020), 0.5);
+        assert_eq!(w.exposure(2019), 0.0);
+        assert_eq!(w.exposure(2021), 1.5);
+        // After the end, exposure stops growing (and the policy is out of force).
+        assert_eq!(w.exposure(2035), 10.5);
+        assert_eq!(w.intensity(2031), 0.0);
+        let (r, l) = levers(
+            "[[policy]]\nkind = \"development_intensity_control\"\nstart = 2020\nend = 2035\n\
+             ramp_years = 4\ncaps = { Beijing = 21000000 }\n",
+            2021,
+        );
+        let bj = r.city_index("Beijing").unwrap();
+        assert_eq!(l.capacity(bj, 23e6), 22e6, "half way from 23 to 21 million");
     }
 
-    /// Mechanism: a fiscal rule granting a tax holiday to arriving firms (longest wins).
-    pub fn grant_tax_holiday(&mut self, c: usize, s: usize, years: u8) {
-        let i = self.cs(c, s);
-        self.tax_holiday_years[i] = self.tax_holiday_years[i].max(years);
-    }
-
-    /// Mechanism: an entry ban.
-    pub fn ban_entry(&mut self, c: usize, s: usize) {
-        let i = self.cs(c, s);
-        self.entry_ban[i] = true;
-    }
-
-    /// Mechanism: a government-led move hazard for eligible firms (probabilities combine
-    /// as independent chances).
-    pub fn add_directed_hazard(&mut self, c: usize, s: usize, p: f64) {
-        let i = self.cs(c, s);
-        self.directed_hazard[i] = 1.0 - (1.0 - self.directed_hazard[i]) * (1.0 - p);
-    }
-
-    /// Mechanism: an amenity change for residents.
-    pub fn add_amenity(&mut self, c: usize, utility: f64) {
-        self.amenity[c] += utility;
-    }
-
-    /// Mechanism: lift public services toward a level (highest target wins).
-    pub fn lift_public_services(&mut self, c: usize, target: f64) {
-        self.public_services_target[c] = self.public_services_target[c].max(target);
-    }
-
-    /// Mechanism: a barrier change (hukou barrier scaled; grant hukou to movers).
-    pub fn scale_hukou_barrier(&mut self, c: usize, factor: f64, grant: bool) {
-        self.hukou_barrier_scale[c] *= factor;
-        self.hukou_grant[c] |= grant;
+    #[test]
+    fn neutral_levers_change_nothing() {
+        let r = Region::embedded();
+        let l = Levers::neutral(r.n_cities(), r.n_sectors());
+        for c in 0..r.n_cities() {
+            let base = r.city(c).capacity as f64;
+            assert_eq!(l.capacity(c, base).to_bits(), base.to_bits());
+        }
+        assert!(l.productivity.iter().all(|&p| p == 1.0 && p.dln() == 0.0));
+        assert!(l.transfers.is_empty());
     }
 }

@@ -2,43 +2,89 @@
 //! land discount and a tax holiday for firms, hukou for movers, and relocated schools and
 //! hospitals lifting public services.
 
-use serde::{Deserialize, Serialize};
-
+use super::doc::{KindDoc, Mechanism, Param};
 use super::{
-    Levers, Window, check_cities, check_nonneg, check_sectors, check_unit, city_set, sector_set,
+    Dose, Kind, Levers, check_cities, check_nonneg, check_sectors, check_unit, city_set, sector_set,
 };
 use crate::region::Region;
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct XionganIncentives {
-    pub start: i32,
-    pub end: i32,
-    #[serde(default)]
-    pub ramp_years: u32,
-    #[serde(default = "default_cities")]
-    pub cities: Vec<String>,
-    /// Sectors that receive the firm incentives (empty = all).
-    #[serde(default)]
-    pub sectors: Vec<String>,
-    /// Yearly subsidy per job, yuan, set against value added per worker there [A].
-    #[serde(default = "default_subsidy")]
-    pub subsidy_per_job_yuan: f64,
-    /// Fraction off land cost for firms [A].
-    #[serde(default = "default_land")]
-    pub land_discount: f64,
-    /// Tax holiday for arriving firms, years (facts.md 2.4: 3-5-year exemptions,
-    /// unverified) [A].
-    #[serde(default = "default_holiday")]
-    pub tax_holiday_years: u8,
-    /// Movers receive local hukou (facts.md 2.4: points hukou since 2021, direct
-    /// application for relocated Beijing staff [V]).
-    #[serde(default = "yes")]
-    pub hukou_for_movers: bool,
-    /// Public-services level (Beijing = 1.0) that relocated schools and hospitals lift
-    /// the target cities toward [A].
-    #[serde(default = "default_services")]
-    pub public_services_target: f64,
+pub(super) const DOC: KindDoc = KindDoc {
+    name: "xiongan_incentives",
+    essay: "1",
+    summary: "Xiong'an as the concentrated receiving place: subsidy per job, land discount, tax holiday, hukou, public services",
+    mechanisms: &[
+        Mechanism::CostOrSubsidy,
+        Mechanism::LandDiscount,
+        Mechanism::TaxHoliday,
+        Mechanism::HukouBarrier,
+        Mechanism::PublicServices,
+    ],
+    params: &[
+        Param {
+            name: "cities",
+            unit: "city names",
+            about: "receiving places",
+        },
+        Param {
+            name: "sectors",
+            unit: "sector names",
+            about: "sectors receiving the firm incentives (empty = all)",
+        },
+        Param {
+            name: "subsidy_per_job_yuan",
+            unit: "yuan/job/year",
+            about: "subsidy set against value added per worker there [A]",
+        },
+        Param {
+            name: "land_discount",
+            unit: "0-1",
+            about: "fraction off land cost for firms [A]",
+        },
+        Param {
+            name: "tax_holiday_years",
+            unit: "years",
+            about: "tax holiday for arriving firms (facts.md 2.4: 3-5-year exemptions, unverified) [A]",
+        },
+        Param {
+            name: "hukou_for_movers",
+            unit: "bool",
+            about: "movers receive local hukou (facts.md 2.4: points hukou since 2021 [V])",
+        },
+        Param {
+            name: "public_services_target",
+            unit: "index, Beijing = 1",
+            about: "level relocated schools and hospitals lift services toward [A]",
+        },
+    ],
+    example: include_str!("../../scenarios/xiongan_incentives.toml"),
+};
+
+policy_table! {
+    pub struct XionganIncentives {
+        #[serde(default = "default_cities")]
+        pub cities: Vec<String>,
+        /// Sectors that receive the firm incentives (empty = all).
+        #[serde(default)]
+        pub sectors: Vec<String>,
+        /// Yearly subsidy per job, yuan, set against value added per worker there [A].
+        #[serde(default = "default_subsidy")]
+        pub subsidy_per_job_yuan: f64,
+        /// Fraction off land cost for firms [A].
+        #[serde(default = "default_land")]
+        pub land_discount: f64,
+        /// Tax holiday for arriving firms, years (facts.md 2.4: 3-5-year exemptions,
+        /// unverified) [A].
+        #[serde(default = "default_holiday")]
+        pub tax_holiday_years: u8,
+        /// Movers receive local hukou (facts.md 2.4: points hukou since 2021, direct
+        /// application for relocated Beijing staff [V]).
+        #[serde(default = "yes")]
+        pub hukou_for_movers: bool,
+        /// Public-services level (Beijing = 1.0) that relocated schools and hospitals lift
+        /// the target cities toward [A].
+        #[serde(default = "default_services")]
+        pub public_services_target: f64,
+    }
 }
 
 fn default_cities() -> Vec<String> {
@@ -60,16 +106,9 @@ fn yes() -> bool {
     true
 }
 
-impl XionganIncentives {
-    pub fn window(&self) -> Window {
-        Window {
-            start: self.start,
-            end: self.end,
-            ramp_years: self.ramp_years,
-        }
-    }
-
-    pub fn apply(&self, region: &Region, intensity: f64, _cause: u8, l: &mut Levers) {
+impl Kind for XionganIncentives {
+    fn apply(&self, dose: &Dose, l: &mut Levers) {
+        let (region, intensity) = (dose.region, dose.intensity);
         let sectors = sector_set(region, &self.sectors);
         for c in city_set(region, &self.cities) {
             let va_per_worker = crate::engine::value_added_per_worker_yuan(region, c);
@@ -96,7 +135,7 @@ impl XionganIncentives {
         }
     }
 
-    pub fn validate(&self, key: &str, region: &Region, p: &mut Vec<String>) {
+    fn validate(&self, key: &str, region: &Region, p: &mut Vec<String>) {
         check_cities(key, "cities", &self.cities, region, p);
         check_sectors(key, &self.sectors, region, p);
         check_nonneg(key, "subsidy_per_job_yuan", self.subsidy_per_job_yuan, p);

@@ -1,0 +1,70 @@
+//! The coastal uplift belt (essay sections 1 and 3): Tianjin's port with Tangshan,
+//! Qinhuangdao and Cangzhou. Joint port and logistics investment lowers the logistics
+//! cost of firms in the belt, in proportion to how much their sector relies on a port.
+
+use super::doc::{KindDoc, Mechanism, Param};
+use super::{Dose, Kind, Levers, cells, check_cities, check_range, check_sectors, names};
+use crate::region::Region;
+
+pub(super) const DOC: KindDoc = KindDoc {
+    name: "coastal_belt",
+    essay: "1, 3",
+    summary: "Tianjin port with Tangshan, Qinhuangdao, Cangzhou: lower logistics cost for port-affine sectors",
+    mechanisms: &[Mechanism::CostOrSubsidy],
+    params: &[
+        Param {
+            name: "cities",
+            unit: "city names",
+            about: "cities of the belt (essay: Tianjin, Tangshan, Qinhuangdao, Cangzhou)",
+        },
+        Param {
+            name: "sectors",
+            unit: "sector names",
+            about: "sectors covered (empty = all; each gains in proportion to its port_affinity)",
+        },
+        Param {
+            name: "logistics_saving",
+            unit: "fraction of value added",
+            about: "cost saving of a sector with port_affinity 1 [A]",
+        },
+    ],
+    example: include_str!("../../scenarios/coastal_belt.toml"),
+};
+
+policy_table! {
+    pub struct CoastalBelt {
+        /// Cities of the belt (essay section 1).
+        #[serde(default = "default_cities")]
+        pub cities: Vec<String>,
+        /// Sectors covered (empty = all); each gains in proportion to its port affinity.
+        #[serde(default)]
+        pub sectors: Vec<String>,
+        /// Logistics cost saved by a sector of port affinity 1, fraction of value added [A].
+        #[serde(default = "default_saving")]
+        pub logistics_saving: f64,
+    }
+}
+
+fn default_cities() -> Vec<String> {
+    names(&["Tianjin", "Tangshan", "Qinhuangdao", "Cangzhou"])
+}
+fn default_saving() -> f64 {
+    0.05
+}
+
+impl Kind for CoastalBelt {
+    fn apply(&self, dose: &Dose, l: &mut Levers) {
+        for (c, s) in cells(dose.region, &self.cities, &self.sectors) {
+            let affinity = dose.region.sector(s).port_affinity;
+            if affinity > 0.0 {
+                l.add_firm_bonus(c, s, self.logistics_saving * affinity * dose.intensity);
+            }
+        }
+    }
+
+    fn validate(&self, key: &str, region: &Region, p: &mut Vec<String>) {
+        check_cities(key, "cities", &self.cities, region, p);
+        check_sectors(key, &self.sectors, region, p);
+        check_range(key, "logistics_saving", self.logistics_saving, 0.0, 1.0, p);
+    }
+}
