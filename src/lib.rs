@@ -21,6 +21,7 @@ pub mod resources;
 pub mod rng;
 pub mod runner;
 pub mod scenario;
+pub mod validate;
 
 pub use engine::Model;
 pub use error::{Error, Result};

@@ -98,11 +98,18 @@ pub struct Region {
 impl Region {
     /// Parses and validates region TOML; `file` names the source in messages.
     pub fn from_toml(text: &str, file: &str) -> Result<Region> {
+        let problems = crate::validate::check_region(text, file);
+        if !problems.is_empty() {
+            return Err(Error::Invalid {
+                file: file.to_string(),
+                problems,
+            });
+        }
         let spec: RegionSpec = toml::from_str(text).map_err(|e| Error::Parse {
             file: file.to_string(),
             message: e.to_string(),
         })?;
-        Region::checked(spec, file)
+        Region::checked(spec, file).map_err(|e| e.located(text, file))
     }
 
     /// Validates a region given as data (inline in a scenario or manifest).

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::policy::PolicySpec;
 use crate::region::{self, Region};
+use crate::validate;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -230,13 +231,17 @@ impl Scenario {
     }
 }
 
-/// Reads a scenario file and its region.
+/// Reads a scenario file and its region, reporting every problem with its place.
 pub fn load(path: &Path) -> Result<Resolved> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let file = path.display().to_string();
+    let problems = validate::check_scenario(&text, &file);
+    if !problems.is_empty() {
+        return Err(Error::Invalid { file, problems });
+    }
     let scenario = Scenario::from_toml(&text, &file)?;
     let base = path.parent().unwrap_or(Path::new("."));
-    resolve(scenario, &file, base)
+    resolve(scenario, &file, base).map_err(|e| e.located(&text, &file))
 }
 
 /// Loads the region a scenario names (relative paths from `base`) and validates both.
