@@ -233,15 +233,26 @@ impl Scenario {
 
 /// Reads a scenario file and its region, reporting every problem with its place.
 pub fn load(path: &Path) -> Result<Resolved> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let file = path.display().to_string();
-    let problems = validate::check_scenario(&text, &file);
-    if !problems.is_empty() {
-        return Err(Error::Invalid { file, problems });
-    }
-    let scenario = Scenario::from_toml(&text, &file)?;
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Invalid {
+        file: path.display().to_string(),
+        problems: vec![format!("cannot read the scenario: {e}")],
+    })?;
     let base = path.parent().unwrap_or(Path::new("."));
-    resolve(scenario, &file, base).map_err(|e| e.located(&text, &file))
+    parse(&text, &path.display().to_string(), base)
+}
+
+/// A scenario from its text; `file` names it in messages and region paths are relative
+/// to `base`.
+pub fn parse(text: &str, file: &str, base: &Path) -> Result<Resolved> {
+    let problems = validate::check_scenario(text, file);
+    if !problems.is_empty() {
+        return Err(Error::Invalid {
+            file: file.to_string(),
+            problems,
+        });
+    }
+    let scenario = Scenario::from_toml(text, file)?;
+    resolve(scenario, file, base).map_err(|e| e.located(text, file))
 }
 
 /// Loads the region a scenario names (relative paths from `base`) and validates both.
@@ -262,7 +273,13 @@ pub fn resolve(scenario: Scenario, file: &str, base: &Path) -> Result<Resolved> 
         (None, None) => (Region::embedded(), region::EMBEDDED_NAME.to_string()),
         (Some(p), None) => {
             let path: PathBuf = base.join(p);
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::Invalid {
+                file: file.to_string(),
+                problems: vec![format!(
+                    "scenario.region = {p:?}: cannot read {}: {e}",
+                    path.display()
+                )],
+            })?;
             let source = path.display().to_string();
             (Region::from_toml(&text, &source)?, source)
         }
