@@ -142,6 +142,17 @@ impl Persons {
         self.city.is_empty()
     }
 
+    /// `n` persons with every column zeroed and no employer, to be filled in place.
+    pub fn with_len(n: usize) -> Persons {
+        Persons {
+            city: vec![0; n],
+            hukou: vec![0; n],
+            skill: vec![0; n],
+            employer: vec![NO_FIRM; n],
+            work_city: vec![0; n],
+        }
+    }
+
     pub fn push(&mut self, city: u8, hukou: u8, skill: u8) {
         self.city.push(city);
         self.hukou.push(hukou);

@@ -8,6 +8,7 @@
 //! directory) and [`replay`] (run a published run again and compare). The binary in `main.rs` only parses arguments and wires these together.
 
 pub mod agents;
+pub mod bench;
 pub mod checkpoint;
 pub mod engine;
 pub mod error;

@@ -47,6 +47,19 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Time the engine (no output files): agent-steps per second, ns per agent per step,
+    /// peak memory, and the time of each pass.
+    Bench {
+        /// Scenario [default: the baseline, scenarios/baseline.toml].
+        #[arg(long, default_value = "scenarios/baseline.toml")]
+        scenario: PathBuf,
+        /// Agents per real person and firm.
+        #[arg(long, default_value_t = 0.01)]
+        scale: f64,
+        /// Worker threads [default: all cores].
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Print the documented schema of the output files.
     Schema,
     /// List the policy kinds, or describe one: parameters, mechanisms and an example.
@@ -125,6 +138,11 @@ fn dispatch(cli: Cli) -> Result<()> {
             threads,
             quiet,
         } => replay(&run_dir, threads, quiet),
+        Command::Bench {
+            scenario,
+            scale,
+            threads,
+        } => bench(&scenario, scale, threads),
         Command::Schema => {
             print!("{}", relocsim::output::SCHEMA_DOC);
             Ok(())
@@ -375,4 +393,47 @@ fn replay(run_dir: &std::path::Path, threads: Option<usize>, quiet: bool) -> Res
             f.difference.as_deref().unwrap_or_default()
         ),
     }
+}
+
+fn bench(path: &std::path::Path, scale: f64, threads: Option<usize>) -> Result<()> {
+    let mut resolved = scenario::load(path)?;
+    resolved.scenario.scenario.scale = scale;
+    let file = path.display().to_string();
+    let base = path.parent().map(PathBuf::from).unwrap_or_default();
+    let resolved = scenario::resolve(resolved.scenario, &file, &base)?;
+    relocsim::resources::check(&resolved)?;
+    let threads = thread_count(threads)?;
+    let mib = relocsim::resources::estimate_bytes(&resolved) / (1024.0 * 1024.0);
+    eprintln!("estimated memory: {mib:.0} MiB");
+    let r = relocsim::bench::run(&resolved, threads)?;
+    println!(
+        "scenario {} at scale {} on {} threads: {} agents, {} steps",
+        path.display(),
+        r.scale,
+        r.threads,
+        r.agents,
+        r.steps
+    );
+    println!("  initialisation        {:>9.3} s", r.init_seconds);
+    println!(
+        "  steps                 {:>9.3} s ({:.3} s a step)",
+        r.step_seconds,
+        r.step_seconds / f64::from(r.steps.max(1))
+    );
+    println!(
+        "  agent-steps per second {:>12.0}",
+        r.agent_steps_per_second()
+    );
+    println!("  ns per agent per step  {:>12.2}", r.ns_per_agent_step());
+    if let Some(b) = r.peak_bytes {
+        println!(
+            "  peak resident memory   {:>9.1} MiB",
+            b as f64 / (1024.0 * 1024.0)
+        );
+    }
+    println!("  time by pass (all steps):");
+    for (name, d) in r.timings.phases() {
+        println!("    {name:<34} {:>9.3} s", d.as_secs_f64());
+    }
+    Ok(())
 }

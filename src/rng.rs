@@ -9,8 +9,9 @@
 use crate::math::Det;
 
 /// Named in the manifest so a reader knows exactly how numbers were drawn.
-pub const ALGORITHM: &str = "splitmix64-keyed-v1: key = fold of splitmix64 finaliser over \
-(seed, replicate, step, agent, purpose); stream = splitmix64 from key";
+pub const ALGORITHM: &str = "splitmix64-keyed-v2: run = mix(mix(seed + G) ^ replicate * G); \
+purpose key = mix(mix(run ^ step * G) ^ purpose * C2); stream state = mix(purpose key ^ agent * C1); \
+draws = splitmix64 from the state (mix = splitmix64 finaliser, G = 0x9E3779B97F4A7C15)";
 
 /// What a draw is for. Distinct purposes give independent streams for the same agent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,8 +26,8 @@ pub enum Purpose {
     WorkerFollow = 7,
     Separation = 8,
     Hiring = 9,
+    /// The decision to reconsider and the destination, one stream (11 is retired).
     Migration = 10,
-    MigrationChoice = 11,
     Rationing = 12,
     Dependents = 13,
     /// Which firm followers find housing in a city at its capacity.
@@ -54,13 +55,30 @@ impl RunKey {
         RunKey { base }
     }
 
+    /// The key of every agent's stream for one purpose in one step: hoisted out of loops
+    /// over agents, so each agent's stream then costs one mix.
+    #[inline]
+    pub fn purpose_key(&self, step: u32, purpose: Purpose) -> StreamKey {
+        let k = mix(self.base ^ u64::from(step).wrapping_mul(GOLDEN));
+        StreamKey(mix(k ^ (purpose as u64).wrapping_mul(0xA076_1D64_78BD_642F)))
+    }
+
     /// The stream for one agent's decision of one purpose in one step.
     #[inline]
     pub fn stream(&self, step: u32, agent: u64, purpose: Purpose) -> Stream {
-        let k = mix(self.base ^ u64::from(step).wrapping_mul(GOLDEN));
-        let k = mix(k ^ agent.wrapping_mul(0xD6E8_FEB8_6659_FD93));
+        self.purpose_key(step, purpose).stream(agent)
+    }
+}
+
+/// Streams of one purpose in one step, by agent.
+#[derive(Clone, Copy, Debug)]
+pub struct StreamKey(u64);
+
+impl StreamKey {
+    #[inline]
+    pub fn stream(&self, agent: u64) -> Stream {
         Stream {
-            state: mix(k ^ (purpose as u64).wrapping_mul(0xA076_1D64_78BD_642F)),
+            state: mix(self.0 ^ agent.wrapping_mul(0xD6E8_FEB8_6659_FD93)),
         }
     }
 }

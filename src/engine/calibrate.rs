@@ -6,9 +6,11 @@
 
 use crate::math::Det;
 
+use rayon::prelude::*;
+
 use super::firms::{FirmChoice, base_hazard, exit_probability};
 use super::persons::{move_cost, place_value};
-use super::{Calibration, Model};
+use super::{Calibration, Model, softmax_into};
 use crate::agents::{DEPENDENT, NO_FIRM, OUTSIDE};
 
 const MAX_ITERATIONS: usize = 5000;
@@ -76,7 +78,10 @@ fn firm_constants(m: &Model) -> (Vec<f64>, Vec<f64>) {
         jobs[s * n + c] += size;
         moving[s * n + c] += base_hazard(m, f) * size;
         exiting[s * n + c] += exit_probability(m, f) * size;
-        exits[s] += exit_probability(m, f);
+        // An entrant replacing this firm takes its size relative to the cell mean (see
+        // `firms::enter`), so count exits in units of the cell's mean size.
+        let relative = size / m.calibration.cell_mean_size[c * ns + s];
+        exits[s] += exit_probability(m, f) * relative;
     }
     let choice = FirmChoice::new(m, &[]);
     let mut asc = vec![0.0; ns * n];
@@ -93,8 +98,10 @@ fn firm_constants(m: &Model) -> (Vec<f64>, Vec<f64>) {
             entrants,
             entrant_size: &entrant_size,
         };
-        let moves = solve(flows.jobs, |a: &[f64]| flows.after_moves(&choice, s, a));
-        let entry = solve(flows.jobs, |a: &[f64]| flows.after_entry(&choice, s, a));
+        // Steady state: what flows into each city equals what leaves it. Matching the
+        // flows themselves (not the stocks they change) converges in a few iterations.
+        let moves = solve(flows.moving, |a: &[f64]| flows.moved_in(&choice, s, a));
+        let entry = solve(flows.exiting, |a: &[f64]| flows.entered(&choice, s, a));
         asc[r.clone()].copy_from_slice(&moves);
         entry_asc[r].copy_from_slice(&entry);
     }
@@ -108,16 +115,18 @@ struct FirmFlows<'a> {
     moving: &'a [f64],
     /// Jobs in firms that exit (hazard-weighted).
     exiting: &'a [f64],
-    /// Expected number of entrants (one per exit).
+    /// Expected entrants (one per exit), weighted by the relative size they inherit.
     entrants: f64,
     /// Expected size of an entrant in each city.
     entrant_size: &'a [f64],
 }
 
 impl FirmFlows<'_> {
-    fn after_moves(&self, choice: &FirmChoice, s: usize, asc: &[f64]) -> Vec<f64> {
+    /// Expected jobs arriving in each city with firms that consider a move (staying
+    /// included, so a city keeps what does not leave).
+    fn moved_in(&self, choice: &FirmChoice, s: usize, asc: &[f64]) -> Vec<f64> {
         let n = self.jobs.len();
-        let mut next: Vec<f64> = (0..n).map(|d| self.jobs[d] - self.moving[d]).collect();
+        let mut next = vec![0.0; n];
         let mut v = vec![0.0; n];
         let mut p = vec![0.0; n];
         for c in 0..n {
@@ -135,9 +144,10 @@ impl FirmFlows<'_> {
         next
     }
 
-    fn after_entry(&self, choice: &FirmChoice, s: usize, asc: &[f64]) -> Vec<f64> {
+    /// Expected jobs of entrants in each city.
+    fn entered(&self, choice: &FirmChoice, s: usize, asc: &[f64]) -> Vec<f64> {
         let n = self.jobs.len();
-        let mut next: Vec<f64> = (0..n).map(|d| self.jobs[d] - self.exiting[d]).collect();
+        let mut next = vec![0.0; n];
         let mut v = vec![0.0; n];
         let mut p = vec![0.0; n];
         for d in 0..n {
@@ -151,18 +161,15 @@ impl FirmFlows<'_> {
     }
 }
 
-fn softmax_into(v: &[f64], out: &mut [f64]) {
-    let mx = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    let mut sum = 0.0;
-    for (o, x) in out.iter_mut().zip(v) {
-        *o = (x - mx).dexp();
-        sum += *o;
-    }
-    out.iter_mut().for_each(|o| *o /= sum);
-}
-
 /// The contraction: constants move by log(target / predicted) until they agree.
 fn solve(target: &[f64], predict: impl Fn(&[f64]) -> Vec<f64>) -> Vec<f64> {
+    let (asc, converged) = solve_checked(target, predict);
+    debug_assert!(converged, "calibration did not converge");
+    asc
+}
+
+/// [`solve`], also saying whether the flows balanced to the tolerance.
+fn solve_checked(target: &[f64], predict: impl Fn(&[f64]) -> Vec<f64>) -> (Vec<f64>, bool) {
     let n = target.len();
     let mut asc = vec![0.0; n];
     for _ in 0..MAX_ITERATIONS {
@@ -178,10 +185,16 @@ fn solve(target: &[f64], predict: impl Fn(&[f64]) -> Vec<f64>) -> Vec<f64> {
             asc[d] += step;
         }
         if worst < TOLERANCE {
-            break;
+            return (anchored(asc), true);
         }
     }
-    // Constants are identified up to a shift: anchor the mean at zero for readability.
+    // Not converged: the flows cannot balance (a city with outflow but no way in).
+    // The constants reached are the best available; the drift test would show it.
+    (anchored(asc), false)
+}
+
+/// Constants are identified up to a shift: anchor the mean at zero for readability.
+fn anchored(asc: Vec<f64>) -> Vec<f64> {
     let live: Vec<f64> = asc.iter().cloned().filter(|a| *a > -50.0).collect();
     let mean = live.iter().sum::<f64>() / live.len().max(1) as f64;
     asc.iter()
@@ -189,32 +202,64 @@ fn solve(target: &[f64], predict: impl Fn(&[f64]) -> Vec<f64>) -> Vec<f64> {
         .collect()
 }
 
+/// Labour-force residents counted by (skill, employed or seeking) and (city, hukou group):
+/// `[skill * 2 + seeking][city * (n + 1) + group]`, integer counts over fixed chunks.
+fn labour_groups(m: &Model) -> Vec<Vec<u64>> {
+    let n = m.region.n_cities();
+    let groups = n + 1;
+    let p = &m.persons;
+    (0..p.len())
+        .into_par_iter()
+        .with_min_len(super::CHUNK)
+        .fold(
+            || vec![vec![0u64; n * groups]; 4],
+            |mut acc, pi| {
+                let k = p.skill[pi];
+                if k != DEPENDENT {
+                    let g = if p.hukou[pi] == OUTSIDE {
+                        n
+                    } else {
+                        p.hukou[pi] as usize
+                    };
+                    let seeking = usize::from(p.employer[pi] == NO_FIRM);
+                    acc[k as usize * 2 + seeking][p.city[pi] as usize * groups + g] += 1;
+                }
+                acc
+            },
+        )
+        .reduce(
+            || vec![vec![0u64; n * groups]; 4],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.iter_mut().zip(y).for_each(|(u, v)| *u += v);
+                }
+                a
+            },
+        )
+}
+
 /// Person constants: labour-force residents grouped by (city, hukou) per skill; movers
 /// are employed residents at the migration rate and job seekers at theirs.
 fn person_constants(m: &Model) -> Vec<f64> {
     let n = m.region.n_cities();
     let groups = n + 1; // hukou: a city, or outside the region
+    let counts = labour_groups(m);
     let mut asc = vec![0.0; 2 * n];
     for k in 0..2 {
-        let mut residents = vec![0.0; n];
+        let (employed, seeking) = (&counts[k * 2], &counts[k * 2 + 1]);
         let mut movers = vec![0.0; n * groups];
-        for pi in 0..m.persons.len() {
-            if m.persons.skill[pi] as usize != k || m.persons.skill[pi] == DEPENDENT {
-                continue;
-            }
-            let c = m.persons.city[pi] as usize;
-            let h = m.persons.hukou[pi];
-            let g = if h == OUTSIDE { n } else { h as usize };
-            residents[c] += 1.0;
-            movers[c * groups + g] += if m.persons.employer[pi] == NO_FIRM {
-                m.behaviour.job_seeker_migration_rate
-            } else {
-                m.behaviour.migration_rate
-            };
+        for i in 0..n * groups {
+            movers[i] = employed[i] as f64 * m.behaviour.migration_rate
+                + seeking[i] as f64 * m.behaviour.job_seeker_migration_rate;
         }
         let place: Vec<f64> = (0..n).map(|d| place_value(m, k, d)).collect();
-        let sol = solve(&residents, |a: &[f64]| {
-            let mut next = residents.clone();
+        // Steady state: movers arriving in each city equal those leaving it (stayers
+        // count on both sides).
+        let leaving: Vec<f64> = (0..n)
+            .map(|c| movers[c * groups..(c + 1) * groups].iter().sum())
+            .collect();
+        let sol = solve(&leaving, |a: &[f64]| {
+            let mut next = vec![0.0; n];
             let mut v = vec![0.0; n];
             let mut p = vec![0.0; n];
             for c in 0..n {
@@ -228,7 +273,6 @@ fn person_constants(m: &Model) -> Vec<f64> {
                         v[d] = a[d] + place[d] - move_cost(m, c, d, h);
                     }
                     softmax_into(&v, &mut p);
-                    next[c] -= mv;
                     for d in 0..n {
                         next[d] += mv * p[d];
                     }

@@ -1,6 +1,9 @@
 //! The initial population: persons and firms per city and sector at the chosen scale,
 //! matching the region's 2020 figures.
 
+use rayon::prelude::*;
+
+use super::CHUNK;
 use crate::agents::{DEPENDENT, Firms, HIGH, LOW, OUTSIDE, Persons};
 use crate::math::Det;
 use crate::region::Region;
@@ -52,32 +55,86 @@ pub(crate) fn productivity(z: f64, sigma: f64) -> f32 {
     (sigma * z - sigma * sigma / 2.0).dexp() as f32
 }
 
-pub fn populate(region: &Region, b: &Behaviour, key: RunKey, scale: f64) -> (Firms, Persons) {
-    let mut persons = Persons::default();
-    let mut firms = Firms::default();
+/// Persons of one city at the start: residents, labour force, high skill, employed.
+struct CityCounts {
+    first: usize,
+    n: usize,
+    lf: usize,
+    high: usize,
+    employed: u64,
+}
+
+fn city_counts(region: &Region, scale: f64) -> Vec<CityCounts> {
     let l = &region.spec.labour;
-    for c in 0..region.n_cities() {
-        let city = region.city(c);
-        let n = (city.population as f64 * scale).round().max(1.0) as u64;
-        let lf = (n as f64 * l.labour_force_share).round() as u64;
-        let high = (lf as f64 * city.high_skill_share).round() as u64;
-        let employed = (lf as f64 * (1.0 - l.unemployment_rate)).round() as u64;
-        let first_person = persons.len();
-        for i in 0..n {
-            let skill = if i < high {
-                HIGH
-            } else if i < lf {
-                LOW
-            } else {
-                DEPENDENT
+    let mut first = 0;
+    region
+        .spec
+        .cities
+        .iter()
+        .map(|city| {
+            let n = (city.population as f64 * scale).round().max(1.0) as usize;
+            let lf = (n as f64 * l.labour_force_share).round() as usize;
+            let counts = CityCounts {
+                first,
+                n,
+                lf,
+                high: (lf as f64 * city.high_skill_share).round() as usize,
+                employed: (lf as f64 * (1.0 - l.unemployment_rate)).round() as u64,
             };
-            let id = persons.len() as u64;
-            let outside = key
-                .stream(0, id, Purpose::InitPerson)
-                .bernoulli(city.non_hukou_share);
-            persons.push(c as u8, if outside { OUTSIDE } else { c as u8 }, skill);
-        }
-        let employment = apportion(employed, &city.employment_shares);
+            first += n;
+            counts
+        })
+        .collect()
+}
+
+/// Residents of every city, in city order, high skill first, then low, then dependents;
+/// filled in parallel (each person's hukou draw is keyed by its id).
+fn populate_persons(region: &Region, key: RunKey, counts: &[CityCounts]) -> Persons {
+    let total: usize = counts.iter().map(|c| c.n).sum();
+    let mut p = Persons::with_len(total);
+    let draws = key.purpose_key(0, Purpose::InitPerson);
+    let slices = p
+        .city
+        .par_chunks_mut(CHUNK)
+        .zip(p.hukou.par_chunks_mut(CHUNK))
+        .zip(p.skill.par_chunks_mut(CHUNK));
+    let slices = slices.zip(p.work_city.par_chunks_mut(CHUNK));
+    slices
+        .enumerate()
+        .for_each(|(ci, (((city, hukou), skill), work))| {
+            let off = ci * CHUNK;
+            let mut c = counts.partition_point(|k| k.first <= off) - 1;
+            for i in 0..city.len() {
+                let id = off + i;
+                while id >= counts[c].first + counts[c].n {
+                    c += 1;
+                }
+                let (k, rank) = (&counts[c], id - counts[c].first);
+                let outside = draws
+                    .stream(id as u64)
+                    .bernoulli(region.city(c).non_hukou_share);
+                city[i] = c as u8;
+                work[i] = c as u8;
+                hukou[i] = if outside { OUTSIDE } else { c as u8 };
+                skill[i] = if rank < k.high {
+                    HIGH
+                } else if rank < k.lf {
+                    LOW
+                } else {
+                    DEPENDENT
+                };
+            }
+        });
+    p
+}
+
+pub fn populate(region: &Region, b: &Behaviour, key: RunKey, scale: f64) -> (Firms, Persons) {
+    let counts = city_counts(region, scale);
+    let mut persons = populate_persons(region, key, &counts);
+    let mut firms = Firms::default();
+    for (c, k) in counts.iter().enumerate() {
+        let city = region.city(c);
+        let employment = apportion(k.employed, &city.employment_shares);
         let firm_weights: Vec<f64> = city
             .employment_shares
             .iter()
@@ -90,7 +147,7 @@ pub fn populate(region: &Region, b: &Behaviour, key: RunKey, scale: f64) -> (Fir
         );
         // Workers are the first `employed` labour-force persons of the city, high skill
         // first; hiring is skill-blind, so the order only fixes who starts employed.
-        let mut next_worker = first_person;
+        let mut next_worker = k.first;
         for s in 0..region.n_sectors() {
             let nf = if employment[s] > 0 {
                 real_firms[s].max(1)
@@ -99,8 +156,8 @@ pub fn populate(region: &Region, b: &Behaviour, key: RunKey, scale: f64) -> (Fir
             };
             let nf = nf.min(employment[s]);
             let weights: Vec<f64> = (0..nf)
-                .map(|k| {
-                    let id = (firms.len() + k as usize) as u64;
+                .map(|j| {
+                    let id = (firms.len() + j as usize) as u64;
                     let mut st = key.stream(0, id, Purpose::InitFirm);
                     pareto_weight(st.uniform(), b.firm_size_tail, b.firm_size_max_ratio)
                 })
@@ -116,13 +173,11 @@ pub fn populate(region: &Region, b: &Behaviour, key: RunKey, scale: f64) -> (Fir
                 let target = (r + 1) as u32;
                 let f = firms.push(id, s as u8, c as u8, target, prod, age);
                 firms.employees[f as usize] = target;
-                for _ in 0..target {
-                    persons.employer[next_worker] = f;
-                    next_worker += 1;
-                }
+                persons.employer[next_worker..next_worker + target as usize].fill(f);
+                next_worker += target as usize;
             }
         }
-        debug_assert!(next_worker - first_person == employed as usize);
+        debug_assert!(next_worker - k.first == k.employed as usize);
     }
     debug_assert!(persons.columns_agree() && firms.columns_agree());
     (firms, persons)

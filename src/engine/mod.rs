@@ -14,10 +14,12 @@ mod init;
 mod persons;
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 pub use cities::CityState;
 
 use crate::agents::{Firms, Persons};
+use crate::math::Det;
 use crate::policy::Levers;
 use crate::record::{Event, FlowKey, Flows, StepFrame};
 use crate::region::Region;
@@ -40,6 +42,47 @@ pub struct Calibration {
     pub cell_mean_size: Vec<f64>,
     /// Mean target size per sector over the region, for the size hazard.
     pub sector_mean_size: Vec<f64>,
+}
+
+/// Wall time spent in each pass, summed over steps: for `relocsim bench`, never written
+/// to data files.
+#[derive(Clone, Debug, Default)]
+pub struct Timings {
+    pub init: Duration,
+    pub firms: Duration,
+    pub jobs: Duration,
+    pub hiring: Duration,
+    pub migration: Duration,
+    pub accounts: Duration,
+    pub record: Duration,
+}
+
+impl Timings {
+    pub fn phases(&self) -> [(&'static str, Duration); 7] {
+        [
+            ("init (populate, calibrate)", self.init),
+            ("firms (relocation, exit, entry)", self.firms),
+            ("jobs (follow, commute, churn)", self.jobs),
+            ("hiring", self.hiring),
+            ("migration", self.migration),
+            ("accounts (recount, finance)", self.accounts),
+            ("record (step tables)", self.record),
+        ]
+    }
+}
+
+struct PhaseClock(Instant);
+
+impl PhaseClock {
+    fn start() -> Self {
+        PhaseClock(Instant::now())
+    }
+
+    fn lap(&mut self, into: &mut Duration) {
+        let now = Instant::now();
+        *into += now - self.0;
+        self.0 = now;
+    }
 }
 
 /// Running totals that indicators report cumulatively.
@@ -70,6 +113,19 @@ pub struct Model {
     pub calibration: Calibration,
     pub cumulative: Cumulative,
     pub levers: Levers,
+    pub timings: Timings,
+}
+
+/// Multinomial-logit probabilities of utilities `v` (shifted by the maximum, so large
+/// utilities cannot overflow).
+pub(crate) fn softmax_into(v: &[f64], out: &mut [f64]) {
+    let mx = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let mut sum = 0.0;
+    for (o, x) in out.iter_mut().zip(v) {
+        *o = (x - mx).dexp();
+        sum += *o;
+    }
+    out.iter_mut().for_each(|o| *o /= sum);
 }
 
 /// Value added per worker (yuan) in city `c` for a sector of output_per_worker 1, such
@@ -90,6 +146,7 @@ pub fn value_added_per_worker_yuan(region: &Region, c: usize) -> f64 {
 impl Model {
     /// Builds the initial population and calibrates it so the start is a steady state.
     pub fn new(resolved: &Resolved) -> Model {
+        let started = Instant::now();
         let sc = &resolved.scenario;
         let region = resolved.region.clone();
         let key = RunKey::new(sc.scenario.seed, sc.scenario.replicate);
@@ -117,6 +174,7 @@ impl Model {
             persons,
             cumulative: Cumulative::default(),
             levers,
+            timings: Timings::default(),
         };
         model
             .cities
@@ -127,6 +185,7 @@ impl Model {
         finance::account(&mut model, &mut Vec::new());
         model.cities.set_base_revenue();
         calibrate::calibrate(&mut model);
+        model.timings.init = started.elapsed();
         model
     }
 
@@ -167,15 +226,23 @@ impl Model {
 
         let mut flows: Flows = BTreeMap::new();
         let mut events: Vec<Event> = Vec::new();
+        let mut clock = PhaseClock::start();
         firms::relocate_and_exit(self, &mut flows, &mut events);
         firms::enter(self, &mut events);
+        clock.lap(&mut self.timings.firms);
         persons::jobs(self, &mut flows);
+        clock.lap(&mut self.timings.jobs);
         persons::hire(self);
+        clock.lap(&mut self.timings.hiring);
         persons::migrate(self, &mut flows);
+        clock.lap(&mut self.timings.migration);
         self.cities
             .recount(&self.region, &self.firms, &self.persons);
         finance::account(self, &mut events);
-        StepFrame::build(self, flows, events)
+        clock.lap(&mut self.timings.accounts);
+        let frame = StepFrame::build(self, flows, events);
+        clock.lap(&mut self.timings.record);
+        frame
     }
 
     pub(crate) fn add_flow(flows: &mut Flows, key: FlowKey, firms: u64, jobs: u64, persons: u64) {

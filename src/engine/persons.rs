@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use super::{CHUNK, Model};
 use crate::agents::{DEPENDENT, NO_FIRM, OUTSIDE};
 use crate::record::Flows;
-use crate::rng::Purpose;
+use crate::rng::{Purpose, StreamKey};
 
 /// A person's new residence and job after the jobs pass, with the firm they left.
 struct JobChange {
@@ -24,7 +24,7 @@ struct JobChange {
 
 /// Pass 4a: exits release workers, moved firms take followers and commuters, churn.
 pub(crate) fn jobs(m: &mut Model, flows: &mut Flows) {
-    let step = m.step;
+    let key = m.key.purpose_key(m.step, Purpose::WorkerFollow);
     let mut changes: Vec<JobChange> = {
         let m: &Model = m;
         let p = &m.persons;
@@ -36,7 +36,7 @@ pub(crate) fn jobs(m: &mut Model, flows: &mut Flows) {
                 employers
                     .iter()
                     .enumerate()
-                    .filter_map(move |(i, &e)| job_change(m, step, off + i, e))
+                    .filter_map(move |(i, &e)| job_change(m, key, off + i, e))
             })
             .collect()
     };
@@ -107,7 +107,7 @@ fn stay_behind(m: &Model, ch: &mut JobChange) {
     ch.city = home;
 }
 
-fn job_change(m: &Model, step: u32, pi: usize, e: u32) -> Option<JobChange> {
+fn job_change(m: &Model, key: StreamKey, pi: usize, e: u32) -> Option<JobChange> {
     if e == NO_FIRM {
         return None;
     }
@@ -126,7 +126,8 @@ fn job_change(m: &Model, step: u32, pi: usize, e: u32) -> Option<JobChange> {
     if !fi.alive[f] {
         return Some(quit(sector));
     }
-    let mut st = m.key.stream(step, pi as u64, Purpose::WorkerFollow);
+    let step = m.step;
+    let mut st = key.stream(pi as u64);
     if u32::from(fi.moved_step[f]) == step {
         let d = fi.city[f];
         let keep = |c: u8, w: u8| JobChange {
@@ -195,21 +196,13 @@ pub(crate) fn hire(m: &mut Model) {
             vacancies[m.firms.city[f] as usize].push(f as u32);
         }
     }
-    let key = m.key;
+    let key = m.key.purpose_key(step, Purpose::Hiring);
     let firm_key = &m.firms.rng_key;
-    seekers.par_iter_mut().for_each(|ids| {
-        ids.sort_by_cached_key(|&p| {
-            (
-                key.stream(step, u64::from(p), Purpose::Hiring).next_u64(),
-                p,
-            )
-        })
-    });
+    seekers
+        .par_iter_mut()
+        .for_each(|ids| ids.sort_by_cached_key(|&p| (key.stream(u64::from(p)).next_u64(), p)));
     vacancies.par_iter_mut().for_each(|ids| {
-        ids.sort_by_cached_key(|&f| {
-            let k = firm_key[f as usize];
-            (key.stream(step, k, Purpose::Hiring).next_u64(), f)
-        })
+        ids.sort_by_cached_key(|&f| (key.stream(firm_key[f as usize]).next_u64(), f))
     });
     for c in 0..n {
         let mut next = seekers[c].iter();
@@ -261,15 +254,14 @@ pub(crate) fn move_cost(m: &Model, c: usize, d: usize, h: u8) -> f64 {
 pub(crate) fn migrate(m: &mut Model, flows: &mut Flows) {
     let n = m.region.n_cities();
     let step = m.step;
-    let value: Vec<f64> = (0..2 * n)
-        .map(|i| m.calibration.person_asc[i] + place_value(m, i / n, i % n))
-        .collect();
+    let table = MoveTable::new(m);
+    let key = m.key.purpose_key(step, Purpose::Migration);
     let moves: Vec<(u32, u8)> = {
         let m: &Model = m;
         (0..m.persons.len())
             .into_par_iter()
             .with_min_len(CHUNK / 4)
-            .filter_map(|pi| migration_choice(m, &value, step, pi).map(|d| (pi as u32, d)))
+            .filter_map(|pi| migration_choice(m, &table, key, pi).map(|d| (pi as u32, d)))
             .collect()
     };
     let accepted = ration(m, &moves, flows);
@@ -314,7 +306,53 @@ fn relocate(m: &mut Model, pi: usize, d: u8, flows: &mut Flows) {
     }
 }
 
-fn migration_choice(m: &Model, value: &[f64], step: u32, pi: usize) -> Option<u8> {
+/// Where a migrant goes: cumulative multinomial-logit probabilities over destinations for
+/// every (skill, origin, hukou) group, built once a step so a mover needs one uniform
+/// draw instead of a Gumbel shock per city.
+pub(crate) struct MoveTable {
+    n: usize,
+    /// `[((skill * n + origin) * (n + 1) + hukou group) * n + destination]`; the hukou
+    /// group is the hukou city, or n for a hukou outside the region.
+    cdf: Vec<f64>,
+}
+
+impl MoveTable {
+    pub(crate) fn new(m: &Model) -> MoveTable {
+        let n = m.region.n_cities();
+        let mut cdf = Vec::with_capacity(2 * n * (n + 1) * n);
+        let mut v = vec![0.0; n];
+        let mut p = vec![0.0; n];
+        for k in 0..2 {
+            let value: Vec<f64> = (0..n)
+                .map(|d| m.calibration.person_asc[k * n + d] + place_value(m, k, d))
+                .collect();
+            for c in 0..n {
+                for g in 0..=n {
+                    let h = if g == n { OUTSIDE } else { g as u8 };
+                    for d in 0..n {
+                        v[d] = value[d] - move_cost(m, c, d, h);
+                    }
+                    super::softmax_into(&v, &mut p);
+                    let mut acc = 0.0;
+                    cdf.extend(p.iter().map(|x| {
+                        acc += x;
+                        acc
+                    }));
+                }
+            }
+        }
+        MoveTable { n, cdf }
+    }
+
+    fn draw(&self, skill: usize, origin: usize, hukou: u8, u: f64) -> usize {
+        let n = self.n;
+        let g = if hukou == OUTSIDE { n } else { hukou as usize };
+        let row = &self.cdf[((skill * n + origin) * (n + 1) + g) * n..][..n];
+        row.iter().position(|&x| u < x).unwrap_or(n - 1)
+    }
+}
+
+fn migration_choice(m: &Model, table: &MoveTable, key: StreamKey, pi: usize) -> Option<u8> {
     let p = &m.persons;
     let k = p.skill[pi];
     if k == DEPENDENT {
@@ -325,27 +363,14 @@ fn migration_choice(m: &Model, value: &[f64], step: u32, pi: usize) -> Option<u8
     } else {
         m.behaviour.migration_rate
     };
-    let rate = base * m.levers.migration_rate_multiplier[p.city[pi] as usize];
-    if !m
-        .key
-        .stream(step, pi as u64, Purpose::Migration)
-        .bernoulli(rate)
-    {
+    let c = p.city[pi] as usize;
+    let rate = base * m.levers.migration_rate_multiplier[c];
+    let mut st = key.stream(pi as u64);
+    if !st.bernoulli(rate) {
         return None;
     }
-    let n = m.region.n_cities();
-    let (c, h) = (p.city[pi] as usize, p.hukou[pi]);
-    let mut st = m.key.stream(step, pi as u64, Purpose::MigrationChoice);
-    let mut best = c;
-    let mut best_v = f64::NEG_INFINITY;
-    for d in 0..n {
-        let v = value[k as usize * n + d] - move_cost(m, c, d, h) + st.gumbel();
-        if v > best_v {
-            best_v = v;
-            best = d;
-        }
-    }
-    (best != c).then_some(best as u8)
+    let d = table.draw(k as usize, c, p.hukou[pi], st.uniform());
+    (d != c).then_some(d as u8)
 }
 
 /// Persons a labour-force mover from each city brings on average: itself and the
@@ -422,6 +447,7 @@ fn dependents_follow(m: &mut Model, worker_flow: &[u64], flows: &mut Flows) {
     let lf: Vec<f64> = (0..n)
         .map(|c| (m.cities.labour_force[0][c] + m.cities.labour_force[1][c]).max(1) as f64)
         .collect();
+    let key = m.key.purpose_key(step, Purpose::Dependents);
     let moves: Vec<(u32, u8)> = {
         let m: &Model = m;
         (0..m.persons.len())
@@ -436,7 +462,7 @@ fn dependents_follow(m: &mut Model, worker_flow: &[u64], flows: &mut Flows) {
                 if row.iter().all(|&w| w == 0) {
                     return None;
                 }
-                let mut u = m.key.stream(step, pi as u64, Purpose::Dependents).uniform() * lf[o];
+                let mut u = key.stream(pi as u64).uniform() * lf[o];
                 for (d, &w) in row.iter().enumerate() {
                     if u < w as f64 {
                         return Some((pi as u32, d as u8));
