@@ -37,15 +37,7 @@ impl Table {
     fn create(dir: &Path, name: &'static str, fields: Vec<Field>) -> Result<Table> {
         let path = dir.join(format!("{name}.parquet"));
         let schema = Arc::new(Schema::new(fields));
-        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
-        let props = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .set_max_row_group_row_count(None)
-            .set_max_row_group_bytes(None)
-            .set_created_by(format!("relocsim {}", env!("CARGO_PKG_VERSION")))
-            .build();
-        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))
-            .map_err(|e| out_err(name, e))?;
+        let writer = open_writer(&path, schema.clone())?;
         Ok(Table {
             name,
             path,
@@ -110,6 +102,23 @@ impl Table {
         }
         Ok(())
     }
+}
+
+/// A Parquet writer with the settings of every relocsim file: Snappy, one row group per
+/// flush, and no time or host in the metadata, so the same rows give the same bytes.
+pub fn open_writer(path: &Path, schema: SchemaRef) -> Result<ArrowWriter<File>> {
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let file = File::create(path).map_err(|e| Error::io(path, e))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(None)
+        .set_max_row_group_bytes(None)
+        .set_created_by(format!("relocsim {}", env!("CARGO_PKG_VERSION")))
+        .build();
+    ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| out_err(&name, e))
 }
 
 fn out_err(name: &str, e: impl std::fmt::Display) -> Error {
