@@ -93,7 +93,10 @@ pub fn total_steps(sweep: &Sweep, share: Share) -> u64 {
     sweep
         .tasks()
         .filter(|t| share.contains(t.index))
-        .map(|t| u64::from(sweep.steps(t.s, t.v)) + 1)
+        .map(|t| {
+            let (s, v, _) = sweep.coordinates(t.index);
+            u64::from(sweep.steps(s, v)) + 1
+        })
         .sum()
 }
 
@@ -143,7 +146,8 @@ fn run_task(
     task: &Task,
     on: &(impl Fn(Progress) + Sync),
 ) -> TaskOutcome {
-    let total = u64::from(sweep.steps(task.s, task.v)) + 1;
+    let (s, v, _) = sweep.coordinates(task.index);
+    let total = u64::from(sweep.steps(s, v)) + 1;
     let done = AtomicUsize::new(0);
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         attempt(sweep, opts, task, &|| {
@@ -168,9 +172,8 @@ fn attempt(
     task: &Task,
     step: &(dyn Fn() + Sync),
 ) -> std::result::Result<TaskOutcome, String> {
-    let resolved = sweep
-        .resolve(task.s, task.v, task.replicate)
-        .map_err(|e| e.to_string())?;
+    let (s, v, replicate) = sweep.coordinates(task.index);
+    let resolved = sweep.resolve(s, v, replicate).map_err(|e| e.to_string())?;
     let dir = opts.out.join(&task.path);
     let status = existing_run(&dir, &resolved);
     if status == Existing::Verified {
@@ -252,23 +255,22 @@ fn same_scenario(manifest: &Path, resolved: &Resolved) -> bool {
     recorded == resolved.self_contained()
 }
 
+/// `_failed/RUN_ID.txt`: the error, then the task, in TOML.
+#[derive(serde::Serialize)]
+struct FailureRecord<'a> {
+    error: &'a str,
+    task: &'a Task,
+}
+
 /// Writes `_failed/RUN_ID.txt` for a failure and removes it for a completed task.
 fn failure_record(out: &Path, task: &Task, outcome: &TaskOutcome) -> Result<()> {
     let path = out.join(FAILED_DIR).join(format!("{}.txt", task.run_id));
     match outcome {
-        TaskOutcome::Failed(message) => {
+        TaskOutcome::Failed(error) => {
             let dir = out.join(FAILED_DIR);
             std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-            let text = format!(
-                "task = {}\nrun_id = {:?}\nscenario = {:?}\nvariant = {:?}\nreplicate = {}\npath = {:?}\nerror = {:?}\n",
-                task.index,
-                task.run_id,
-                task.scenario,
-                task.variant,
-                task.replicate,
-                task.path,
-                message
-            );
+            let record = FailureRecord { error, task };
+            let text = toml::to_string(&record).expect("a failure record serialises");
             std::fs::write(&path, text).map_err(|e| Error::io(&path, e))
         }
         TaskOutcome::Interrupted => Ok(()),

@@ -24,10 +24,6 @@ pub struct Task {
     pub replicate: u32,
     /// The run directory relative to the sweep's: `scenario=S/variant=V/replicate=R`.
     pub path: String,
-    #[serde(skip)]
-    pub(crate) s: usize,
-    #[serde(skip)]
-    pub(crate) v: usize,
 }
 
 impl Sweep {
@@ -43,9 +39,7 @@ impl Sweep {
     /// The task at `index` (< `len()`); the same index always names the same run of the
     /// same sweep file.
     pub fn task(&self, index: usize) -> Task {
-        let r = self.replicates as usize;
-        let nv = self.variants.len();
-        let (s, v, rep) = (index / (nv * r), index / r % nv, (index % r) as u32);
+        let (s, v, rep) = self.coordinates(index);
         let scenario = self.scenarios[s].name.clone();
         let variant = self.variants[v].name.clone();
         Task {
@@ -55,9 +49,15 @@ impl Sweep {
             scenario,
             variant,
             replicate: rep,
-            s,
-            v,
         }
+    }
+
+    /// The scenario, variant and replicate of task `index`: replicates vary fastest,
+    /// then variants, then scenarios.
+    pub fn coordinates(&self, index: usize) -> (usize, usize, u32) {
+        let r = self.replicates as usize;
+        let nv = self.variants.len();
+        (index / (nv * r), index / r % nv, (index % r) as u32)
     }
 
     /// Every task in index order, made as needed.

@@ -237,39 +237,34 @@ impl Sweep {
     fn check(&mut self, problems: &mut Vec<String>) {
         let nv = self.variants.len();
         self.checked = vec![(0, 0); self.scenarios.len() * nv];
-        for s in 0..self.scenarios.len() {
-            let name = self.scenarios[s].name.clone();
-            let bad = self.check_keys(s, problems);
+        let mut keys: Vec<KeyProblem> = Vec::new();
+        let bad: Vec<Vec<Override>> = (0..self.scenarios.len())
+            .map(|s| self.check_keys(s, &mut keys))
+            .collect();
+        problems.extend(keys.iter().map(KeyProblem::render));
+        for (s, bad) in bad.iter().enumerate() {
             let mut failures: Vec<(String, Vec<String>)> = Vec::new();
             for v in 0..nv {
                 let variant = &self.variants[v];
-                if self
-                    .common
-                    .iter()
-                    .chain(&variant.overrides)
-                    .any(|o| bad.contains(o))
-                {
+                let mut all = self.common.iter().chain(&variant.overrides);
+                if all.any(|o| bad.contains(o)) {
                     continue;
                 }
                 match self.resolve(s, v, 0) {
                     Ok(r) => self.checked[s * nv + v] = (r.steps(), r.scenario.scenario.seed),
-                    Err(e) => match failures.iter_mut().find(|(m, _)| *m == brief(&e)) {
-                        Some((_, names)) => names.push(variant.name.clone()),
-                        None => failures.push((brief(&e), vec![variant.name.clone()])),
-                    },
+                    Err(e) => group(&mut failures, brief(&e), &variant.name),
                 }
             }
+            let name = &self.scenarios[s].name;
             for (message, variants) in failures {
-                problems.push(format!(
-                    "scenario {name}, {}: {message}",
-                    some_variants(&variants)
-                ));
+                let which = listed("variant", &variants);
+                problems.push(format!("scenario {name}, {which}: {message}"));
             }
         }
     }
 
-    /// The overrides that do not fit scenario `s` on their own, each reported once.
-    fn check_keys(&self, s: usize, problems: &mut Vec<String>) -> Vec<Override> {
+    /// The overrides that do not fit scenario `s` on their own.
+    fn check_keys(&self, s: usize, found: &mut Vec<KeyProblem>) -> Vec<Override> {
         let name = &self.scenarios[s].name;
         let mut bad = Vec::new();
         for o in self.distinct_overrides() {
@@ -277,13 +272,24 @@ impl Sweep {
                 continue;
             }
             if let Err(e) = self.parse_with(s, std::iter::once(o), 0, "") {
-                problems.push(format!(
-                    "{} `{}` = {} (scenario {name}): {}",
-                    o.source,
-                    o.key,
-                    o.value,
-                    brief(&e)
-                ));
+                let prefix = format!("`{}`: ", o.key);
+                let message = brief(&e).trim_start_matches(&prefix).to_string();
+                let same = |p: &&mut KeyProblem| {
+                    p.source == o.source && p.key == o.key && p.message == message
+                };
+                match found.iter_mut().find(same) {
+                    Some(p) => {
+                        push_new(&mut p.values, o.value.to_string());
+                        push_new(&mut p.scenarios, name.clone());
+                    }
+                    None => found.push(KeyProblem {
+                        source: o.source.clone(),
+                        key: o.key.clone(),
+                        message,
+                        values: vec![o.value.to_string()],
+                        scenarios: vec![name.clone()],
+                    }),
+                }
                 bad.push(o.clone());
             }
         }
@@ -315,15 +321,52 @@ fn brief(e: &Error) -> String {
     }
 }
 
+/// One override refused for the same reason, with every value and scenario it was
+/// refused for, so a bad axis is reported once and not once per run.
+struct KeyProblem {
+    source: String,
+    key: String,
+    message: String,
+    values: Vec<String>,
+    scenarios: Vec<String>,
+}
+
+impl KeyProblem {
+    fn render(&self) -> String {
+        format!(
+            "{} `{}` = {} ({}): {}",
+            self.source,
+            self.key,
+            self.values.join(", "),
+            listed("scenario", &self.scenarios),
+            self.message
+        )
+    }
+}
+
+fn push_new(list: &mut Vec<String>, item: String) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
+
+/// Adds `name` to the names failing with `message`.
+fn group(failures: &mut Vec<(String, Vec<String>)>, message: String, name: &str) {
+    match failures.iter_mut().find(|(m, _)| *m == message) {
+        Some((_, names)) => names.push(name.to_string()),
+        None => failures.push((message, vec![name.to_string()])),
+    }
+}
+
 /// `variant a`, `variants a, b and c`, `variants a, b, c and 7 more`.
-fn some_variants(names: &[String]) -> String {
+fn listed(what: &str, names: &[String]) -> String {
     match names {
-        [one] => format!("variant {one}"),
+        [one] => format!("{what} {one}"),
         [first @ .., last] if names.len() <= 3 => {
-            format!("variants {} and {last}", first.join(", "))
+            format!("{what}s {} and {last}", first.join(", "))
         }
         _ => format!(
-            "variants {} and {} more",
+            "{what}s {} and {} more",
             names[..3].join(", "),
             names.len() - 3
         ),
