@@ -18,11 +18,30 @@ fn example() -> Sweep {
     Sweep::load(&path).expect("the shipped example sweep is valid")
 }
 
-fn relocsim(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_relocsim"))
-        .args(args)
+/// `relocsim sweep run SWEEP --out OUT EXTRA...` with `env` set, checked to exit with
+/// `code`; its stdout and stderr.
+fn sweep_run(
+    sweep: &Path,
+    out: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+    code: i32,
+) -> (String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_relocsim"))
+        .args(["sweep", "run"])
+        .arg(sweep)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .envs(env.iter().copied())
         .output()
-        .expect("relocsim runs")
+        .expect("relocsim runs");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert_eq!(o.status.code(), Some(code), "{stderr}");
+    (stdout.into_owned(), stderr.into_owned())
 }
 
 #[test]
@@ -147,15 +166,7 @@ fn the_cli_refuses_a_bad_sweep_with_exit_2_before_running_anything() {
     let body = "[[axis]]\nkey = \"behaviour.migraton_rate\"\nvalues = [0.1]\n";
     let path = common::sweep_file(&dir, &["baseline"], 2, body);
     let out = dir.join("out");
-    let o = relocsim(&[
-        "sweep",
-        "run",
-        path.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let (_, err) = sweep_run(&path, &out, &[], &[], 2);
     assert!(err.contains(&path.display().to_string()), "{err}");
     assert!(err.contains("behaviour.migraton_rate"), "{err}");
     assert!(!out.exists(), "nothing ran");
@@ -334,36 +345,11 @@ fn a_failing_task_is_recorded_and_the_others_complete() {
         assert!(out.join(t.path).join("manifest.toml").exists());
     }
 
-    let o = relocsim(&[
-        "sweep",
-        "run",
-        path.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(String::from_utf8_lossy(&o.stderr).contains("2 task(s) failed"));
+    let (_, err) = sweep_run(&path, &out, &[], &[], 1);
+    assert!(err.contains("2 task(s) failed"), "{err}");
 
     std::fs::remove_file(&blocker).unwrap();
-    let o = relocsim(&[
-        "sweep",
-        "run",
-        path.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    sweep_run(&path, &out, &["--quiet"], &[], 0);
     let left = std::fs::read_dir(out.join(FAILED_DIR)).unwrap().count();
     assert_eq!(left, 0, "a task that completes clears its failure record");
 }
@@ -373,20 +359,8 @@ fn the_cli_runs_one_share_from_flags_or_from_slurm_variables() {
     let dir = common::tmpdir("sweep", "share");
     let path = common::sweep_file(&dir, &["baseline"], 5, "");
     let out = dir.join("out");
-    let (p, o) = (path.to_str().unwrap(), out.to_str().unwrap());
-    let r = relocsim(&[
-        "sweep",
-        "run",
-        p,
-        "--out",
-        o,
-        "--task-index",
-        "1",
-        "--task-count",
-        "2",
-        "--quiet",
-    ]);
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let share = ["--task-index", "1", "--task-count", "2", "--quiet"];
+    sweep_run(&path, &out, &share, &[], 0);
     let done = |i: u32| {
         out.join(format!(
             "scenario=baseline/variant=default/replicate={i}/manifest.toml"
@@ -398,14 +372,12 @@ fn the_cli_runs_one_share_from_flags_or_from_slurm_variables() {
         [false, true, false, true, false]
     );
     // --array=1-2: array id 1 is share 0 of 2.
-    let r = Command::new(env!("CARGO_BIN_EXE_relocsim"))
-        .args(["sweep", "run", p, "--out", o, "--quiet"])
-        .env("SLURM_ARRAY_TASK_ID", "1")
-        .env("SLURM_ARRAY_TASK_MIN", "1")
-        .env("SLURM_ARRAY_TASK_COUNT", "2")
-        .output()
-        .unwrap();
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let env = [
+        ("SLURM_ARRAY_TASK_ID", "1"),
+        ("SLURM_ARRAY_TASK_MIN", "1"),
+        ("SLURM_ARRAY_TASK_COUNT", "2"),
+    ];
+    sweep_run(&path, &out, &["--quiet"], &env, 0);
     assert!((0..5).all(done));
 }
 
@@ -415,17 +387,7 @@ fn many_small_tasks_complete_with_bounded_work_in_flight() {
     let dir = common::tmpdir("sweep", "many");
     let path = common::sweep_file(&dir, &["baseline", "non_capital_relief"], 20, "");
     let out = dir.join("out");
-    let o = relocsim(&[
-        "sweep",
-        "run",
-        path.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--jobs",
-        "2",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8_lossy(&o.stdout);
+    let (text, _) = sweep_run(&path, &out, &["--jobs", "2"], &[], 0);
     assert!(text.contains("40 ran"), "{text}");
     let plan = PlanFile::read(&out).unwrap();
     assert_eq!(plan.tasks.len(), 40);
@@ -434,4 +396,39 @@ fn many_small_tasks_complete_with_bounded_work_in_flight() {
             .iter()
             .all(|t| out.join(&t.path).join("cities.parquet").exists())
     );
+}
+
+#[test]
+fn a_stopped_sweep_resumes_to_the_same_bytes() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let dir = common::tmpdir("sweep", "stop");
+    let path = common::sweep_file(&dir, &["baseline", "non_capital_relief"], 2, "");
+    let sweep = Sweep::load(&path).unwrap();
+    let whole = dir.join("whole");
+    common::run_sweep(&sweep, &whole);
+    let stop = Arc::new(AtomicBool::new(false));
+    let opts = relocsim::batch::LocalOptions {
+        out: dir.join("stopped"),
+        jobs: 1,
+        threads: 1,
+        share: Share::ALL,
+        stop: Some(stop.clone()),
+        command_line: vec!["test".into()],
+    };
+    // Ask to stop as soon as the first run has recorded its initial state.
+    let first =
+        relocsim::batch::run_local(&sweep, &opts, |_| stop.store(true, Ordering::SeqCst)).unwrap();
+    assert_eq!((first.interrupted, first.not_started), (1, 3));
+    assert!(!first.all_complete());
+    stop.store(false, Ordering::SeqCst);
+    let rest = relocsim::batch::run_local(&sweep, &opts, |_| {}).unwrap();
+    assert_eq!((rest.resumed, rest.ran, rest.skipped), (1, 3, 0));
+    for t in sweep.tasks() {
+        let read = |root: &Path| Manifest::read(&root.join(&t.path).join("manifest.toml")).unwrap();
+        let (a, b) = (read(&whole), read(&opts.out));
+        let sums = |m: &Manifest| m.files.iter().map(|f| f.sha256.clone()).collect::<Vec<_>>();
+        assert_eq!(sums(&a), sums(&b), "{}", t.run_id);
+        assert_eq!(b.status, RunStatus::Complete);
+    }
 }

@@ -23,30 +23,11 @@ use super::markdown::Line;
 use super::plan::{PlanFile, Task};
 use super::stats::{self, Describe, Interval};
 use crate::error::{Error, Result};
-use crate::output::{Manifest, RunStatus, open_writer};
+use crate::output::{CITY_COLUMNS, Manifest, RunStatus, open_writer};
 
 pub const SUMMARY_FILE: &str = "summary.parquet";
 pub const DIFFERENCES_FILE: &str = "differences.parquet";
 pub const SUMMARY_MD: &str = "summary.md";
-
-/// Columns of `cities.parquet` summarised as city-level indicators of the same name.
-pub const CITY_COLUMNS: [&str; 15] = [
-    "population",
-    "labour_force",
-    "workers",
-    "unemployed",
-    "jobs",
-    "commuters_out",
-    "firms",
-    "output",
-    "wage",
-    "housing_cost",
-    "public_services",
-    "fiscal_revenue",
-    "shared_tax_in",
-    "transfers",
-    "pollution",
-];
 
 #[derive(Clone, Debug)]
 pub struct SummaryOptions {

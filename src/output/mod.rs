@@ -7,7 +7,7 @@ pub mod manifest;
 mod parquet;
 
 pub use manifest::{FileEntry, Manifest, RunStatus};
-pub use parquet::{ParquetSink, SCHEMA_DOC, open_writer};
+pub use parquet::{CITY_COLUMNS, ParquetSink, SCHEMA_DOC, open_writer};
 
 use crate::engine::Model;
 use crate::error::Result;

@@ -22,6 +22,25 @@ use crate::engine::Model;
 use crate::error::{Error, Result};
 use crate::record::StepFrame;
 
+/// The value columns of cities.parquet, after step, year and city, in file order.
+pub const CITY_COLUMNS: [&str; 15] = [
+    "population",
+    "labour_force",
+    "workers",
+    "unemployed",
+    "jobs",
+    "commuters_out",
+    "firms",
+    "output",
+    "wage",
+    "housing_cost",
+    "public_services",
+    "fiscal_revenue",
+    "shared_tax_in",
+    "transfers",
+    "pollution",
+];
+
 /// The documented schema, printed by `relocsim schema` and copied into the README.
 pub const SCHEMA_DOC: &str = include_str!("schema.md");
 
@@ -241,24 +260,11 @@ impl Sink for ParquetSink {
             Table::create(
                 &self.dir,
                 "cities",
-                with_key(vec![
-                    f("city", Utf8),
-                    real("population"),
-                    real("labour_force"),
-                    real("workers"),
-                    real("unemployed"),
-                    real("jobs"),
-                    real("commuters_out"),
-                    real("firms"),
-                    real("output"),
-                    real("wage"),
-                    real("housing_cost"),
-                    real("public_services"),
-                    real("fiscal_revenue"),
-                    real("shared_tax_in"),
-                    real("transfers"),
-                    real("pollution"),
-                ]),
+                with_key(
+                    std::iter::once(f("city", Utf8))
+                        .chain(CITY_COLUMNS.iter().map(|c| real(c)))
+                        .collect(),
+                ),
             )?,
             Table::create(
                 &self.dir,
