@@ -128,9 +128,10 @@ fn plan(path: &Path, out: Option<PathBuf>) -> Result<()> {
         sweep.scenarios.len(),
         sweep.variants.len(),
         sweep.replicates,
-        sweep.len()
+        sweep.plan().len()
     );
     let rows: Vec<[String; 6]> = sweep
+        .plan()
         .tasks()
         .map(|t| {
             let path = out.join(&t.path).display().to_string();
@@ -259,7 +260,7 @@ fn slurm(args: SlurmArgs) -> Result<()> {
     let s = batch::write_scripts(&sweep, &opts)?;
     println!(
         "{} tasks in a job array of {} elements:\n  {}\n  {}\n  {}\nsubmit with: bash {}",
-        sweep.len(),
+        sweep.plan().len(),
         s.array_size,
         s.array.display(),
         s.summarize.display(),

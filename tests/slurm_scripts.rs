@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use relocsim::batch::{PlanFile, SlurmOptions, Sweep, shell_quote, write_scripts};
+use relocsim::batch::{Plan, SlurmOptions, Sweep, shell_quote, write_scripts};
 
 const TRICKY: [&str; 16] = [
     "plain",
@@ -152,7 +152,7 @@ fn the_array_script_runs_its_share_and_the_summary_script_summarises() {
     }
     let done = |t: usize| {
         opts.out
-            .join(sweep.task(t).path)
+            .join(sweep.plan().task(t).path)
             .join("manifest.toml")
             .exists()
     };
@@ -181,7 +181,7 @@ fn the_array_script_runs_its_share_and_the_summary_script_summarises() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(opts.out.join("summary.parquet").exists());
-    assert_eq!(PlanFile::read(&opts.out).unwrap(), sweep.plan());
+    assert_eq!(&Plan::read(&opts.out).unwrap(), sweep.plan());
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use parquet::file::reader::{FileReader, SerializedFileReader};
-use relocsim::batch::{PlanFile, Share, Sweep, local::FAILED_DIR};
+use relocsim::batch::{Plan, Share, Sweep, local::FAILED_DIR};
 use relocsim::output::{Manifest, RunStatus};
 
 fn example() -> Sweep {
@@ -47,8 +47,8 @@ fn sweep_run(
 #[test]
 fn the_plan_is_a_stable_product_with_stable_ids() {
     let sweep = example();
-    assert_eq!(sweep.len(), 2 * 2 * 3);
-    let tasks: Vec<_> = sweep.tasks().collect();
+    assert_eq!(sweep.plan().len(), 2 * 2 * 3);
+    let tasks: Vec<_> = sweep.plan().tasks().collect();
     for (i, t) in tasks.iter().enumerate() {
         assert_eq!(t.index, i);
         assert_eq!(t.replicate as usize, i % 3);
@@ -65,8 +65,8 @@ fn the_plan_is_a_stable_product_with_stable_ids() {
     ids.dedup();
     assert_eq!(ids.len(), tasks.len(), "run ids are unique");
     assert_eq!(
-        example().plan(),
-        sweep.plan(),
+        example().plan().clone(),
+        *sweep.plan(),
         "loading again gives the same plan"
     );
 }
@@ -242,8 +242,17 @@ fn a_sweep_writes_hive_directories_that_read_as_parquet() {
     let out = dir.join("out");
     let report = common::run_sweep(&sweep, &out);
     assert_eq!((report.ran, report.failed.len()), (8, 0));
-    assert_eq!(PlanFile::read(&out).unwrap(), sweep.plan());
-    for t in sweep.tasks() {
+    assert_eq!(&Plan::read(&out).unwrap(), sweep.plan());
+    // The plan file lists every task for readers other than relocsim.
+    let text = std::fs::read_to_string(out.join("plan.toml")).unwrap();
+    let listed: toml::Table = toml::from_str(&text).unwrap();
+    let tasks = listed["task"].as_array().unwrap();
+    assert_eq!(tasks.len(), 8);
+    assert_eq!(
+        tasks[5]["run_id"].as_str(),
+        Some("non_capital_relief__migration_rate-0.01__r1")
+    );
+    for t in sweep.plan().tasks() {
         let run = out.join(format!(
             "scenario={}/variant={}/replicate={}",
             t.scenario, t.variant, t.replicate
@@ -262,6 +271,7 @@ fn a_sweep_writes_hive_directories_that_read_as_parquet() {
 
 fn mtimes(out: &Path, sweep: &Sweep) -> Vec<std::time::SystemTime> {
     sweep
+        .plan()
         .tasks()
         .map(|t| {
             std::fs::metadata(out.join(&t.path).join("manifest.toml"))
@@ -280,11 +290,23 @@ fn rerunning_skips_verified_runs_and_reruns_a_damaged_one() {
     let out = dir.join("out");
     common::run_sweep(&sweep, &out);
     let before = mtimes(&out, &sweep);
+    let plan_time = || {
+        std::fs::metadata(out.join("plan.toml"))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    let plan_before = plan_time();
     let again = common::run_sweep(&sweep, &out);
+    assert_eq!(
+        plan_time(),
+        plan_before,
+        "an unchanged plan file is not rewritten"
+    );
     assert_eq!((again.ran, again.skipped), (0, 4));
     assert_eq!(mtimes(&out, &sweep), before, "skipped runs are not touched");
 
-    let damaged = out.join(sweep.task(2).path).join("flows.parquet");
+    let damaged = out.join(sweep.plan().task(2).path).join("flows.parquet");
     let good = std::fs::read(&damaged).unwrap();
     let mut bytes = good.clone();
     let mid = bytes.len() / 2;
@@ -341,7 +363,11 @@ fn a_failing_task_is_recorded_and_the_others_complete() {
     let record =
         std::fs::read_to_string(out.join(FAILED_DIR).join("baseline__default__r0.txt")).unwrap();
     assert!(record.contains("variant=default"), "{record}");
-    for t in sweep.tasks().filter(|t| t.scenario == "non_capital_relief") {
+    for t in sweep
+        .plan()
+        .tasks()
+        .filter(|t| t.scenario == "non_capital_relief")
+    {
         assert!(out.join(t.path).join("manifest.toml").exists());
     }
 
@@ -389,12 +415,11 @@ fn many_small_tasks_complete_with_bounded_work_in_flight() {
     let out = dir.join("out");
     let (text, _) = sweep_run(&path, &out, &["--jobs", "2"], &[], 0);
     assert!(text.contains("40 ran"), "{text}");
-    let plan = PlanFile::read(&out).unwrap();
-    assert_eq!(plan.tasks.len(), 40);
+    let plan = Plan::read(&out).unwrap();
+    assert_eq!(plan.len(), 40);
     assert!(
-        plan.tasks
-            .iter()
-            .all(|t| out.join(&t.path).join("cities.parquet").exists())
+        plan.tasks()
+            .all(|t| out.join(t.path).join("cities.parquet").exists())
     );
 }
 
@@ -424,7 +449,7 @@ fn a_stopped_sweep_resumes_to_the_same_bytes() {
     stop.store(false, Ordering::SeqCst);
     let rest = relocsim::batch::run_local(&sweep, &opts, |_| {}).unwrap();
     assert_eq!((rest.resumed, rest.ran, rest.skipped), (1, 3, 0));
-    for t in sweep.tasks() {
+    for t in sweep.plan().tasks() {
         let read = |root: &Path| Manifest::read(&root.join(&t.path).join("manifest.toml")).unwrap();
         let (a, b) = (read(&whole), read(&opts.out));
         let sums = |m: &Manifest| m.files.iter().map(|f| f.sha256.clone()).collect::<Vec<_>>();

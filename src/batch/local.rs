@@ -90,11 +90,11 @@ impl SweepReport {
 
 /// Steps the share's runs record (step 0 included), for a progress bar's length.
 pub fn total_steps(sweep: &Sweep, share: Share) -> u64 {
-    sweep
-        .tasks()
-        .filter(|t| share.contains(t.index))
-        .map(|t| {
-            let (s, v, _) = sweep.coordinates(t.index);
+    let plan = sweep.plan();
+    (0..plan.len())
+        .filter(|&i| share.contains(i))
+        .map(|i| {
+            let (s, v, _) = plan.coordinates(i);
             u64::from(sweep.steps(s, v)) + 1
         })
         .sum()
@@ -106,25 +106,29 @@ pub fn run_local(
     opts: &LocalOptions,
     on: impl Fn(Progress) + Sync,
 ) -> Result<SweepReport> {
-    sweep.plan().write(&opts.out)?;
-    let tasks: Vec<Task> = sweep
-        .tasks()
-        .filter(|t| opts.share.contains(t.index))
-        .collect();
+    let plan = sweep.plan();
+    plan.write(&opts.out)?;
+    // Tasks are made as workers take them: memory does not grow with the sweep.
     let next = AtomicUsize::new(0);
+    let take = || loop {
+        let i = next.fetch_add(1, Ordering::SeqCst);
+        if i >= plan.len() || opts.share.contains(i) {
+            return (i < plan.len()).then(|| plan.task(i));
+        }
+    };
     let report = Mutex::new(SweepReport::default());
-    let workers = opts.jobs.clamp(1, tasks.len().max(1));
+    let workers = opts.jobs.clamp(1, plan.len().max(1));
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
-                while let Some(task) = tasks.get(next.fetch_add(1, Ordering::SeqCst)) {
+                while let Some(task) = take() {
                     if stop_requested(opts) {
                         report.lock().expect("no worker panics").not_started += 1;
                         continue;
                     }
-                    let outcome = run_task(sweep, opts, task, &on);
-                    on(Progress::Done(task, &outcome));
-                    report.lock().expect("no worker panics").add(task, outcome);
+                    let outcome = run_task(sweep, opts, &task, &on);
+                    on(Progress::Done(&task, &outcome));
+                    report.lock().expect("no worker panics").add(&task, outcome);
                 }
             });
         }
@@ -146,7 +150,7 @@ fn run_task(
     task: &Task,
     on: &(impl Fn(Progress) + Sync),
 ) -> TaskOutcome {
-    let (s, v, _) = sweep.coordinates(task.index);
+    let (s, v, _) = sweep.plan().coordinates(task.index);
     let total = u64::from(sweep.steps(s, v)) + 1;
     let done = AtomicUsize::new(0);
     let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -172,7 +176,7 @@ fn attempt(
     task: &Task,
     step: &(dyn Fn() + Sync),
 ) -> std::result::Result<TaskOutcome, String> {
-    let (s, v, replicate) = sweep.coordinates(task.index);
+    let (s, v, replicate) = sweep.plan().coordinates(task.index);
     let resolved = sweep.resolve(s, v, replicate).map_err(|e| e.to_string())?;
     let dir = opts.out.join(&task.path);
     let status = existing_run(&dir, &resolved);

@@ -2,7 +2,7 @@
 //! variant, for a reader who wants the answer without opening Parquet. Numbers are
 //! written by one fixed rule, so the file is as reproducible as the Parquet it sums up.
 
-use super::plan::PlanFile;
+use super::plan::Plan;
 use super::stats::{Describe, Interval};
 use crate::output::human as num;
 
@@ -17,9 +17,8 @@ pub struct Line {
     pub diff: Option<Interval>,
 }
 
-pub fn render(plan: &PlanFile, baseline: Option<&str>, mut lines: Vec<Line>) -> String {
+pub fn render(sw: &Plan, baseline: Option<&str>, mut lines: Vec<Line>) -> String {
     let pos = |list: &[String], x: &str| list.iter().position(|s| s == x).unwrap_or(usize::MAX);
-    let sw = &plan.sweep;
     lines.sort_by(|a, b| {
         let key = |l: &Line| {
             (
@@ -30,7 +29,7 @@ pub fn render(plan: &PlanFile, baseline: Option<&str>, mut lines: Vec<Line>) -> 
         let (ka, kb) = (key(a), key(b));
         (ka.0, &a.indicator, ka.1).cmp(&(kb.0, &b.indicator, kb.1))
     });
-    let mut out = header(plan, baseline);
+    let mut out = header(sw, baseline);
     let mut current: Option<&str> = None;
     for l in &lines {
         if current != Some(&l.variant) {
@@ -59,8 +58,7 @@ pub fn render(plan: &PlanFile, baseline: Option<&str>, mut lines: Vec<Line>) -> 
     out
 }
 
-fn header(plan: &PlanFile, baseline: Option<&str>) -> String {
-    let sw = &plan.sweep;
+fn header(sw: &Plan, baseline: Option<&str>) -> String {
     let against = match baseline {
         Some(b) => format!(
             "For the other scenarios, `minus baseline` is the paired difference to `{b}`: each replicate minus the `{b}` run of the same variant and replicate (same seed and replicate, so common random numbers), with the mean and a 95% Student-t interval over the pairs."

@@ -20,7 +20,7 @@ pub mod summary;
 pub mod sweep;
 
 pub use local::{LocalOptions, Progress, SweepReport, TaskOutcome, run_local};
-pub use plan::{PLAN_FILE, PlanFile, Share, Task};
+pub use plan::{PLAN_FILE, Plan, Share, Task};
 pub use slurm::{SlurmOptions, SlurmScripts, shell_quote, write_scripts};
 pub use summary::{SummaryOptions, SummaryReport, summarize};
 pub use sweep::Sweep;

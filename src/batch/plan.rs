@@ -2,11 +2,12 @@
 //! directory, the rule that shares tasks between workers or Slurm array jobs, and the
 //! plan file (`DIR/plan.toml`) that tells `summarize` which runs make up the sweep.
 
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::sweep::Sweep;
 use crate::error::{Error, Result};
 
 /// The plan file's name in a sweep's output directory.
@@ -26,7 +27,27 @@ pub struct Task {
     pub path: String,
 }
 
-impl Sweep {
+/// What a sweep's tasks are made from: its name, scenarios, variants and replicates. The
+/// plan file holds it as its `[sweep]` table, followed by every task as `[[task]]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub name: String,
+    /// The sweep file the plan was made from.
+    pub file: String,
+    pub replicates: u32,
+    pub baseline: Option<String>,
+    pub scenarios: Vec<String>,
+    pub variants: Vec<String>,
+    /// The number of tasks (a check on the list that follows).
+    pub tasks: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header<P> {
+    sweep: P,
+}
+
+impl Plan {
     /// Number of runs: scenarios x variants x replicates.
     pub fn len(&self) -> usize {
         self.scenarios.len() * self.variants.len() * self.replicates as usize
@@ -40,8 +61,8 @@ impl Sweep {
     /// same sweep file.
     pub fn task(&self, index: usize) -> Task {
         let (s, v, rep) = self.coordinates(index);
-        let scenario = self.scenarios[s].name.clone();
-        let variant = self.variants[v].name.clone();
+        let scenario = self.scenarios[s].clone();
+        let variant = self.variants[v].clone();
         Task {
             index,
             run_id: format!("{scenario}__{variant}__r{rep}"),
@@ -65,20 +86,10 @@ impl Sweep {
         (0..self.len()).map(|i| self.task(i))
     }
 
-    /// The plan file's contents.
-    pub fn plan(&self) -> PlanFile {
-        PlanFile {
-            sweep: PlanHeader {
-                name: self.name.clone(),
-                file: self.file.display().to_string(),
-                replicates: self.replicates,
-                baseline: self.baseline.clone(),
-                scenarios: self.scenarios.iter().map(|s| s.name.clone()).collect(),
-                variants: self.variants.iter().map(|v| v.name.clone()).collect(),
-                tasks: self.len(),
-            },
-            tasks: self.tasks().collect(),
-        }
+    /// The replicates of scenario `s` and variant `v`, in replicate order.
+    pub fn group(&self, s: usize, v: usize) -> impl Iterator<Item = Task> + '_ {
+        let first = (s * self.variants.len() + v) * self.replicates as usize;
+        (first..first + self.replicates as usize).map(|i| self.task(i))
     }
 }
 
@@ -151,36 +162,22 @@ fn slurm_err(name: &str, value: &str) -> Error {
     }
 }
 
-/// The plan file: the sweep's name, scenarios, variants and every task.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PlanFile {
-    pub sweep: PlanHeader,
-    #[serde(rename = "task")]
-    pub tasks: Vec<Task>,
-}
+impl Plan {
+    fn header(&self) -> String {
+        format!(
+            "# relocsim sweep plan: every run of the sweep, as `relocsim sweep plan` lists them.\n{}",
+            toml::to_string(&Header { sweep: self }).expect("a plan serialises")
+        )
+    }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PlanHeader {
-    pub name: String,
-    /// The sweep file the plan was made from.
-    pub file: String,
-    pub replicates: u32,
-    pub baseline: Option<String>,
-    pub scenarios: Vec<String>,
-    pub variants: Vec<String>,
-    pub tasks: usize,
-}
-
-impl PlanFile {
-    /// Writes `dir/plan.toml` unless it already says the same. The write goes through a
-    /// temporary file and a rename, so array jobs writing at once never leave a torn file.
+    /// Writes `dir/plan.toml`, one task at a time. The tasks follow from the `[sweep]`
+    /// table, so a file that starts with the same table is left alone (array jobs of one
+    /// sweep all find it there); otherwise it is written under a temporary name and
+    /// renamed, so jobs writing at once never leave a torn file.
     pub fn write(&self, dir: &Path) -> Result<()> {
         let path = dir.join(PLAN_FILE);
-        let text = format!(
-            "# relocsim sweep plan: every run of the sweep, as `relocsim sweep plan` lists them.\n{}",
-            toml::to_string(self).expect("a plan serialises")
-        );
-        if std::fs::read_to_string(&path).is_ok_and(|old| old == text) {
+        let header = self.header();
+        if starts_with(&path, header.as_bytes()) {
             return Ok(());
         }
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
@@ -190,16 +187,51 @@ impl PlanFile {
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
         let tmp = dir.join(format!(".{PLAN_FILE}.{}.{nanos}", std::process::id()));
-        std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
+        self.write_to(&tmp, &header)
+            .map_err(|e| Error::io(&tmp, e))?;
         std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
     }
 
-    pub fn read(dir: &Path) -> Result<PlanFile> {
+    fn write_to(&self, path: &Path, header: &str) -> std::io::Result<()> {
+        let mut w = BufWriter::new(File::create(path)?);
+        w.write_all(header.as_bytes())?;
+        for task in self.tasks() {
+            let text = toml::to_string(&task).expect("a task serialises");
+            write!(w, "\n[[task]]\n{text}")?;
+        }
+        w.flush()
+    }
+
+    /// Reads the `[sweep]` table of `dir/plan.toml` (the tasks follow from it).
+    pub fn read(dir: &Path) -> Result<Plan> {
         let path = dir.join(PLAN_FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        toml::from_str(&text).map_err(|e| Error::Parse {
+        let head = text.split("\n[[task]]").next().unwrap_or_default();
+        let bad = |message: String| Error::Parse {
             file: path.display().to_string(),
-            message: e.to_string(),
-        })
+            message,
+        };
+        let plan = toml::from_str::<Header<Plan>>(head)
+            .map_err(|e| bad(e.to_string()))?
+            .sweep;
+        if plan.tasks != plan.len() {
+            return Err(bad(format!(
+                "tasks = {} but the scenarios, variants and replicates make {}",
+                plan.tasks,
+                plan.len()
+            )));
+        }
+        Ok(plan)
     }
+}
+
+fn starts_with(path: &Path, prefix: &[u8]) -> bool {
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    let mut head = Vec::with_capacity(prefix.len());
+    file.take(prefix.len() as u64)
+        .read_to_end(&mut head)
+        .is_ok()
+        && head == prefix
 }

@@ -121,7 +121,7 @@ pub fn array_script(sweep: &Sweep, opts: &SlurmOptions, size: usize) -> Result<S
          set -euo pipefail\n\
          exec {command}\n",
         name = sweep.name,
-        n = sweep.len(),
+        n = sweep.plan().len(),
         last = size - 1,
         common = common_directives(opts)?,
     ))
@@ -196,7 +196,7 @@ pub fn write_scripts(sweep: &Sweep, opts: &SlurmOptions) -> Result<SlurmScripts>
     let logs = dir.join("logs");
     std::fs::create_dir_all(&logs).map_err(|e| Error::io(&logs, e))?;
     sweep.plan().write(&opts.out)?;
-    let size = sweep.len().min(opts.max_array_size.max(1));
+    let size = sweep.plan().len().min(opts.max_array_size.max(1));
     let files = SlurmScripts {
         array: dir.join("array.sbatch"),
         summarize: dir.join("summarize.sbatch"),
@@ -205,7 +205,7 @@ pub fn write_scripts(sweep: &Sweep, opts: &SlurmOptions) -> Result<SlurmScripts>
     };
     write_executable(&files.array, &array_script(sweep, opts, size)?)?;
     write_executable(&files.summarize, &summarize_script(sweep, opts)?)?;
-    write_executable(&files.submit, &submit_script(&dir, sweep.len())?)?;
+    write_executable(&files.submit, &submit_script(&dir, sweep.plan().len())?)?;
     Ok(files)
 }
 

@@ -9,7 +9,7 @@
 //! path. A sweep run locally and the same sweep run on a cluster summarise to the same
 //! bytes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,7 +20,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::markdown::Line;
-use super::plan::{PlanFile, Task};
+use super::plan::{Plan, Task};
 use super::stats::{self, Describe, Interval};
 use crate::error::{Error, Result};
 use crate::output::{CITY_COLUMNS, Manifest, RunStatus, open_writer};
@@ -64,67 +64,74 @@ type Group = BTreeMap<Key, Series>;
 
 /// Writes the three summary files into `opts.dir`.
 pub fn summarize(opts: &SummaryOptions) -> Result<SummaryReport> {
-    let plan = PlanFile::read(&opts.dir)?;
+    let plan = Plan::read(&opts.dir)?;
     let baseline = pick_baseline(&plan, opts.baseline.as_deref())?;
-    let missing: Vec<&Task> = plan
-        .tasks
-        .iter()
+    let missing: Vec<Task> = plan
+        .tasks()
         .filter(|t| !complete(&opts.dir.join(&t.path)))
         .collect();
     if !missing.is_empty() && !opts.allow_missing {
         return Err(Error::RunsMissing {
             dir: opts.dir.clone(),
-            runs: missing.iter().map(|t| t.run_id.clone()).collect(),
+            runs: missing.into_iter().map(|t| t.run_id).collect(),
         });
     }
-    let skip: Vec<usize> = missing.iter().map(|t| t.index).collect();
+    let skip: BTreeSet<usize> = missing.iter().map(|t| t.index).collect();
     let mut out = Outputs::create(&opts.dir)?;
-    for s in &plan.sweep.scenarios {
-        for v in &plan.sweep.variants {
-            let group = load_group(&opts.dir, &plan, s, v, &skip)?;
+    for (si, s) in plan.scenarios.iter().enumerate() {
+        for (vi, v) in plan.variants.iter().enumerate() {
+            let group = load_group(&opts.dir, &plan, (si, vi), &skip)?;
             out.summary(s, v, &group)?;
-            if let Some(b) = baseline.as_deref().filter(|b| b != s) {
-                let base = load_group(&opts.dir, &plan, b, v, &skip)?;
-                out.differences(s, b, v, &group, &base)?;
+            let b = baseline.and_then(|b| (b != si).then_some(b));
+            if let Some(b) = b {
+                let base = load_group(&opts.dir, &plan, (b, vi), &skip)?;
+                out.differences(s, &plan.scenarios[b], v, &group, &base)?;
             }
         }
     }
+    let baseline = baseline.map(|b| plan.scenarios[b].clone());
     let mut report = out.finish(&opts.dir, &plan, baseline.as_deref())?;
-    report.runs = plan.tasks.len() - missing.len();
-    report.missing = missing.iter().map(|t| t.run_id.clone()).collect();
+    report.runs = plan.len() - missing.len();
+    report.missing = missing.into_iter().map(|t| t.run_id).collect();
     report.baseline = baseline;
     Ok(report)
 }
 
-fn pick_baseline(plan: &PlanFile, given: Option<&str>) -> Result<Option<String>> {
-    let scenarios = &plan.sweep.scenarios;
+/// The baseline's position among the scenarios: `--baseline`, else the sweep's, else a
+/// scenario named `baseline`, else none.
+fn pick_baseline(plan: &Plan, given: Option<&str>) -> Result<Option<usize>> {
+    let scenarios = &plan.scenarios;
+    let position = |name: &str| scenarios.iter().position(|s| s == name);
     if let Some(b) = given {
-        if !scenarios.iter().any(|s| s == b) {
-            return Err(Error::Invalid {
+        return match position(b) {
+            Some(i) => Ok(Some(i)),
+            None => Err(Error::Invalid {
                 file: "--baseline".into(),
                 problems: vec![format!(
                     "{b:?} is not a scenario of this sweep; its scenarios are {}",
                     scenarios.join(", ")
                 )],
-            });
-        }
-        return Ok(Some(b.to_string()));
+            }),
+        };
     }
-    let fallback = Some("baseline".to_string()).filter(|b| scenarios.contains(b));
-    Ok(plan.sweep.baseline.clone().or(fallback))
+    let named = plan.baseline.as_deref().unwrap_or("baseline");
+    Ok(position(named))
 }
 
 fn complete(run: &Path) -> bool {
     Manifest::read(&run.join("manifest.toml")).is_ok_and(|m| m.status == RunStatus::Complete)
 }
 
-/// Every complete replicate of one scenario and variant, in replicate order.
-fn load_group(dir: &Path, plan: &PlanFile, s: &str, v: &str, skip: &[usize]) -> Result<Group> {
+/// Every complete replicate of one (scenario, variant), in replicate order.
+fn load_group(
+    dir: &Path,
+    plan: &Plan,
+    (s, v): (usize, usize),
+    skip: &BTreeSet<usize>,
+) -> Result<Group> {
     let mut group = Group::new();
-    for t in &plan.tasks {
-        if t.scenario == s && t.variant == v && !skip.contains(&t.index) {
-            read_run(&dir.join(&t.path), t.replicate, &mut group)?;
-        }
+    for t in plan.group(s, v).filter(|t| !skip.contains(&t.index)) {
+        read_run(&dir.join(&t.path), t.replicate, &mut group)?;
     }
     Ok(group)
 }
@@ -281,7 +288,7 @@ impl Outputs {
         self.differences.write(cols.differences_batch())
     }
 
-    fn finish(self, dir: &Path, plan: &PlanFile, baseline: Option<&str>) -> Result<SummaryReport> {
+    fn finish(self, dir: &Path, plan: &Plan, baseline: Option<&str>) -> Result<SummaryReport> {
         let summary_rows = self.summary.rows;
         let difference_rows = self.differences.rows;
         let md = super::markdown::render(plan, baseline, self.md);

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use toml::{Table, Value};
 
 use super::overrides::{self, Override};
+use super::plan::Plan;
 use crate::error::{Error, Result};
 use crate::scenario::{self, Resolved, Scenario};
 
@@ -116,6 +117,7 @@ pub struct Sweep {
     pub baseline: Option<String>,
     /// Steps and seed of each (scenario, variant), at `s * variants + v`.
     checked: Vec<(u32, u64)>,
+    plan: Plan,
 }
 
 impl Sweep {
@@ -134,15 +136,29 @@ impl Sweep {
         check_header(&spec, path, &names, &mut problems);
         let variants = build_variants(&spec, &names, &mut problems);
         let common = common_overrides(&spec, &scenarios);
+        let name = spec.sweep.name.clone().unwrap_or_else(|| stem(path));
+        let plan = Plan {
+            name: name.clone(),
+            file,
+            replicates: spec.sweep.replicates,
+            baseline: spec.sweep.baseline.clone(),
+            scenarios: names,
+            variants: variants.iter().map(|v| v.name.clone()).collect(),
+            tasks: 0,
+        };
         let mut sweep = Sweep {
             file: path.to_path_buf(),
-            name: spec.sweep.name.clone().unwrap_or_else(|| stem(path)),
+            name,
             scenarios,
             common,
             variants,
             replicates: spec.sweep.replicates,
             baseline: spec.sweep.baseline.clone(),
             checked: Vec::new(),
+            plan: Plan {
+                tasks: plan.len(),
+                ..plan
+            },
         };
         if problems.is_empty() {
             sweep.check(&mut problems);
@@ -150,7 +166,10 @@ impl Sweep {
         if problems.is_empty() {
             Ok(sweep)
         } else {
-            Err(Error::Invalid { file, problems })
+            Err(Error::Invalid {
+                file: sweep.plan.file,
+                problems,
+            })
         }
     }
 
@@ -165,6 +184,11 @@ impl Sweep {
         );
         let all = self.common.iter().chain(&v.overrides);
         self.resolve_with(scenario, all, replicate, &label)
+    }
+
+    /// The sweep's tasks: scenarios x variants x replicates.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
     }
 
     /// Steps of the runs of a scenario and variant (for progress bars).
