@@ -116,7 +116,7 @@ fn load(path: &Path) -> Result<Sweep> {
 }
 
 fn out_dir(out: Option<PathBuf>, sweep: &Sweep) -> PathBuf {
-    out.unwrap_or_else(|| PathBuf::from("output").join(&sweep.name))
+    out.unwrap_or_else(|| PathBuf::from("output").join(&sweep.plan().name))
 }
 
 fn plan(path: &Path, out: Option<PathBuf>) -> Result<()> {
@@ -124,10 +124,10 @@ fn plan(path: &Path, out: Option<PathBuf>) -> Result<()> {
     let out = out_dir(out, &sweep);
     eprintln!(
         "sweep {}: {} scenarios x {} variants x {} replicates = {} tasks",
-        sweep.name,
+        sweep.plan().name,
         sweep.scenarios.len(),
         sweep.variants.len(),
-        sweep.replicates,
+        sweep.plan().replicates,
         sweep.plan().len()
     );
     let rows: Vec<[String; 6]> = sweep
@@ -212,7 +212,7 @@ fn run(args: RunArgs) -> Result<()> {
     if !args.quiet {
         println!(
             "sweep {} into {}: {} ran, {} resumed, {} skipped (complete and verified), {} failed, {} interrupted",
-            sweep.name,
+            sweep.plan().name,
             out.display(),
             report.ran,
             report.resumed,

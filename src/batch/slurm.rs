@@ -120,7 +120,7 @@ pub fn array_script(sweep: &Sweep, opts: &SlurmOptions, size: usize) -> Result<S
          {common}\
          set -euo pipefail\n\
          exec {command}\n",
-        name = sweep.name,
+        name = sweep.plan().name,
         n = sweep.plan().len(),
         last = size - 1,
         common = common_directives(opts)?,
@@ -145,7 +145,7 @@ pub fn summarize_script(sweep: &Sweep, opts: &SlurmOptions) -> Result<String> {
          {common}\
          set -euo pipefail\n\
          exec {command}\n",
-        name = sweep.name,
+        name = sweep.plan().name,
         common = common_directives(opts)?,
     ))
 }

@@ -103,18 +103,15 @@ pub struct Variant {
     pub overrides: Vec<Override>,
 }
 
-/// A loaded and checked sweep.
+/// A loaded and checked sweep. Its name, replicates and baseline are in its
+/// [`Plan`].
 #[derive(Clone, Debug)]
 pub struct Sweep {
     pub file: PathBuf,
-    pub name: String,
     pub scenarios: Vec<BaseScenario>,
-    /// `[set]`: applied to every run before the variant's own overrides.
+    /// `[set]` and the scenario entries' own `set`, applied before a variant's overrides.
     pub common: Vec<Override>,
     pub variants: Vec<Variant>,
-    pub replicates: u32,
-    /// `sweep.baseline`: the scenario the summary subtracts.
-    pub baseline: Option<String>,
     /// Steps and seed of each (scenario, variant), at `s * variants + v`.
     checked: Vec<(u32, u64)>,
     plan: Plan,
@@ -136,9 +133,8 @@ impl Sweep {
         check_header(&spec, path, &names, &mut problems);
         let variants = build_variants(&spec, &names, &mut problems);
         let common = common_overrides(&spec, &scenarios);
-        let name = spec.sweep.name.clone().unwrap_or_else(|| stem(path));
         let plan = Plan {
-            name: name.clone(),
+            name: spec.sweep.name.clone().unwrap_or_else(|| stem(path)),
             file,
             replicates: spec.sweep.replicates,
             baseline: spec.sweep.baseline.clone(),
@@ -148,12 +144,9 @@ impl Sweep {
         };
         let mut sweep = Sweep {
             file: path.to_path_buf(),
-            name,
             scenarios,
             common,
             variants,
-            replicates: spec.sweep.replicates,
-            baseline: spec.sweep.baseline.clone(),
             checked: Vec::new(),
             plan: Plan {
                 tasks: plan.len(),
