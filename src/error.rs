@@ -37,6 +37,26 @@ pub enum Error {
     /// The Parquet writer failed.
     #[error("writing {file}: {message}")]
     Output { file: String, message: String },
+    /// A path that must be written into a shell script is not valid UTF-8.
+    #[error("{0}: the path is not valid UTF-8, so it cannot be written into a Slurm script")]
+    NotUtf8(PathBuf),
+    /// An sbatch option value that would break the `#SBATCH` line it goes into.
+    #[error("--{option} {value:?}: {reason}")]
+    SlurmOption {
+        option: String,
+        value: String,
+        reason: String,
+    },
+    /// A sweep's summary needs runs that are not complete (failed, not run yet, or
+    /// interrupted).
+    #[error(
+        "{}: {} planned run(s) are not complete: {}{}; run the sweep again, or pass --allow-missing to summarise the runs there are",
+        dir.display(),
+        runs.len(),
+        runs.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
+        if runs.len() > 5 { ", ..." } else { "" }
+    )]
+    RunsMissing { dir: PathBuf, runs: Vec<String> },
 }
 
 impl Error {
@@ -76,6 +96,8 @@ impl Error {
                 | Error::Invalid { .. }
                 | Error::OutputExists(_)
                 | Error::Resources { .. }
+                | Error::NotUtf8(_)
+                | Error::SlurmOption { .. }
         )
     }
 }

@@ -5,9 +5,12 @@
 //! [`agents`] (struct-of-arrays state), [`policy`] (levers and their mechanisms),
 //! [`engine`] (the step), [`rng`] (counter-based streams), [`record`] (what a step
 //! reports), [`output`] (sinks and manifest), [`runner`] (a whole run into a
-//! directory) and [`replay`] (run a published run again and compare). The binary in `main.rs` only parses arguments and wires these together.
+//! directory), [`replay`] (run a published run again and compare) and [`batch`]
+//! (sweeps of scenarios, variants and replicates, locally or on Slurm, and their
+//! summary). The binary in `main.rs` only parses arguments and wires these together.
 
 pub mod agents;
+pub mod batch;
 pub mod bench;
 pub mod checkpoint;
 pub mod engine;

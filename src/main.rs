@@ -12,6 +12,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+mod sweep_cmd;
+
 use relocsim::record::StepFrame;
 use relocsim::runner::{self, RunOptions};
 use relocsim::scenario::{self, Resolved};
@@ -62,6 +64,12 @@ enum Command {
     },
     /// Print the documented schema of the output files.
     Schema,
+    /// Sweeps of scenarios, variants and replicates: list, run here, or run on Slurm.
+    #[command(subcommand)]
+    Sweep(sweep_cmd::SweepCommand),
+    /// Statistics over a sweep's replicates and paired differences against a baseline:
+    /// DIR/summary.parquet, DIR/differences.parquet and DIR/summary.md.
+    Summarize(sweep_cmd::SummarizeArgs),
     /// List the policy kinds, or describe one: parameters, mechanisms and an example.
     Policies {
         /// A policy kind, e.g. growth_pole.
@@ -148,6 +156,8 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Policies { kind } => policies(kind.as_deref()),
+        Command::Sweep(cmd) => sweep_cmd::sweep(cmd),
+        Command::Summarize(args) => sweep_cmd::summarize(args),
     }
 }
 
@@ -171,7 +181,6 @@ fn policies(kind: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-/// Stage two: the raw flags become a resolved scenario and run options.
 /// Stage two: the raw flags become a resolved scenario and run options.
 fn resolve(args: &RunArgs, path: &std::path::Path) -> Result<(Resolved, RunOptions)> {
     let mut resolved = scenario::load(path)?;
@@ -230,7 +239,7 @@ fn run(args: RunArgs) -> Result<()> {
     let mut last: Option<StepFrame> = None;
     let (result, resolved_for_summary, label) = if let Some(dir) = &args.resume {
         let opts = options(&args, dir.clone())?;
-        let bar = progress_bar(0, args.quiet);
+        let bar = progress_bar(0, args.quiet, STEP_BAR);
         let r = runner::resume(&opts, |m, frame| {
             bar.set_length(u64::from(m.steps));
             bar.set_position(u64::from(m.step));
@@ -249,7 +258,7 @@ fn run(args: RunArgs) -> Result<()> {
             let mib = relocsim::resources::estimate_bytes(&resolved) / (1024.0 * 1024.0);
             eprintln!("estimated memory: {mib:.0} MiB");
         }
-        let bar = progress_bar(resolved.steps() as u64 + 1, args.quiet);
+        let bar = progress_bar(resolved.steps() as u64 + 1, args.quiet, STEP_BAR);
         let r = runner::run_to_dir(&resolved, &opts, |m, frame| {
             bar.set_message(format!("{} agents", m.n_agents()));
             bar.inc(1);
@@ -286,17 +295,16 @@ fn run(args: RunArgs) -> Result<()> {
     Ok(())
 }
 
-fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
+/// The progress bar of a single run.
+const STEP_BAR: &str = "{bar:30} step {pos}/{len} | {msg} | {elapsed_precise} elapsed, ETA {eta}";
+
+/// A bar on stderr, hidden with --quiet or when stderr is not a terminal.
+fn progress_bar(len: u64, quiet: bool, template: &str) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{bar:30} step {pos}/{len} | {msg} | {elapsed_precise} elapsed, ETA {eta}",
-        )
-        .expect("valid template"),
-    );
+    bar.set_style(ProgressStyle::with_template(template).expect("valid template"));
     bar
 }
 
@@ -326,25 +334,13 @@ fn print_summary(r: &Resolved, first: &StepFrame, last: &StepFrame) {
     }
     for n in names {
         if let (Some(a), Some(b)) = (first.indicator(&n), last.indicator(&n)) {
-            println!("{n:<36} {:>16} {:>16}", human(a), human(b));
+            println!(
+                "{n:<36} {:>16} {:>16}",
+                relocsim::output::human(a),
+                relocsim::output::human(b)
+            );
         }
     }
-}
-
-/// Large values with thousands separators, small ones with four decimals.
-fn human(v: f64) -> String {
-    if v.abs() < 1000.0 {
-        return format!("{v:.4}");
-    }
-    let digits = format!("{:.0}", v.abs());
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if v < 0.0 { format!("-{out}") } else { out }
 }
 
 fn thread_count(flag: Option<usize>) -> Result<usize> {
@@ -364,7 +360,7 @@ fn thread_count(flag: Option<usize>) -> Result<usize> {
 fn replay(run_dir: &std::path::Path, threads: Option<usize>, quiet: bool) -> Result<()> {
     let threads = thread_count(threads)?;
     let manifest = relocsim::output::Manifest::read(&run_dir.join("manifest.toml"))?;
-    let bar = progress_bar(u64::from(manifest.steps_completed) + 1, quiet);
+    let bar = progress_bar(u64::from(manifest.steps_completed) + 1, quiet, STEP_BAR);
     let report = relocsim::replay::replay(run_dir, threads, |m, _| {
         bar.set_message(format!("{} agents", m.n_agents()));
         bar.inc(1);

@@ -22,6 +22,25 @@ use crate::engine::Model;
 use crate::error::{Error, Result};
 use crate::record::StepFrame;
 
+/// The value columns of cities.parquet, after step, year and city, in file order.
+pub const CITY_COLUMNS: [&str; 15] = [
+    "population",
+    "labour_force",
+    "workers",
+    "unemployed",
+    "jobs",
+    "commuters_out",
+    "firms",
+    "output",
+    "wage",
+    "housing_cost",
+    "public_services",
+    "fiscal_revenue",
+    "shared_tax_in",
+    "transfers",
+    "pollution",
+];
+
 /// The documented schema, printed by `relocsim schema` and copied into the README.
 pub const SCHEMA_DOC: &str = include_str!("schema.md");
 
@@ -37,15 +56,7 @@ impl Table {
     fn create(dir: &Path, name: &'static str, fields: Vec<Field>) -> Result<Table> {
         let path = dir.join(format!("{name}.parquet"));
         let schema = Arc::new(Schema::new(fields));
-        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
-        let props = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .set_max_row_group_row_count(None)
-            .set_max_row_group_bytes(None)
-            .set_created_by(format!("relocsim {}", env!("CARGO_PKG_VERSION")))
-            .build();
-        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))
-            .map_err(|e| out_err(name, e))?;
+        let writer = open_writer(&path, schema.clone())?;
         Ok(Table {
             name,
             path,
@@ -110,6 +121,23 @@ impl Table {
         }
         Ok(())
     }
+}
+
+/// A Parquet writer with the settings of every relocsim file: Snappy, one row group per
+/// flush, and no time or host in the metadata, so the same rows give the same bytes.
+pub fn open_writer(path: &Path, schema: SchemaRef) -> Result<ArrowWriter<File>> {
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let file = File::create(path).map_err(|e| Error::io(path, e))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(None)
+        .set_max_row_group_bytes(None)
+        .set_created_by(format!("relocsim {}", env!("CARGO_PKG_VERSION")))
+        .build();
+    ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| out_err(&name, e))
 }
 
 fn out_err(name: &str, e: impl std::fmt::Display) -> Error {
@@ -232,24 +260,11 @@ impl Sink for ParquetSink {
             Table::create(
                 &self.dir,
                 "cities",
-                with_key(vec![
-                    f("city", Utf8),
-                    real("population"),
-                    real("labour_force"),
-                    real("workers"),
-                    real("unemployed"),
-                    real("jobs"),
-                    real("commuters_out"),
-                    real("firms"),
-                    real("output"),
-                    real("wage"),
-                    real("housing_cost"),
-                    real("public_services"),
-                    real("fiscal_revenue"),
-                    real("shared_tax_in"),
-                    real("transfers"),
-                    real("pollution"),
-                ]),
+                with_key(
+                    std::iter::once(f("city", Utf8))
+                        .chain(CITY_COLUMNS.iter().map(|c| real(c)))
+                        .collect(),
+                ),
             )?,
             Table::create(
                 &self.dir,

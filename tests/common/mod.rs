@@ -49,3 +49,55 @@ pub fn sd(v: &[f64]) -> f64 {
     let m = mean(v);
     (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() as f64 - 1.0)).sqrt()
 }
+
+/// A fresh, empty temporary directory for one test.
+pub fn tmpdir(prefix: &str, name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("relocsim-{prefix}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Writes `dir/sweep.toml`: `body` after a `[sweep]` header naming the shipped scenarios
+/// (by absolute path) and the replicates. Runs are tiny: scale 0.0005, two steps.
+pub fn sweep_file(
+    dir: &Path,
+    scenarios: &[&str],
+    replicates: u32,
+    body: &str,
+) -> std::path::PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let entries: Vec<String> = scenarios
+        .iter()
+        .map(|s| match *s {
+            "non_capital_relief" => format!(
+                "{{ file = {:?}, set = {{ \"policy.0.end\" = 2022 }} }}",
+                root.join("non_capital_relief.toml").display().to_string()
+            ),
+            other => format!(
+                "{:?}",
+                root.join(format!("{other}.toml")).display().to_string()
+            ),
+        })
+        .collect();
+    let text = format!(
+        "[sweep]\nname = \"t\"\nscenarios = [{}]\nreplicates = {replicates}\n\n[set]\n\"scenario.scale\" = 0.0005\n\"scenario.end_year\" = 2022\n\n{body}",
+        entries.join(", ")
+    );
+    let path = dir.join("sweep.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Runs every task of a sweep here, two at a time, one thread each.
+pub fn run_sweep(sweep: &relocsim::batch::Sweep, out: &Path) -> relocsim::batch::SweepReport {
+    let opts = relocsim::batch::LocalOptions {
+        out: out.to_path_buf(),
+        jobs: 2,
+        threads: 1,
+        share: relocsim::batch::Share::ALL,
+        stop: None,
+        command_line: vec!["test".into()],
+    };
+    relocsim::batch::run_local(sweep, &opts, |_| {}).expect("the sweep runs")
+}

@@ -1,0 +1,26 @@
+//! Batch runs: sweeps of scenarios, variants and replicates, run on this machine or as a
+//! Slurm job array, and summarised over replicates.
+//!
+//! - [`sweep`]: the sweep file, checked before anything runs;
+//! - [`overrides`]: dotted-path overrides of a scenario (`policy.0.hazard_multiplier`);
+//! - [`plan`]: tasks with stable indices, run ids and hive-style directories
+//!   (`scenario=S/variant=V/replicate=R`), shares of tasks, the plan file;
+//! - [`local`]: runs tasks in parallel here, skipping verified complete runs;
+//! - [`slurm`]: job array, summary job and submit scripts;
+//! - [`summary`], [`stats`], [`markdown`]: statistics over replicates and paired
+//!   differences against a baseline.
+
+pub mod local;
+pub mod markdown;
+pub mod overrides;
+pub mod plan;
+pub mod slurm;
+pub mod stats;
+pub mod summary;
+pub mod sweep;
+
+pub use local::{LocalOptions, Progress, SweepReport, TaskOutcome, run_local};
+pub use plan::{PLAN_FILE, Plan, Share, Task};
+pub use slurm::{SlurmOptions, SlurmScripts, shell_quote, write_scripts};
+pub use summary::{SummaryOptions, SummaryReport, summarize};
+pub use sweep::Sweep;

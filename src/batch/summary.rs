@@ -1,0 +1,480 @@
+//! `relocsim summarize DIR`: statistics over the replicates of a sweep
+//! (`summary.parquet`), paired differences against a baseline scenario
+//! (`differences.parquet`) and a markdown table of the final year (`summary.md`).
+//!
+//! Runs are read one scenario and variant at a time (with the baseline's runs of the
+//! same variant), so memory follows the replicates of one group, not the sweep. Rows
+//! come out in plan order of scenarios and variants, then sorted by city (region-level
+//! first), indicator and step; statistics follow `stats`; the files carry no time or
+//! path. A sweep run locally and the same sweep run on a cluster summarise to the same
+//! bytes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::{Array, ArrayRef, Float64Array, Int32Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use super::markdown::Line;
+use super::plan::{Plan, Task};
+use super::stats::{self, Describe, Interval};
+use crate::error::{Error, Result};
+use crate::output::{CITY_COLUMNS, Manifest, RunStatus, open_writer};
+
+pub const SUMMARY_FILE: &str = "summary.parquet";
+pub const DIFFERENCES_FILE: &str = "differences.parquet";
+pub const SUMMARY_MD: &str = "summary.md";
+
+#[derive(Clone, Debug)]
+pub struct SummaryOptions {
+    /// The sweep's output directory (holding `plan.toml`).
+    pub dir: PathBuf,
+    /// The scenario subtracted in paired differences; default: the sweep's
+    /// `sweep.baseline`, else a scenario named `baseline`, else none.
+    pub baseline: Option<String>,
+    /// Summarise the complete runs when some are missing, instead of refusing.
+    pub allow_missing: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct SummaryReport {
+    pub runs: usize,
+    /// Run ids of planned runs that are not complete (with `allow_missing`).
+    pub missing: Vec<String>,
+    pub baseline: Option<String>,
+    pub summary_rows: u64,
+    pub difference_rows: u64,
+    pub files: Vec<PathBuf>,
+}
+
+/// (city or None for a region-level indicator, indicator, step).
+type Key = (Option<String>, String, i32);
+
+/// One indicator's year and its value in each replicate, in replicate order.
+struct Series {
+    year: i32,
+    values: Vec<(u32, f64)>,
+}
+
+type Group = BTreeMap<Key, Series>;
+
+/// Writes the three summary files into `opts.dir`.
+pub fn summarize(opts: &SummaryOptions) -> Result<SummaryReport> {
+    let plan = Plan::read(&opts.dir)?;
+    let baseline = pick_baseline(&plan, opts.baseline.as_deref())?;
+    let missing: Vec<Task> = plan
+        .tasks()
+        .filter(|t| !complete(&opts.dir.join(&t.path)))
+        .collect();
+    if !missing.is_empty() && !opts.allow_missing {
+        return Err(Error::RunsMissing {
+            dir: opts.dir.clone(),
+            runs: missing.into_iter().map(|t| t.run_id).collect(),
+        });
+    }
+    let skip: BTreeSet<usize> = missing.iter().map(|t| t.index).collect();
+    let mut out = Outputs::create(&opts.dir)?;
+    for (si, s) in plan.scenarios.iter().enumerate() {
+        for (vi, v) in plan.variants.iter().enumerate() {
+            let group = load_group(&opts.dir, &plan, (si, vi), &skip)?;
+            out.summary(s, v, &group)?;
+            let b = baseline.and_then(|b| (b != si).then_some(b));
+            if let Some(b) = b {
+                let base = load_group(&opts.dir, &plan, (b, vi), &skip)?;
+                out.differences(s, &plan.scenarios[b], v, &group, &base)?;
+            }
+        }
+    }
+    let baseline = baseline.map(|b| plan.scenarios[b].clone());
+    let mut report = out.finish(&opts.dir, &plan, baseline.as_deref())?;
+    report.runs = plan.len() - missing.len();
+    report.missing = missing.into_iter().map(|t| t.run_id).collect();
+    report.baseline = baseline;
+    Ok(report)
+}
+
+/// The baseline's position among the scenarios: `--baseline`, else the sweep's, else a
+/// scenario named `baseline`, else none.
+fn pick_baseline(plan: &Plan, given: Option<&str>) -> Result<Option<usize>> {
+    let scenarios = &plan.scenarios;
+    let position = |name: &str| scenarios.iter().position(|s| s == name);
+    if let Some(b) = given {
+        return match position(b) {
+            Some(i) => Ok(Some(i)),
+            None => Err(Error::Invalid {
+                file: "--baseline".into(),
+                problems: vec![format!(
+                    "{b:?} is not a scenario of this sweep; its scenarios are {}",
+                    scenarios.join(", ")
+                )],
+            }),
+        };
+    }
+    let named = plan.baseline.as_deref().unwrap_or("baseline");
+    Ok(position(named))
+}
+
+fn complete(run: &Path) -> bool {
+    Manifest::read(&run.join("manifest.toml")).is_ok_and(|m| m.status == RunStatus::Complete)
+}
+
+/// Every complete replicate of one (scenario, variant), in replicate order.
+fn load_group(
+    dir: &Path,
+    plan: &Plan,
+    (s, v): (usize, usize),
+    skip: &BTreeSet<usize>,
+) -> Result<Group> {
+    let mut group = Group::new();
+    for t in plan.group(s, v).filter(|t| !skip.contains(&t.index)) {
+        read_run(&dir.join(&t.path), t.replicate, &mut group)?;
+    }
+    Ok(group)
+}
+
+fn read_run(run: &Path, replicate: u32, group: &mut Group) -> Result<()> {
+    let mut push = |city: Option<&str>, indicator: &str, step: i32, year: i32, value: f64| {
+        let key = (city.map(str::to_string), indicator.to_string(), step);
+        let series = group.entry(key).or_insert(Series {
+            year,
+            values: Vec::new(),
+        });
+        series.values.push((replicate, value));
+    };
+    for batch in read_batches(&run.join("indicators.parquet"))? {
+        let (steps, years) = (ints(&batch, "step")?, ints(&batch, "year")?);
+        let (names, values) = (strings(&batch, "indicator")?, floats(&batch, "value")?);
+        for i in 0..batch.num_rows() {
+            push(
+                None,
+                names.value(i),
+                steps.value(i),
+                years.value(i),
+                values.value(i),
+            );
+        }
+    }
+    for batch in read_batches(&run.join("cities.parquet"))? {
+        let (steps, years) = (ints(&batch, "step")?, ints(&batch, "year")?);
+        let cities = strings(&batch, "city")?;
+        for column in CITY_COLUMNS {
+            let values = floats(&batch, column)?;
+            for i in 0..batch.num_rows() {
+                let city = Some(cities.value(i));
+                push(
+                    city,
+                    column,
+                    steps.value(i),
+                    years.value(i),
+                    values.value(i),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_batches(path: &Path) -> Result<Vec<RecordBatch>> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let bad = |e: &dyn std::fmt::Display| Error::Parse {
+        file: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.build())
+        .map_err(|e| bad(&e))?;
+    reader
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| bad(&e))
+}
+
+fn column<'a, T: 'static>(batch: &'a RecordBatch, name: &str) -> Result<&'a T> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<T>())
+        .ok_or_else(|| Error::Parse {
+            file: name.to_string(),
+            message: format!("column {name} is missing or of another type than relocsim writes"),
+        })
+}
+
+fn ints<'a>(b: &'a RecordBatch, name: &str) -> Result<&'a Int32Array> {
+    column(b, name)
+}
+fn floats<'a>(b: &'a RecordBatch, name: &str) -> Result<&'a Float64Array> {
+    column(b, name)
+}
+fn strings<'a>(b: &'a RecordBatch, name: &str) -> Result<&'a StringArray> {
+    column(b, name)
+}
+
+/// The two Parquet files being written (under temporary names) and the final-year rows
+/// kept for the markdown table.
+struct Outputs {
+    summary: Table,
+    differences: Table,
+    md: Vec<Line>,
+}
+
+impl Outputs {
+    fn create(dir: &Path) -> Result<Outputs> {
+        Ok(Outputs {
+            summary: Table::create(dir, SUMMARY_FILE, summary_schema())?,
+            differences: Table::create(dir, DIFFERENCES_FILE, differences_schema())?,
+            md: Vec::new(),
+        })
+    }
+
+    /// One row group: every indicator of the group with its statistics over replicates.
+    fn summary(&mut self, s: &str, v: &str, group: &Group) -> Result<()> {
+        let mut cols = Columns::default();
+        let last = last_step(group);
+        for (key, series) in group {
+            let values: Vec<f64> = series.values.iter().map(|(_, x)| *x).collect();
+            let d = stats::describe(&values);
+            cols.key(s, v, key, series.year);
+            cols.stats(&d);
+            if key.0.is_none() && Some(key.2) == last {
+                self.md.push(Line {
+                    variant: v.into(),
+                    scenario: s.into(),
+                    indicator: key.1.clone(),
+                    year: series.year,
+                    stats: d,
+                    diff: None,
+                });
+            }
+        }
+        self.summary.write(cols.summary_batch())
+    }
+
+    /// One row group: scenario minus baseline of the same variant, replicate by
+    /// replicate (only replicates both have), for every indicator both have.
+    fn differences(
+        &mut self,
+        s: &str,
+        b: &str,
+        v: &str,
+        group: &Group,
+        base: &Group,
+    ) -> Result<()> {
+        let mut cols = Columns::default();
+        let last = last_step(group);
+        for (key, series) in group {
+            let Some(bs) = base.get(key) else { continue };
+            let diffs = paired(&series.values, &bs.values);
+            if diffs.is_empty() {
+                continue;
+            }
+            let i = stats::interval95(&diffs);
+            cols.key(s, v, key, series.year);
+            cols.baseline.push(b.to_string());
+            cols.interval(&i);
+            if key.0.is_none() && Some(key.2) == last {
+                let row = self
+                    .md
+                    .iter_mut()
+                    .rev()
+                    .find(|r| r.scenario == s && r.variant == v && r.indicator == key.1);
+                if let Some(row) = row {
+                    row.diff = Some(i);
+                }
+            }
+        }
+        self.differences.write(cols.differences_batch())
+    }
+
+    fn finish(self, dir: &Path, plan: &Plan, baseline: Option<&str>) -> Result<SummaryReport> {
+        let summary_rows = self.summary.rows;
+        let difference_rows = self.differences.rows;
+        let md = super::markdown::render(plan, baseline, self.md);
+        let files = vec![self.summary.close()?, self.differences.close()?];
+        let path = dir.join(SUMMARY_MD);
+        let tmp = dir.join(format!(".{SUMMARY_MD}.partial"));
+        std::fs::write(&tmp, md).map_err(|e| Error::io(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+        let mut files = files;
+        files.push(path);
+        Ok(SummaryReport {
+            runs: 0,
+            missing: Vec::new(),
+            baseline: None,
+            summary_rows,
+            difference_rows,
+            files,
+        })
+    }
+}
+
+fn last_step(group: &Group) -> Option<i32> {
+    group.keys().filter(|k| k.0.is_none()).map(|k| k.2).max()
+}
+
+/// Differences of values with the same replicate number, in replicate order.
+pub fn paired(policy: &[(u32, f64)], base: &[(u32, f64)]) -> Vec<f64> {
+    policy
+        .iter()
+        .filter_map(|(r, x)| base.iter().find(|(rb, _)| rb == r).map(|(_, y)| x - y))
+        .collect()
+}
+
+/// A Parquet file written under a hidden name and renamed into place when closed.
+struct Table {
+    writer: ArrowWriter<File>,
+    schema: SchemaRef,
+    tmp: PathBuf,
+    path: PathBuf,
+    rows: u64,
+}
+
+impl Table {
+    fn create(dir: &Path, name: &str, schema: SchemaRef) -> Result<Table> {
+        let tmp = dir.join(format!(".{name}.partial"));
+        Ok(Table {
+            writer: open_writer(&tmp, schema.clone())?,
+            schema,
+            tmp,
+            path: dir.join(name),
+            rows: 0,
+        })
+    }
+
+    fn write(&mut self, columns: Vec<ArrayRef>) -> Result<()> {
+        let err = |e: &dyn std::fmt::Display| Error::Output {
+            file: self.path.display().to_string(),
+            message: e.to_string(),
+        };
+        let batch = RecordBatch::try_new(self.schema.clone(), columns).map_err(|e| err(&e))?;
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        self.rows += batch.num_rows() as u64;
+        self.writer.write(&batch).map_err(|e| err(&e))?;
+        self.writer.flush().map_err(|e| err(&e))
+    }
+
+    fn close(self) -> Result<PathBuf> {
+        let file = self.path.display().to_string();
+        self.writer.close().map_err(|e| Error::Output {
+            file,
+            message: e.to_string(),
+        })?;
+        std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&self.path, e))?;
+        Ok(self.path)
+    }
+}
+
+fn key_fields() -> Vec<Field> {
+    vec![
+        Field::new("scenario", DataType::Utf8, false),
+        Field::new("variant", DataType::Utf8, false),
+        Field::new("step", DataType::Int32, false),
+        Field::new("year", DataType::Int32, false),
+        Field::new("city", DataType::Utf8, true),
+        Field::new("indicator", DataType::Utf8, false),
+    ]
+}
+
+fn summary_schema() -> SchemaRef {
+    let mut f = key_fields();
+    f.push(Field::new("mean", DataType::Float64, false));
+    f.push(Field::new("sd", DataType::Float64, true));
+    for q in ["p05", "p50", "p95"] {
+        f.push(Field::new(q, DataType::Float64, false));
+    }
+    f.push(Field::new("n", DataType::Int32, false));
+    Arc::new(Schema::new(f))
+}
+
+fn differences_schema() -> SchemaRef {
+    let mut f = key_fields();
+    f.insert(1, Field::new("baseline", DataType::Utf8, false));
+    f.push(Field::new("mean", DataType::Float64, false));
+    f.push(Field::new("sd", DataType::Float64, true));
+    f.push(Field::new("ci95_lo", DataType::Float64, true));
+    f.push(Field::new("ci95_hi", DataType::Float64, true));
+    f.push(Field::new("n", DataType::Int32, false));
+    Arc::new(Schema::new(f))
+}
+
+/// Column buffers of one row group.
+#[derive(Default)]
+struct Columns {
+    scenario: Vec<String>,
+    baseline: Vec<String>,
+    variant: Vec<String>,
+    step: Vec<i32>,
+    year: Vec<i32>,
+    city: Vec<Option<String>>,
+    indicator: Vec<String>,
+    mean: Vec<f64>,
+    sd: Vec<Option<f64>>,
+    a: Vec<Option<f64>>,
+    b: Vec<Option<f64>>,
+    c: Vec<Option<f64>>,
+    n: Vec<i32>,
+}
+
+impl Columns {
+    fn key(&mut self, s: &str, v: &str, key: &Key, year: i32) {
+        self.scenario.push(s.to_string());
+        self.variant.push(v.to_string());
+        self.step.push(key.2);
+        self.year.push(year);
+        self.city.push(key.0.clone());
+        self.indicator.push(key.1.clone());
+    }
+
+    fn stats(&mut self, d: &Describe) {
+        self.mean.push(d.mean);
+        self.sd.push(d.sd);
+        self.a.push(Some(d.p05));
+        self.b.push(Some(d.p50));
+        self.c.push(Some(d.p95));
+        self.n.push(d.n as i32);
+    }
+
+    fn interval(&mut self, i: &Interval) {
+        self.mean.push(i.mean);
+        self.sd.push(i.sd);
+        self.a.push(i.lo);
+        self.b.push(i.hi);
+        self.n.push(i.n as i32);
+    }
+
+    fn keys(&self) -> Vec<ArrayRef> {
+        vec![
+            Arc::new(StringArray::from_iter_values(&self.scenario)),
+            Arc::new(StringArray::from_iter_values(&self.variant)),
+            Arc::new(Int32Array::from(self.step.clone())),
+            Arc::new(Int32Array::from(self.year.clone())),
+            Arc::new(StringArray::from(self.city.clone())),
+            Arc::new(StringArray::from_iter_values(&self.indicator)),
+        ]
+    }
+
+    fn summary_batch(&self) -> Vec<ArrayRef> {
+        let mut cols = self.keys();
+        cols.push(Arc::new(Float64Array::from(self.mean.clone())));
+        for v in [&self.sd, &self.a, &self.b, &self.c] {
+            cols.push(Arc::new(Float64Array::from(v.clone())));
+        }
+        cols.push(Arc::new(Int32Array::from(self.n.clone())));
+        cols
+    }
+
+    fn differences_batch(&self) -> Vec<ArrayRef> {
+        let mut cols = self.keys();
+        cols.insert(1, Arc::new(StringArray::from_iter_values(&self.baseline)));
+        cols.push(Arc::new(Float64Array::from(self.mean.clone())));
+        for v in [&self.sd, &self.a, &self.b] {
+            cols.push(Arc::new(Float64Array::from(v.clone())));
+        }
+        cols.push(Arc::new(Int32Array::from(self.n.clone())));
+        cols
+    }
+}

@@ -1,0 +1,631 @@
+//! The sweep file: which scenarios to run, which overrides apply to all of them, which
+//! variants (parameter axes and explicit override sets) to cross them with, and how many
+//! replicates. Loading checks every scenario and variant against the same rules a
+//! scenario file meets, before anything runs, and reports every problem at once with
+//! the sweep file and the key.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::{Table, Value};
+
+use super::overrides::{self, Override};
+use super::plan::Plan;
+use crate::error::{Error, Result};
+use crate::scenario::{self, Resolved, Scenario};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SweepFile {
+    sweep: SweepTable,
+    #[serde(default)]
+    set: Table,
+    #[serde(default, rename = "axis")]
+    axes: Vec<AxisSpec>,
+    #[serde(default, rename = "variant")]
+    variants: Vec<VariantSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SweepTable {
+    name: Option<String>,
+    scenarios: Vec<ScenarioEntry>,
+    #[serde(default = "one")]
+    replicates: u32,
+    baseline: Option<String>,
+}
+
+/// A scenario file, or a table with the file and overrides for that scenario alone.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ScenarioEntry {
+    File(String),
+    WithSet {
+        file: String,
+        #[serde(default)]
+        set: Table,
+    },
+}
+
+impl ScenarioEntry {
+    fn file(&self) -> &str {
+        match self {
+            ScenarioEntry::File(f) | ScenarioEntry::WithSet { file: f, .. } => f,
+        }
+    }
+
+    fn set(&self) -> Option<&Table> {
+        match self {
+            ScenarioEntry::File(_) => None,
+            ScenarioEntry::WithSet { set, .. } => Some(set),
+        }
+    }
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AxisSpec {
+    key: String,
+    values: Vec<Value>,
+    #[serde(default)]
+    scenarios: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VariantSpec {
+    name: String,
+    #[serde(default)]
+    set: Table,
+    #[serde(default)]
+    scenarios: Vec<String>,
+}
+
+/// A scenario file of the sweep, kept as TOML so that overrides apply to the text's
+/// structure before the scenario is checked.
+#[derive(Clone, Debug)]
+pub struct BaseScenario {
+    /// `scenario.name`: the `scenario=` partition.
+    pub name: String,
+    pub path: PathBuf,
+    doc: Table,
+}
+
+/// One set of overrides, named for its `variant=` partition.
+#[derive(Clone, Debug)]
+pub struct Variant {
+    pub name: String,
+    pub overrides: Vec<Override>,
+}
+
+/// A loaded and checked sweep. Its name, replicates and baseline are in its
+/// [`Plan`].
+#[derive(Clone, Debug)]
+pub struct Sweep {
+    pub file: PathBuf,
+    pub scenarios: Vec<BaseScenario>,
+    /// `[set]` and the scenario entries' own `set`, applied before a variant's overrides.
+    pub common: Vec<Override>,
+    pub variants: Vec<Variant>,
+    /// Steps and seed of each (scenario, variant), at `s * variants + v`.
+    checked: Vec<(u32, u64)>,
+    plan: Plan,
+}
+
+impl Sweep {
+    /// Reads and checks a sweep file and every scenario it names.
+    pub fn load(path: &Path) -> Result<Sweep> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let spec: SweepFile = toml::from_str(&text).map_err(|e| Error::Parse {
+            file: file.clone(),
+            message: e.to_string(),
+        })?;
+        let mut problems = Vec::new();
+        let base = path.parent().unwrap_or(Path::new("."));
+        let scenarios = load_scenarios(&spec.sweep.scenarios, base, &mut problems);
+        let names: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
+        check_header(&spec, path, &names, &mut problems);
+        let variants = build_variants(&spec, &names, &mut problems);
+        let common = common_overrides(&spec, &scenarios);
+        let plan = Plan {
+            name: spec.sweep.name.clone().unwrap_or_else(|| stem(path)),
+            file,
+            replicates: spec.sweep.replicates,
+            baseline: spec.sweep.baseline.clone(),
+            scenarios: names,
+            variants: variants.iter().map(|v| v.name.clone()).collect(),
+            tasks: 0,
+        };
+        let mut sweep = Sweep {
+            file: path.to_path_buf(),
+            scenarios,
+            common,
+            variants,
+            checked: Vec::new(),
+            plan: Plan {
+                tasks: plan.len(),
+                ..plan
+            },
+        };
+        if problems.is_empty() {
+            sweep.check(&mut problems);
+        }
+        if problems.is_empty() {
+            Ok(sweep)
+        } else {
+            Err(Error::Invalid {
+                file: sweep.plan.file,
+                problems,
+            })
+        }
+    }
+
+    /// The scenario of one run: overrides applied, `scenario.replicate` set, checked.
+    pub fn resolve(&self, scenario: usize, variant: usize, replicate: u32) -> Result<Resolved> {
+        let v = &self.variants[variant];
+        let label = format!(
+            "{} (scenario {}, variant {})",
+            self.file.display(),
+            self.scenarios[scenario].name,
+            v.name
+        );
+        let all = self.common.iter().chain(&v.overrides);
+        self.resolve_with(scenario, all, replicate, &label)
+    }
+
+    /// The sweep's tasks: scenarios x variants x replicates.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// Steps of the runs of a scenario and variant (for progress bars).
+    pub fn steps(&self, scenario: usize, variant: usize) -> u32 {
+        self.checked[scenario * self.variants.len() + variant].0
+    }
+
+    /// Runs that cannot share random numbers: paired differences against the baseline
+    /// are common-random-number comparisons only where seeds agree.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for v in 0..self.variants.len() {
+            let seeds: Vec<u64> = (0..self.scenarios.len())
+                .map(|s| self.checked[s * self.variants.len() + v].1)
+                .collect();
+            if seeds.windows(2).any(|w| w[0] != w[1]) {
+                out.push(format!(
+                    "variant {}: the scenarios have different seeds ({seeds:?}), so their runs do not share random numbers and paired differences carry the noise of both",
+                    self.variants[v].name
+                ));
+            }
+        }
+        out
+    }
+
+    fn resolve_with<'a>(
+        &self,
+        scenario: usize,
+        overrides: impl Iterator<Item = &'a Override>,
+        replicate: u32,
+        label: &str,
+    ) -> Result<Resolved> {
+        let parsed = self.parse_with(scenario, overrides, replicate, label)?;
+        let path = &self.scenarios[scenario].path;
+        scenario::resolve(parsed, label, path.parent().unwrap_or(Path::new(".")))
+    }
+
+    /// The scenario file with the overrides applied, parsed but not yet checked.
+    fn parse_with<'a>(
+        &self,
+        scenario: usize,
+        overrides: impl Iterator<Item = &'a Override>,
+        replicate: u32,
+        label: &str,
+    ) -> Result<Scenario> {
+        let base = &self.scenarios[scenario];
+        let mut doc = base.doc.clone();
+        for o in overrides.filter(|o| o.applies_to(&base.name)) {
+            overrides::apply(&mut doc, &o.key, &o.value).map_err(|m| Error::Invalid {
+                file: label.to_string(),
+                problems: vec![format!("`{}`: {m}", o.key)],
+            })?;
+        }
+        if let Some(Value::Table(run)) = doc.get_mut("scenario") {
+            run.insert("replicate".into(), Value::Integer(i64::from(replicate)));
+        }
+        Value::Table(doc)
+            .try_into()
+            .map_err(|e: toml::de::Error| Error::Parse {
+                file: label.to_string(),
+                message: e.to_string(),
+            })
+    }
+
+    /// Checks each override alone against the scenario's structure (so a path that
+    /// names nothing, an unknown key or a wrong type is reported with its key), then each
+    /// scenario and variant whole (ranges, windows, names: these messages name their
+    /// key themselves, and may depend on several overrides together). Records steps and
+    /// seeds.
+    fn check(&mut self, problems: &mut Vec<String>) {
+        let nv = self.variants.len();
+        self.checked = vec![(0, 0); self.scenarios.len() * nv];
+        let mut keys: Vec<KeyProblem> = Vec::new();
+        let bad: Vec<Vec<Override>> = (0..self.scenarios.len())
+            .map(|s| self.check_keys(s, &mut keys))
+            .collect();
+        problems.extend(keys.iter().map(KeyProblem::render));
+        for (s, bad) in bad.iter().enumerate() {
+            let mut failures: Vec<(String, Vec<String>)> = Vec::new();
+            for v in 0..nv {
+                let variant = &self.variants[v];
+                let mut all = self.common.iter().chain(&variant.overrides);
+                if all.any(|o| bad.contains(o)) {
+                    continue;
+                }
+                match self.resolve(s, v, 0) {
+                    Ok(r) => self.checked[s * nv + v] = (r.steps(), r.scenario.scenario.seed),
+                    Err(e) => group(&mut failures, brief(&e), &variant.name),
+                }
+            }
+            let name = &self.scenarios[s].name;
+            for (message, variants) in failures {
+                let which = listed("variant", &variants);
+                problems.push(format!("scenario {name}, {which}: {message}"));
+            }
+        }
+    }
+
+    /// The overrides that do not fit scenario `s` on their own.
+    fn check_keys(&self, s: usize, found: &mut Vec<KeyProblem>) -> Vec<Override> {
+        let name = &self.scenarios[s].name;
+        let mut bad = Vec::new();
+        for o in self.distinct_overrides() {
+            if !o.applies_to(name) {
+                continue;
+            }
+            if let Err(e) = self.parse_with(s, std::iter::once(o), 0, "") {
+                let prefix = format!("`{}`: ", o.key);
+                let message = brief(&e).trim_start_matches(&prefix).to_string();
+                let same = |p: &&mut KeyProblem| {
+                    p.source == o.source && p.key == o.key && p.message == message
+                };
+                match found.iter_mut().find(same) {
+                    Some(p) => {
+                        push_new(&mut p.values, o.value.to_string());
+                        push_new(&mut p.scenarios, name.clone());
+                    }
+                    None => found.push(KeyProblem {
+                        source: o.source.clone(),
+                        key: o.key.clone(),
+                        message,
+                        values: vec![o.value.to_string()],
+                        scenarios: vec![name.clone()],
+                    }),
+                }
+                bad.push(o.clone());
+            }
+        }
+        bad
+    }
+
+    /// Every override once, in file order, however many variants share it.
+    fn distinct_overrides(&self) -> Vec<&Override> {
+        let mut out: Vec<&Override> = Vec::new();
+        let all = self
+            .common
+            .iter()
+            .chain(self.variants.iter().flat_map(|v| &v.overrides));
+        for o in all {
+            if !out.contains(&o) {
+                out.push(o);
+            }
+        }
+        out
+    }
+}
+
+/// An error's message without the file label (the caller names the sweep file).
+fn brief(e: &Error) -> String {
+    match e {
+        Error::Invalid { problems, .. } => problems.join("; "),
+        Error::Parse { message, .. } => message.trim().replace('\n', " "),
+        other => other.to_string(),
+    }
+}
+
+/// One override refused for the same reason, with every value and scenario it was
+/// refused for, so a bad axis is reported once and not once per run.
+struct KeyProblem {
+    source: String,
+    key: String,
+    message: String,
+    values: Vec<String>,
+    scenarios: Vec<String>,
+}
+
+impl KeyProblem {
+    fn render(&self) -> String {
+        format!(
+            "{} `{}` = {} ({}): {}",
+            self.source,
+            self.key,
+            self.values.join(", "),
+            listed("scenario", &self.scenarios),
+            self.message
+        )
+    }
+}
+
+fn push_new(list: &mut Vec<String>, item: String) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
+
+/// Adds `name` to the names failing with `message`.
+fn group(failures: &mut Vec<(String, Vec<String>)>, message: String, name: &str) {
+    match failures.iter_mut().find(|(m, _)| *m == message) {
+        Some((_, names)) => names.push(name.to_string()),
+        None => failures.push((message, vec![name.to_string()])),
+    }
+}
+
+/// `variant a`, `variants a, b and c`, `variants a, b, c and 7 more`.
+fn listed(what: &str, names: &[String]) -> String {
+    match names {
+        [one] => format!("{what} {one}"),
+        [first @ .., last] if names.len() <= 3 => {
+            format!("{what}s {} and {last}", first.join(", "))
+        }
+        _ => format!(
+            "{what}s {} and {} more",
+            names[..3].join(", "),
+            names.len() - 3
+        ),
+    }
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "sweep".into())
+}
+
+/// Letters, digits, `-`, `_`, `.` and `+`, not starting with `.` or `_` (which dataset
+/// readers skip as hidden).
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(['.', '_'])
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.+".contains(c))
+}
+
+/// `[set]` for every scenario, then each scenario entry's own `set`.
+fn common_overrides(spec: &SweepFile, scenarios: &[BaseScenario]) -> Vec<Override> {
+    let all = overrides::flatten(&spec.set)
+        .into_iter()
+        .map(|(key, value)| (key, value, "[set]".to_string(), Vec::new()));
+    let own = spec
+        .sweep
+        .scenarios
+        .iter()
+        .zip(scenarios)
+        .flat_map(|(entry, s)| {
+            let set = entry.set().map(overrides::flatten).unwrap_or_default();
+            let source = format!("sweep.scenarios {:?} set", entry.file());
+            set.into_iter()
+                .map(move |(k, v)| (k, v, source.clone(), vec![s.name.clone()]))
+        });
+    all.chain(own)
+        .map(|(key, value, source, only)| Override {
+            key,
+            value,
+            source,
+            only,
+        })
+        .collect()
+}
+
+fn load_scenarios(
+    entries: &[ScenarioEntry],
+    base: &Path,
+    problems: &mut Vec<String>,
+) -> Vec<BaseScenario> {
+    let mut out: Vec<BaseScenario> = Vec::new();
+    for entry in entries {
+        let p = entry.file();
+        let path = base.join(p);
+        match load_one(&path) {
+            Ok(s) if out.iter().any(|o| o.name == s.name) => problems.push(format!(
+                "sweep.scenarios: {p:?} is named {:?} like an earlier scenario; scenario names must differ (they name the scenario= directories)",
+                s.name
+            )),
+            Ok(s) => out.push(s),
+            Err(e) => problems.push(format!("sweep.scenarios: {p:?}: {e}")),
+        }
+    }
+    out
+}
+
+fn load_one(path: &Path) -> Result<BaseScenario> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let file = path.display().to_string();
+    let doc: Table = toml::from_str(&text).map_err(|e| Error::Parse {
+        file: file.clone(),
+        message: e.to_string(),
+    })?;
+    let resolved = scenario::resolve(
+        Scenario::from_toml(&text, &file)?,
+        &file,
+        path.parent().unwrap_or(Path::new(".")),
+    )?;
+    Ok(BaseScenario {
+        name: resolved.scenario.scenario.name,
+        path: path.to_path_buf(),
+        doc,
+    })
+}
+
+fn check_header(spec: &SweepFile, path: &Path, names: &[String], problems: &mut Vec<String>) {
+    let sw = &spec.sweep;
+    if sw.scenarios.is_empty() {
+        problems.push("sweep.scenarios is empty: name at least one scenario file".into());
+    }
+    if sw.replicates == 0 {
+        problems.push("sweep.replicates = 0: give at least 1".into());
+    }
+    let name = sw.name.clone().unwrap_or_else(|| stem(path));
+    if !valid_name(&name) {
+        problems.push(format!(
+            "sweep.name = {name:?}: use letters, digits, '-', '_', '.' and '+', not starting with '.' or '_'"
+        ));
+    }
+    if let Some(b) = &sw.baseline {
+        check_names("sweep.baseline", std::slice::from_ref(b), names, problems);
+    }
+}
+
+/// Names a sweep refers to must be among its scenarios.
+fn check_names(what: &str, given: &[String], names: &[String], problems: &mut Vec<String>) {
+    for g in given {
+        if !names.contains(g) {
+            problems.push(format!(
+                "{what}: {g:?} is not a scenario of this sweep; its scenarios are {}",
+                names.join(", ")
+            ));
+        }
+    }
+}
+
+/// Explicit variants crossed with the product of the axes; one `default` variant when
+/// there are neither.
+fn build_variants(spec: &SweepFile, names: &[String], problems: &mut Vec<String>) -> Vec<Variant> {
+    let mut bases = vec![Variant {
+        name: String::new(),
+        overrides: Vec::new(),
+    }];
+    if !spec.variants.is_empty() {
+        bases = spec
+            .variants
+            .iter()
+            .map(|v| explicit_variant(v, names, problems))
+            .collect();
+    }
+    let mut out = bases;
+    for (i, axis) in spec.axes.iter().enumerate() {
+        let label = axis_label(&spec.axes, i);
+        let points = axis_points(axis, i + 1, &label, names, problems);
+        out = out
+            .iter()
+            .flat_map(|v| points.iter().map(move |(part, o)| extend(v, part, o)))
+            .collect();
+    }
+    for v in &mut out {
+        if v.name.is_empty() {
+            v.name = "default".into();
+        }
+    }
+    for (i, v) in out.iter().enumerate() {
+        if out[..i].iter().any(|w| w.name == v.name) {
+            problems.push(format!(
+                "two variants are named {:?}: give the [[variant]] tables or the axis values distinct names",
+                v.name
+            ));
+        }
+    }
+    out
+}
+
+fn extend(v: &Variant, part: &str, o: &Override) -> Variant {
+    let name = if v.name.is_empty() {
+        part.to_string()
+    } else {
+        format!("{}__{part}", v.name)
+    };
+    let mut overrides = v.overrides.clone();
+    overrides.push(o.clone());
+    Variant { name, overrides }
+}
+
+fn explicit_variant(v: &VariantSpec, names: &[String], problems: &mut Vec<String>) -> Variant {
+    if !valid_name(&v.name) {
+        problems.push(format!(
+            "variant name {:?}: use letters, digits, '-', '_', '.' and '+', not starting with '.' or '_'",
+            v.name
+        ));
+    }
+    check_names(
+        &format!("variant {:?} scenarios", v.name),
+        &v.scenarios,
+        names,
+        problems,
+    );
+    let overrides = overrides::flatten(&v.set)
+        .into_iter()
+        .map(|(key, value)| Override {
+            key,
+            value,
+            source: format!("variant {:?}", v.name),
+            only: v.scenarios.clone(),
+        })
+        .collect();
+    Variant {
+        name: v.name.clone(),
+        overrides,
+    }
+}
+
+/// An axis is named in variant names by its key's last part, or its whole key where
+/// two axes share a last part.
+fn axis_label(axes: &[AxisSpec], i: usize) -> String {
+    let last = |k: &str| k.rsplit('.').next().unwrap_or(k).to_string();
+    let mine = last(&axes[i].key);
+    let shared = axes
+        .iter()
+        .enumerate()
+        .any(|(j, a)| j != i && last(&a.key) == mine);
+    overrides::safe_name(if shared { &axes[i].key } else { &mine })
+}
+
+fn axis_points(
+    axis: &AxisSpec,
+    number: usize,
+    label: &str,
+    names: &[String],
+    problems: &mut Vec<String>,
+) -> Vec<(String, Override)> {
+    let source = format!("axis {number}");
+    if axis.values.is_empty() {
+        problems.push(format!("{source} `{}`: values is empty", axis.key));
+    }
+    check_names(
+        &format!("{source} scenarios"),
+        &axis.scenarios,
+        names,
+        problems,
+    );
+    let mut points = Vec::new();
+    for value in &axis.values {
+        let Some(v) = overrides::value_label(value) else {
+            problems.push(format!(
+                "{source} `{}`: a table value cannot name a variant; use a [[variant]] table",
+                axis.key
+            ));
+            continue;
+        };
+        let o = Override {
+            key: axis.key.clone(),
+            value: value.clone(),
+            source: source.clone(),
+            only: axis.scenarios.clone(),
+        };
+        points.push((format!("{label}-{v}"), o));
+    }
+    points
+}

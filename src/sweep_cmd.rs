@@ -1,0 +1,293 @@
+//! The binary's `sweep` and `summarize` subcommands: parse flags, call `relocsim::batch`,
+//! print. Part of the binary, not the library (which prints nothing).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+
+use relocsim::batch::{
+    self, LocalOptions, Progress, Share, SlurmOptions, SummaryOptions, Sweep, TaskOutcome,
+};
+
+#[derive(Subcommand)]
+pub enum SweepCommand {
+    /// List a sweep's tasks: index, run id, scenario, variant, replicate, output path.
+    Plan {
+        /// Sweep TOML file.
+        sweep: PathBuf,
+        /// The sweep's output directory, to show full paths [default: output/<sweep name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Run a sweep's tasks here, in parallel; rerunning skips complete, verified runs.
+    Run(RunArgs),
+    /// Write Slurm scripts: a job array over the tasks and a summary job after it.
+    Slurm(SlurmArgs),
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// Sweep TOML file.
+    sweep: PathBuf,
+    /// Output directory [default: output/<sweep name>].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Runs at once [default: all cores].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    jobs: Option<u64>,
+    /// Worker threads of each run [default: cores / jobs, at least 1].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    threads: Option<u64>,
+    /// Run only the tasks whose index i has i % COUNT == INDEX [default: from
+    /// SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN and SLURM_ARRAY_TASK_COUNT in an array
+    /// job, else every task].
+    #[arg(long, requires = "task_count", value_name = "INDEX")]
+    task_index: Option<usize>,
+    /// The number of shares the tasks are split into (see --task-index).
+    #[arg(long, requires = "task_index", value_name = "COUNT")]
+    task_count: Option<usize>,
+    /// No progress bar and no report.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+pub struct SlurmArgs {
+    /// Sweep TOML file.
+    sweep: PathBuf,
+    /// Output directory [default: output/<sweep name>]; the scripts go to DIR/slurm/.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// sbatch --partition.
+    #[arg(long)]
+    partition: Option<String>,
+    /// sbatch --time, e.g. 01:00:00.
+    #[arg(long)]
+    time: Option<String>,
+    /// CPUs per array element; each run uses them as its threads.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    cpus: u32,
+    /// sbatch --mem, e.g. 4G.
+    #[arg(long)]
+    mem: Option<String>,
+    /// At most N array elements at once.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_parallel: Option<u32>,
+    /// At most N array elements (the cluster's MaxArraySize); more tasks share elements.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    max_array_size: u64,
+    /// The relocsim binary the jobs run [default: this one].
+    #[arg(long)]
+    binary: Option<PathBuf>,
+    /// Baseline scenario for the summary job (see `relocsim summarize --baseline`).
+    #[arg(long)]
+    baseline: Option<String>,
+}
+
+#[derive(Args)]
+pub struct SummarizeArgs {
+    /// A sweep's output directory (holding plan.toml).
+    dir: PathBuf,
+    /// Scenario to subtract in paired differences [default: the sweep's `baseline`, else
+    /// a scenario named "baseline" if there is one].
+    #[arg(long)]
+    baseline: Option<String>,
+    /// Summarise the complete runs even when some planned runs are missing.
+    #[arg(long)]
+    allow_missing: bool,
+}
+
+pub fn sweep(cmd: SweepCommand) -> Result<()> {
+    match cmd {
+        SweepCommand::Plan { sweep, out } => plan(&sweep, out),
+        SweepCommand::Run(args) => run(args),
+        SweepCommand::Slurm(args) => slurm(args),
+    }
+}
+
+fn load(path: &Path) -> Result<Sweep> {
+    let sweep = Sweep::load(path)?;
+    for w in sweep.warnings() {
+        eprintln!("warning: {w}");
+    }
+    Ok(sweep)
+}
+
+fn out_dir(out: Option<PathBuf>, sweep: &Sweep) -> PathBuf {
+    out.unwrap_or_else(|| PathBuf::from("output").join(&sweep.plan().name))
+}
+
+fn plan(path: &Path, out: Option<PathBuf>) -> Result<()> {
+    let sweep = load(path)?;
+    let out = out_dir(out, &sweep);
+    eprintln!(
+        "sweep {}: {} scenarios x {} variants x {} replicates = {} tasks",
+        sweep.plan().name,
+        sweep.scenarios.len(),
+        sweep.variants.len(),
+        sweep.plan().replicates,
+        sweep.plan().len()
+    );
+    let rows: Vec<[String; 6]> = sweep
+        .plan()
+        .tasks()
+        .map(|t| {
+            let path = out.join(&t.path).display().to_string();
+            let index = t.index.to_string();
+            let rep = t.replicate.to_string();
+            [index, t.run_id, t.scenario, t.variant, rep, path]
+        })
+        .collect();
+    let header = [
+        "index",
+        "run_id",
+        "scenario",
+        "variant",
+        "replicate",
+        "path",
+    ]
+    .map(String::from);
+    let mut width = [0usize; 6];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (w, cell) in width.iter_mut().zip(row) {
+            *w = (*w).max(cell.len());
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(width)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", cells.join("  ").trim_end());
+    }
+    Ok(())
+}
+
+fn share(args: &RunArgs) -> Result<Share> {
+    if let (Some(i), Some(n)) = (args.task_index, args.task_count) {
+        return Ok(Share::new(i, n)?);
+    }
+    let env = Share::from_slurm(|k| std::env::var(k).ok())?;
+    Ok(env.unwrap_or(Share::ALL))
+}
+
+fn run(args: RunArgs) -> Result<()> {
+    let sweep = load(&args.sweep)?;
+    let out = out_dir(args.out.clone(), &sweep);
+    let share = share(&args)?;
+    let cores = crate::thread_count(None)?;
+    let jobs = args.jobs.map_or(cores, |j| j as usize);
+    let threads = args.threads.map_or((cores / jobs).max(1), |t| t as usize);
+    let opts = LocalOptions {
+        out: out.clone(),
+        jobs,
+        threads,
+        share,
+        stop: Some(crate::stop_on_signal()),
+        command_line: std::env::args().collect(),
+    };
+    let bar = crate::progress_bar(
+        batch::local::total_steps(&sweep, share),
+        args.quiet,
+        "{bar:30} {pos}/{len} steps | {msg} | {elapsed_precise} elapsed, ETA {eta}",
+    );
+    let (done, failed) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let report = batch::run_local(&sweep, &opts, |p| match p {
+        Progress::Advance(n) => bar.inc(n),
+        Progress::Done(task, outcome) => {
+            done.fetch_add(1, Ordering::Relaxed);
+            if let TaskOutcome::Failed(m) = outcome {
+                failed.fetch_add(1, Ordering::Relaxed);
+                bar.suspend(|| eprintln!("task {} {} failed: {m}", task.index, task.run_id));
+            }
+            let (d, f) = (done.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
+            bar.set_message(format!("{d} tasks done, {f} failed"));
+        }
+    });
+    bar.finish_and_clear();
+    let report = report.with_context(|| format!("running sweep {}", args.sweep.display()))?;
+    if !args.quiet {
+        println!(
+            "sweep {} into {}: {} ran, {} resumed, {} skipped (complete and verified), {} failed, {} interrupted",
+            sweep.plan().name,
+            out.display(),
+            report.ran,
+            report.resumed,
+            report.skipped,
+            report.failed.len(),
+            report.interrupted + report.not_started
+        );
+    }
+    if !report.failed.is_empty() {
+        anyhow::bail!(
+            "{} task(s) failed; their errors are in {}; run the sweep again to retry them",
+            report.failed.len(),
+            out.join(batch::local::FAILED_DIR).display()
+        );
+    }
+    if !report.all_complete() {
+        anyhow::bail!("stopped: run the sweep again to resume and finish it");
+    }
+    Ok(())
+}
+
+/// An absolute path that need not exist yet (the jobs may start in another directory).
+fn absolute(p: &Path) -> Result<PathBuf> {
+    std::path::absolute(p).with_context(|| format!("making {} absolute", p.display()))
+}
+
+fn slurm(args: SlurmArgs) -> Result<()> {
+    let sweep = load(&args.sweep)?;
+    let binary = match &args.binary {
+        Some(b) => absolute(b)?,
+        None => std::env::current_exe().context("finding this relocsim binary")?,
+    };
+    let opts = SlurmOptions {
+        out: absolute(&out_dir(args.out, &sweep))?,
+        binary,
+        sweep_file: absolute(&args.sweep)?,
+        partition: args.partition,
+        time: args.time,
+        cpus: args.cpus,
+        mem: args.mem,
+        max_parallel: args.max_parallel,
+        max_array_size: args.max_array_size as usize,
+        baseline: args.baseline,
+    };
+    let s = batch::write_scripts(&sweep, &opts)?;
+    println!(
+        "{} tasks in a job array of {} elements:\n  {}\n  {}\n  {}\nsubmit with: bash {}",
+        sweep.plan().len(),
+        s.array_size,
+        s.array.display(),
+        s.summarize.display(),
+        s.submit.display(),
+        batch::shell_quote(&s.submit.display().to_string())
+    );
+    Ok(())
+}
+
+pub fn summarize(args: SummarizeArgs) -> Result<()> {
+    let opts = SummaryOptions {
+        dir: args.dir.clone(),
+        baseline: args.baseline,
+        allow_missing: args.allow_missing,
+    };
+    let r =
+        batch::summarize(&opts).with_context(|| format!("summarising {}", args.dir.display()))?;
+    for m in &r.missing {
+        eprintln!("warning: run {m} is not complete and is left out");
+    }
+    let baseline = r.baseline.as_deref().unwrap_or("none");
+    println!(
+        "summarised {} runs ({} summary rows, {} paired differences against {baseline}):",
+        r.runs, r.summary_rows, r.difference_rows
+    );
+    for f in &r.files {
+        println!("  {}", f.display());
+    }
+    Ok(())
+}

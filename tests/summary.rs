@@ -1,0 +1,224 @@
+//! Summaries of sweeps: the documented schema, statistics over replicates that match
+//! the run files, paired differences that pair the same replicate, and the same bytes
+//! whether the sweep ran in one go or in shares (as on a cluster).
+
+mod common;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use arrow_array::{Array, Float64Array, Int32Array, RecordBatch, StringArray};
+use arrow_schema::DataType;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use relocsim::batch::{LocalOptions, Share, SummaryOptions, Sweep, run_local, summarize};
+
+fn read(path: &Path) -> Vec<RecordBatch> {
+    ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap())
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect()
+}
+
+fn col<'a, T: 'static>(b: &'a RecordBatch, name: &str) -> &'a T {
+    b.column_by_name(name)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<T>()
+        .unwrap()
+}
+
+/// A two-scenario sweep of three replicates, run and summarised in `name`'s directory.
+fn summarised(name: &str) -> (PathBuf, Sweep) {
+    let dir = common::tmpdir("summary", name);
+    let path = common::sweep_file(&dir, &["baseline", "non_capital_relief"], 3, "");
+    let sweep = Sweep::load(&path).unwrap();
+    let out = dir.join("out");
+    common::run_sweep(&sweep, &out);
+    summarize(&options(&out)).unwrap();
+    (out, sweep)
+}
+
+fn options(out: &Path) -> SummaryOptions {
+    SummaryOptions {
+        dir: out.to_path_buf(),
+        baseline: None,
+        allow_missing: false,
+    }
+}
+
+/// `indicator` at `step` in each replicate's indicators.parquet.
+fn run_values(out: &Path, scenario: &str, indicator: &str, step: i32) -> Vec<f64> {
+    (0..3)
+        .map(|r| {
+            let run = out.join(format!("scenario={scenario}/variant=default/replicate={r}"));
+            let batches = read(&run.join("indicators.parquet"));
+            let hit = batches.iter().find_map(|b| {
+                let (names, steps) = (
+                    col::<StringArray>(b, "indicator"),
+                    col::<Int32Array>(b, "step"),
+                );
+                (0..b.num_rows())
+                    .find(|&i| names.value(i) == indicator && steps.value(i) == step)
+                    .map(|i| col::<Float64Array>(b, "value").value(i))
+            });
+            hit.unwrap()
+        })
+        .collect()
+}
+
+/// The row of `file` for a region-level indicator of a scenario at a step.
+fn row(out: &Path, file: &str, scenario: &str, indicator: &str, step: i32) -> (RecordBatch, usize) {
+    for b in read(&out.join(file)) {
+        let (s, ind, st) = (
+            col::<StringArray>(&b, "scenario"),
+            col::<StringArray>(&b, "indicator"),
+            col::<Int32Array>(&b, "step"),
+        );
+        let city = col::<StringArray>(&b, "city");
+        let found = (0..b.num_rows()).find(|&i| {
+            s.value(i) == scenario
+                && ind.value(i) == indicator
+                && st.value(i) == step
+                && city.is_null(i)
+        });
+        if let Some(i) = found {
+            return (b, i);
+        }
+    }
+    panic!("no {file} row for {scenario} {indicator} step {step}");
+}
+
+#[test]
+fn the_summary_has_the_documented_schema_and_order() {
+    let (out, _) = summarised("schema");
+    let batches = read(&out.join("summary.parquet"));
+    let schema = batches[0].schema();
+    let fields: Vec<(&str, &DataType, bool)> = schema
+        .fields()
+        .iter()
+        .map(|f| (f.name().as_str(), f.data_type(), f.is_nullable()))
+        .collect();
+    use DataType::*;
+    assert_eq!(
+        fields,
+        [
+            ("scenario", &Utf8, false),
+            ("variant", &Utf8, false),
+            ("step", &Int32, false),
+            ("year", &Int32, false),
+            ("city", &Utf8, true),
+            ("indicator", &Utf8, false),
+            ("mean", &Float64, false),
+            ("sd", &Float64, true),
+            ("p05", &Float64, false),
+            ("p50", &Float64, false),
+            ("p95", &Float64, false),
+            ("n", &Int32, false),
+        ]
+    );
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let indicators =
+        read(&out.join("scenario=baseline/variant=default/replicate=0/indicators.parquet"))
+            .iter()
+            .map(|b| b.num_rows())
+            .sum::<usize>();
+    // Two scenarios: every indicator row of a run, and 15 city columns of 14 cities a step.
+    assert_eq!(rows, 2 * (indicators + 3 * 14 * 15));
+    for b in &batches {
+        let (city, ind, step) = (
+            col::<StringArray>(b, "city"),
+            col::<StringArray>(b, "indicator"),
+            col::<Int32Array>(b, "step"),
+        );
+        let scen = col::<StringArray>(b, "scenario");
+        // Scenarios come in plan order, here also alphabetical.
+        let key = |i: usize| {
+            let c = (!city.is_null(i)).then(|| city.value(i));
+            (scen.value(i), c, ind.value(i), step.value(i))
+        };
+        assert!(
+            (1..b.num_rows()).all(|i| key(i - 1) < key(i)),
+            "sorted by scenario, city, indicator, step"
+        );
+        assert!(col::<Int32Array>(b, "n").values().iter().all(|&n| n == 3));
+    }
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        md.contains("| beijing_population | non_capital_relief | 2022 |"),
+        "{md}"
+    );
+}
+
+#[test]
+fn statistics_match_the_runs_and_differences_pair_replicates() {
+    let (out, _) = summarised("paired");
+    let ind = "firms_moved_out_of_beijing_cum";
+    let policy = run_values(&out, "non_capital_relief", ind, 2);
+    let base = run_values(&out, "baseline", ind, 2);
+    let (b, i) = row(&out, "summary.parquet", "non_capital_relief", ind, 2);
+    let mean = policy.iter().sum::<f64>() / 3.0;
+    assert!((col::<Float64Array>(&b, "mean").value(i) - mean).abs() < 1e-9);
+    let mut sorted = policy.clone();
+    sorted.sort_by(f64::total_cmp);
+    assert_eq!(col::<Float64Array>(&b, "p50").value(i), sorted[1]);
+
+    let diffs: Vec<f64> = policy.iter().zip(&base).map(|(p, b)| p - b).collect();
+    let (d, j) = row(&out, "differences.parquet", "non_capital_relief", ind, 2);
+    assert!((col::<Float64Array>(&d, "mean").value(j) - common::mean(&diffs)).abs() < 1e-9);
+    assert!((col::<Float64Array>(&d, "sd").value(j) - common::sd(&diffs)).abs() < 1e-9);
+    assert_eq!(col::<StringArray>(&d, "baseline").value(j), "baseline");
+
+    // Without the baseline's replicate 1, only replicates 0 and 2 pair.
+    std::fs::remove_file(out.join("scenario=baseline/variant=default/replicate=1/manifest.toml"))
+        .unwrap();
+    let refused = summarize(&options(&out));
+    assert!(
+        matches!(refused, Err(relocsim::Error::RunsMissing { .. })),
+        "{refused:?}"
+    );
+    let mut opts = options(&out);
+    opts.allow_missing = true;
+    let report = summarize(&opts).unwrap();
+    assert_eq!(report.missing, ["baseline__default__r1"]);
+    let (d, j) = row(&out, "differences.parquet", "non_capital_relief", ind, 2);
+    assert_eq!(col::<Int32Array>(&d, "n").value(j), 2);
+    let pairs = [diffs[0], diffs[2]];
+    assert!((col::<Float64Array>(&d, "mean").value(j) - common::mean(&pairs)).abs() < 1e-9);
+    assert!((col::<Float64Array>(&d, "sd").value(j) - common::sd(&pairs)).abs() < 1e-9);
+}
+
+#[test]
+fn a_sweep_run_in_shares_summarises_to_the_same_bytes() {
+    let (whole, sweep) = summarised("whole");
+    let split = whole.parent().unwrap().join("split");
+    for index in 0..2 {
+        let opts = LocalOptions {
+            out: split.clone(),
+            jobs: 1,
+            threads: 2,
+            share: Share { index, count: 2 },
+            stop: None,
+            command_line: vec!["test".into()],
+        };
+        run_local(&sweep, &opts, |_| {}).unwrap();
+    }
+    summarize(&options(&split)).unwrap();
+    for f in ["summary.parquet", "differences.parquet", "summary.md"] {
+        let (a, b) = (
+            std::fs::read(whole.join(f)).unwrap(),
+            std::fs::read(split.join(f)).unwrap(),
+        );
+        assert!(a == b, "{f} differs");
+    }
+}
+
+#[test]
+fn an_unknown_baseline_is_an_input_error() {
+    let (out, _) = summarised("baseline");
+    let mut opts = options(&out);
+    opts.baseline = Some("nope".into());
+    let e = summarize(&opts).unwrap_err();
+    assert!(e.is_input_error() && e.to_string().contains("nope"), "{e}");
+}

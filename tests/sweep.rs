@@ -1,0 +1,459 @@
+//! Sweeps: the plan is a stable product with stable ids, bad overrides are refused
+//! before anything runs, shares partition the tasks, runs land in hive directories,
+//! complete verified runs are skipped and damaged ones rerun, and a failing task is
+//! recorded without stopping the others.
+
+mod common;
+
+use std::fs::File;
+use std::path::Path;
+use std::process::Command;
+
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use relocsim::batch::{Plan, Share, Sweep, local::FAILED_DIR};
+use relocsim::output::{Manifest, RunStatus};
+
+fn example() -> Sweep {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sweeps/example.toml");
+    Sweep::load(&path).expect("the shipped example sweep is valid")
+}
+
+/// `relocsim sweep run SWEEP --out OUT EXTRA...` with `env` set, checked to exit with
+/// `code`; its stdout and stderr.
+fn sweep_run(
+    sweep: &Path,
+    out: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+    code: i32,
+) -> (String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_relocsim"))
+        .args(["sweep", "run"])
+        .arg(sweep)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .envs(env.iter().copied())
+        .output()
+        .expect("relocsim runs");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert_eq!(o.status.code(), Some(code), "{stderr}");
+    (stdout.into_owned(), stderr.into_owned())
+}
+
+#[test]
+fn the_plan_is_a_stable_product_with_stable_ids() {
+    let sweep = example();
+    assert_eq!(sweep.plan().len(), 2 * 2 * 3);
+    let tasks: Vec<_> = sweep.plan().tasks().collect();
+    for (i, t) in tasks.iter().enumerate() {
+        assert_eq!(t.index, i);
+        assert_eq!(t.replicate as usize, i % 3);
+        assert_eq!(t.variant, sweep.variants[i / 3 % 2].name);
+        assert_eq!(t.scenario, sweep.scenarios[i / 6].name);
+    }
+    assert_eq!(tasks[0].run_id, "baseline__migration_rate-0.02__r0");
+    assert_eq!(
+        tasks[11].path,
+        "scenario=non_capital_relief/variant=migration_rate-0.04/replicate=2"
+    );
+    let mut ids: Vec<_> = tasks.iter().map(|t| t.run_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), tasks.len(), "run ids are unique");
+    assert_eq!(
+        example().plan().clone(),
+        *sweep.plan(),
+        "loading again gives the same plan"
+    );
+}
+
+#[test]
+fn axis_products_and_explicit_variants_get_deterministic_names() {
+    let dir = common::tmpdir("sweep", "names");
+    let body = "[[variant]]\nname = \"push\"\nscenarios = [\"non_capital_relief\"]\nset = { policy = { 0 = { hazard_multiplier = 5.0 } } }\n\n[[variant]]\nname = \"plain\"\n\n[[axis]]\nkey = \"behaviour.migration_rate\"\nvalues = [0.01, 0.03]\n\n[[axis]]\nkey = \"policy.0.cities\"\nscenarios = [\"non_capital_relief\"]\nvalues = [[\"Beijing\"], [\"Beijing\", \"Tianjin\"]]\n";
+    let path = common::sweep_file(&dir, &["baseline", "non_capital_relief"], 1, body);
+    let sweep = Sweep::load(&path).unwrap();
+    let names: Vec<&str> = sweep.variants.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "push__migration_rate-0.01__cities-Beijing",
+            "push__migration_rate-0.01__cities-Beijing+Tianjin",
+            "push__migration_rate-0.03__cities-Beijing",
+            "push__migration_rate-0.03__cities-Beijing+Tianjin",
+            "plain__migration_rate-0.01__cities-Beijing",
+            "plain__migration_rate-0.01__cities-Beijing+Tianjin",
+            "plain__migration_rate-0.03__cities-Beijing",
+            "plain__migration_rate-0.03__cities-Beijing+Tianjin",
+        ]
+    );
+    // The restricted overrides reach only their scenario; the axis reaches both.
+    let relief = sweep.resolve(1, 1, 0).unwrap();
+    let base = sweep.resolve(0, 1, 0).unwrap();
+    assert_eq!(relief.scenario.behaviour.migration_rate, 0.01);
+    assert_eq!(base.scenario.behaviour.migration_rate, 0.01);
+    assert!(base.scenario.policies.is_empty());
+    let text = relief.scenario.to_toml();
+    assert!(text.contains("hazard_multiplier = 5.0"), "{text}");
+    assert!(text.contains("\"Tianjin\""), "{text}");
+}
+
+/// The problems a sweep with `body` is refused with.
+fn problems(name: &str, scenarios: &[&str], body: &str) -> Vec<String> {
+    let dir = common::tmpdir("sweep", name);
+    let path = common::sweep_file(&dir, scenarios, 1, body);
+    match Sweep::load(&path) {
+        Err(relocsim::Error::Invalid { file, problems }) => {
+            assert_eq!(file, path.display().to_string());
+            problems
+        }
+        other => panic!("{name}: expected an invalid sweep, got {other:?}"),
+    }
+}
+
+#[test]
+fn invalid_overrides_are_refused_naming_the_file_and_the_key() {
+    let cases = [
+        (
+            "typo",
+            "[[axis]]\nkey = \"behaviour.migraton_rate\"\nvalues = [0.1]\n",
+            "behaviour.migraton_rate",
+        ),
+        (
+            "range",
+            "[[axis]]\nkey = \"behaviour.migration_rate\"\nvalues = [0.1, 1.5]\n",
+            "behaviour.migration_rate = 1.5",
+        ),
+        (
+            "index",
+            "[[axis]]\nkey = \"policy.0.hazard_multiplier\"\nvalues = [2.0]\n",
+            "policy.0.hazard_multiplier",
+        ),
+        (
+            "type",
+            "[set]\n\"behaviour.migration_rate\" = \"fast\"\n",
+            "behaviour.migration_rate",
+        ),
+        (
+            "reserved",
+            "[[variant]]\nname = \"v\"\nset = { \"scenario.name\" = \"x\" }\n",
+            "scenario.name",
+        ),
+        (
+            "scenario",
+            "[[variant]]\nname = \"v\"\nscenarios = [\"nope\"]\n",
+            "\"nope\"",
+        ),
+    ];
+    for (name, body, key) in cases {
+        // `[set]` is already in the header; a second one would not parse.
+        let body = body.replace("[set]\n", "[[variant]]\nname = \"s\"\n[variant.set]\n");
+        let problems = problems(name, &["baseline"], &body);
+        assert!(
+            problems.iter().any(|p| p.contains(key)),
+            "{name}: no problem names {key}: {problems:?}"
+        );
+    }
+}
+
+#[test]
+fn the_cli_refuses_a_bad_sweep_with_exit_2_before_running_anything() {
+    let dir = common::tmpdir("sweep", "cli-bad");
+    let body = "[[axis]]\nkey = \"behaviour.migraton_rate\"\nvalues = [0.1]\n";
+    let path = common::sweep_file(&dir, &["baseline"], 2, body);
+    let out = dir.join("out");
+    let (_, err) = sweep_run(&path, &out, &[], &[], 2);
+    assert!(err.contains(&path.display().to_string()), "{err}");
+    assert!(err.contains("behaviour.migraton_rate"), "{err}");
+    assert!(!out.exists(), "nothing ran");
+}
+
+#[test]
+fn shares_partition_the_tasks_exactly() {
+    for n in 0..14 {
+        for count in 1..6 {
+            let mut seen = vec![0; n];
+            for index in 0..count {
+                let share = Share::new(index, count).unwrap();
+                for (i, s) in seen.iter_mut().enumerate() {
+                    *s += usize::from(share.contains(i));
+                }
+            }
+            assert!(
+                seen.iter().all(|&s| s == 1),
+                "n {n} count {count}: {seen:?}"
+            );
+        }
+    }
+    assert!(Share::new(3, 3).is_err());
+    assert!(Share::new(0, 0).is_err());
+}
+
+#[test]
+fn slurm_array_ids_map_to_shares_whatever_the_numbering() {
+    fn share(vars: &[(&str, &str)]) -> relocsim::Result<Option<Share>> {
+        Share::from_slurm(|k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+    let (id, count, min) = (
+        "SLURM_ARRAY_TASK_ID",
+        "SLURM_ARRAY_TASK_COUNT",
+        "SLURM_ARRAY_TASK_MIN",
+    );
+    assert_eq!(share(&[]).unwrap(), None);
+    let zero = share(&[(id, "4"), (count, "6"), (min, "0")]).unwrap();
+    assert_eq!(zero, Some(Share { index: 4, count: 6 }));
+    // --array=1-6: ids 1..=6 are shares 0..=5.
+    let one = share(&[(id, "6"), (count, "6"), (min, "1")]).unwrap();
+    assert_eq!(one, Some(Share { index: 5, count: 6 }));
+    // --array=0-10:2: six elements.
+    let step = share(&[
+        (id, "10"),
+        (count, "6"),
+        (min, "0"),
+        ("SLURM_ARRAY_TASK_STEP", "2"),
+    ]);
+    assert_eq!(step.unwrap(), Some(Share { index: 5, count: 6 }));
+    assert!(share(&[(id, "1")]).is_err(), "the count is required");
+    assert!(
+        share(&[(id, "3"), (count, "2"), (min, "0")]).is_err(),
+        "beyond the count"
+    );
+}
+
+fn parquet_rows(path: &Path) -> i64 {
+    let reader = SerializedFileReader::new(File::open(path).unwrap()).unwrap();
+    reader.metadata().file_metadata().num_rows()
+}
+
+#[test]
+fn a_sweep_writes_hive_directories_that_read_as_parquet() {
+    let dir = common::tmpdir("sweep", "hive");
+    let body = "[[axis]]\nkey = \"behaviour.migration_rate\"\nvalues = [0.01, 0.03]\n";
+    let path = common::sweep_file(&dir, &["baseline", "non_capital_relief"], 2, body);
+    let sweep = Sweep::load(&path).unwrap();
+    let out = dir.join("out");
+    let report = common::run_sweep(&sweep, &out);
+    assert_eq!((report.ran, report.failed.len()), (8, 0));
+    assert_eq!(&Plan::read(&out).unwrap(), sweep.plan());
+    // The plan file lists every task for readers other than relocsim.
+    let text = std::fs::read_to_string(out.join("plan.toml")).unwrap();
+    let listed: toml::Table = toml::from_str(&text).unwrap();
+    let tasks = listed["task"].as_array().unwrap();
+    assert_eq!(tasks.len(), 8);
+    assert_eq!(
+        tasks[5]["run_id"].as_str(),
+        Some("non_capital_relief__migration_rate-0.01__r1")
+    );
+    for t in sweep.plan().tasks() {
+        let run = out.join(format!(
+            "scenario={}/variant={}/replicate={}",
+            t.scenario, t.variant, t.replicate
+        ));
+        let m = Manifest::read(&run.join("manifest.toml")).unwrap();
+        assert_eq!((m.status, m.replicate), (RunStatus::Complete, t.replicate));
+        assert_eq!(
+            parquet_rows(&run.join("cities.parquet")),
+            14 * 3,
+            "{}",
+            t.run_id
+        );
+        assert!(parquet_rows(&run.join("indicators.parquet")) > 0);
+    }
+}
+
+fn mtimes(out: &Path, sweep: &Sweep) -> Vec<std::time::SystemTime> {
+    sweep
+        .plan()
+        .tasks()
+        .map(|t| {
+            std::fs::metadata(out.join(&t.path).join("manifest.toml"))
+                .unwrap()
+                .modified()
+                .unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn rerunning_skips_verified_runs_and_reruns_a_damaged_one() {
+    let dir = common::tmpdir("sweep", "rerun");
+    let path = common::sweep_file(&dir, &["baseline", "non_capital_relief"], 2, "");
+    let sweep = Sweep::load(&path).unwrap();
+    let out = dir.join("out");
+    common::run_sweep(&sweep, &out);
+    let before = mtimes(&out, &sweep);
+    let plan_time = || {
+        std::fs::metadata(out.join("plan.toml"))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    let plan_before = plan_time();
+    let again = common::run_sweep(&sweep, &out);
+    assert_eq!(
+        plan_time(),
+        plan_before,
+        "an unchanged plan file is not rewritten"
+    );
+    assert_eq!((again.ran, again.skipped), (0, 4));
+    assert_eq!(mtimes(&out, &sweep), before, "skipped runs are not touched");
+
+    let damaged = out.join(sweep.plan().task(2).path).join("flows.parquet");
+    let good = std::fs::read(&damaged).unwrap();
+    let mut bytes = good.clone();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&damaged, bytes).unwrap();
+    let repaired = common::run_sweep(&sweep, &out);
+    assert_eq!((repaired.ran, repaired.skipped), (1, 3));
+    assert_eq!(
+        std::fs::read(&damaged).unwrap(),
+        good,
+        "the rerun writes the same bytes"
+    );
+    let after = mtimes(&out, &sweep);
+    let changed: Vec<usize> = (0..4).filter(|&i| after[i] != before[i]).collect();
+    assert_eq!(changed, [2]);
+}
+
+#[test]
+fn an_edited_sweep_reruns_only_what_changed() {
+    let dir = common::tmpdir("sweep", "edit");
+    let axis =
+        |v: &str| format!("[[axis]]\nkey = \"behaviour.migration_rate\"\nvalues = [0.01, {v}]\n");
+    let path = common::sweep_file(&dir, &["baseline"], 1, &axis("0.03"));
+    let out = dir.join("out");
+    common::run_sweep(&Sweep::load(&path).unwrap(), &out);
+    // Same variant names, another value for the second: its run no longer matches.
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("values = [0.01, 0.03]", "values = [0.01, 0.030000001]");
+    std::fs::write(&path, text).unwrap();
+    let sweep = Sweep::load(&path).unwrap();
+    let r = common::run_sweep(&sweep, &out);
+    assert_eq!((r.ran, r.skipped), (1, 1));
+}
+
+#[test]
+fn a_failing_task_is_recorded_and_the_others_complete() {
+    let dir = common::tmpdir("sweep", "fail");
+    let path = common::sweep_file(&dir, &["baseline", "non_capital_relief"], 2, "");
+    let sweep = Sweep::load(&path).unwrap();
+    let out = dir.join("out");
+    // A file where the baseline's variant directory should be: even root cannot run there.
+    let blocker = out.join("scenario=baseline/variant=default");
+    std::fs::create_dir_all(blocker.parent().unwrap()).unwrap();
+    std::fs::write(&blocker, "in the way").unwrap();
+    let report = common::run_sweep(&sweep, &out);
+    let failed: Vec<&str> = report
+        .failed
+        .iter()
+        .map(|(t, _)| t.run_id.as_str())
+        .collect();
+    assert_eq!(failed, ["baseline__default__r0", "baseline__default__r1"]);
+    assert_eq!(report.ran, 2);
+    let record =
+        std::fs::read_to_string(out.join(FAILED_DIR).join("baseline__default__r0.txt")).unwrap();
+    assert!(record.contains("variant=default"), "{record}");
+    for t in sweep
+        .plan()
+        .tasks()
+        .filter(|t| t.scenario == "non_capital_relief")
+    {
+        assert!(out.join(t.path).join("manifest.toml").exists());
+    }
+
+    let (_, err) = sweep_run(&path, &out, &[], &[], 1);
+    assert!(err.contains("2 task(s) failed"), "{err}");
+
+    std::fs::remove_file(&blocker).unwrap();
+    sweep_run(&path, &out, &["--quiet"], &[], 0);
+    let left = std::fs::read_dir(out.join(FAILED_DIR)).unwrap().count();
+    assert_eq!(left, 0, "a task that completes clears its failure record");
+}
+
+#[test]
+fn the_cli_runs_one_share_from_flags_or_from_slurm_variables() {
+    let dir = common::tmpdir("sweep", "share");
+    let path = common::sweep_file(&dir, &["baseline"], 5, "");
+    let out = dir.join("out");
+    let share = ["--task-index", "1", "--task-count", "2", "--quiet"];
+    sweep_run(&path, &out, &share, &[], 0);
+    let done = |i: u32| {
+        out.join(format!(
+            "scenario=baseline/variant=default/replicate={i}/manifest.toml"
+        ))
+        .exists()
+    };
+    assert_eq!(
+        (0..5).map(done).collect::<Vec<_>>(),
+        [false, true, false, true, false]
+    );
+    // --array=1-2: array id 1 is share 0 of 2.
+    let env = [
+        ("SLURM_ARRAY_TASK_ID", "1"),
+        ("SLURM_ARRAY_TASK_MIN", "1"),
+        ("SLURM_ARRAY_TASK_COUNT", "2"),
+    ];
+    sweep_run(&path, &out, &["--quiet"], &env, 0);
+    assert!((0..5).all(done));
+}
+
+#[test]
+fn many_small_tasks_complete_with_bounded_work_in_flight() {
+    // 40 runs; the runner keeps only outcomes, never a run's frames.
+    let dir = common::tmpdir("sweep", "many");
+    let path = common::sweep_file(&dir, &["baseline", "non_capital_relief"], 20, "");
+    let out = dir.join("out");
+    let (text, _) = sweep_run(&path, &out, &["--jobs", "2"], &[], 0);
+    assert!(text.contains("40 ran"), "{text}");
+    let plan = Plan::read(&out).unwrap();
+    assert_eq!(plan.len(), 40);
+    assert!(
+        plan.tasks()
+            .all(|t| out.join(t.path).join("cities.parquet").exists())
+    );
+}
+
+#[test]
+fn a_stopped_sweep_resumes_to_the_same_bytes() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let dir = common::tmpdir("sweep", "stop");
+    let path = common::sweep_file(&dir, &["baseline", "non_capital_relief"], 2, "");
+    let sweep = Sweep::load(&path).unwrap();
+    let whole = dir.join("whole");
+    common::run_sweep(&sweep, &whole);
+    let stop = Arc::new(AtomicBool::new(false));
+    let opts = relocsim::batch::LocalOptions {
+        out: dir.join("stopped"),
+        jobs: 1,
+        threads: 1,
+        share: Share::ALL,
+        stop: Some(stop.clone()),
+        command_line: vec!["test".into()],
+    };
+    // Ask to stop as soon as the first run has recorded its initial state.
+    let first =
+        relocsim::batch::run_local(&sweep, &opts, |_| stop.store(true, Ordering::SeqCst)).unwrap();
+    assert_eq!((first.interrupted, first.not_started), (1, 3));
+    assert!(!first.all_complete());
+    stop.store(false, Ordering::SeqCst);
+    let rest = relocsim::batch::run_local(&sweep, &opts, |_| {}).unwrap();
+    assert_eq!((rest.resumed, rest.ran, rest.skipped), (1, 3, 0));
+    for t in sweep.plan().tasks() {
+        let read = |root: &Path| Manifest::read(&root.join(&t.path).join("manifest.toml")).unwrap();
+        let (a, b) = (read(&whole), read(&opts.out));
+        let sums = |m: &Manifest| m.files.iter().map(|f| f.sha256.clone()).collect::<Vec<_>>();
+        assert_eq!(sums(&a), sums(&b), "{}", t.run_id);
+        assert_eq!(b.status, RunStatus::Complete);
+    }
+}
