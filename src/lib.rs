@@ -5,7 +5,8 @@
 //! [`agents`] (struct-of-arrays state), [`policy`] (levers and their mechanisms),
 //! [`engine`] (the step), [`rng`] (counter-based streams), [`record`] (what a step
 //! reports), [`output`] (sinks and manifest), [`runner`] (a whole run into a
-//! directory) and [`replay`] (run a published run again and compare). The binary in `main.rs` only parses arguments and wires these together.
+//! directory), [`replay`] (run a published run again and compare) and [`report`]
+//! (scenarios side by side: tables, charts and an HTML report). The binary in `main.rs` only parses arguments and wires these together.
 
 pub mod agents;
 pub mod checkpoint;
@@ -17,6 +18,7 @@ pub mod policy;
 pub mod record;
 pub mod region;
 pub mod replay;
+pub mod report;
 pub mod resources;
 pub mod rng;
 pub mod runner;
