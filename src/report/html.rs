@@ -24,6 +24,7 @@ figure svg { width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: 0.9em; color: #333; margin-top: 0.4em; }
 code { font-size: 0.9em; }
 .muted { color: #555; }
+.sub { color: #444; font-size: 0.92em; font-weight: normal; }
 @media print {
   body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
   nav { display: none; }
@@ -32,6 +33,7 @@ code { font-size: 0.9em; }
   section#charts, section#methods { break-before: page; }
   figure, table, tr { break-inside: avoid; }
   .wide { overflow: visible; }
+  table { font-size: 8pt; }
   figure svg { border: none; }
 }
 "#;
@@ -178,7 +180,7 @@ fn scenarios(cmp: &Comparison) -> String {
 
 fn policy_list(s: &Scenario) -> String {
     if s.policies.is_empty() {
-        return "<p>No policy: the calibrated region carried forward.</p>\n".into();
+        return "<p>No <code>[[policy]]</code> table.</p>\n".into();
     }
     let mut out = String::from("<ul>\n");
     for p in &s.policies {
@@ -255,20 +257,35 @@ fn headline(table: &HeadlineTable) -> String {
         "<section id=\"headline\">\n<h2>Headline indicators</h2>\n<p>{}</p>\n",
         esc(table.legend().trim())
     );
-    for &year in &table.years {
-        let (header, body) = table.grid(year);
-        out.push_str(&format!(
-            "<h3>{year}</h3>\n<div class=\"wide\"><table>\n<tr>"
+    let mut head = String::from("<tr><th>indicator</th><th>unit</th>");
+    for (i, h) in table.heads().iter().enumerate() {
+        let under = if i == 0 {
+            "value"
+        } else {
+            "value<br>difference"
+        };
+        head.push_str(&format!(
+            "<th>{}<br><span class=\"sub\">{under}</span></th>",
+            esc(h)
         ));
-        for h in &header {
-            out.push_str(&format!("<th>{}</th>", esc(h)));
-        }
-        out.push_str("</tr>\n");
-        for line in body {
-            out.push_str("<tr>");
-            for (i, cell) in line.iter().enumerate() {
-                let class = if i < 2 { "" } else { " class=\"num\"" };
-                out.push_str(&format!("<td{class}>{}</td>", esc(cell)));
+    }
+    head.push_str("</tr>\n");
+    for &year in &table.years {
+        out.push_str(&format!(
+            "<h3>{year}</h3>\n<div class=\"wide\"><table>\n{head}"
+        ));
+        for line in table.lines(year) {
+            out.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td>",
+                esc(&line.indicator),
+                esc(line.unit)
+            ));
+            for (value, diff) in &line.cells {
+                let diff = diff
+                    .as_ref()
+                    .map(|d| format!("<br><span class=\"sub\">{}</span>", esc(d)))
+                    .unwrap_or_default();
+                out.push_str(&format!("<td class=\"num\">{}{diff}</td>", esc(value)));
             }
             out.push_str("</tr>\n");
         }

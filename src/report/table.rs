@@ -34,6 +34,14 @@ pub struct Row {
     pub cells: Vec<Cell>,
 }
 
+/// One indicator's line of a year's table, rounded for people.
+pub struct Line {
+    pub indicator: String,
+    pub unit: &'static str,
+    /// Per scenario: the value, and the difference from the baseline (none for it).
+    pub cells: Vec<(String, Option<String>)>,
+}
+
 pub struct HeadlineTable {
     /// Scenario labels, baseline first.
     pub labels: Vec<String>,
@@ -162,47 +170,60 @@ impl HeadlineTable {
         out
     }
 
-    /// The table of one year for people: a header and a line per indicator, with a value
-    /// column per scenario and a difference column per scenario other than the baseline.
-    pub fn grid(&self, year: i32) -> (Vec<String>, Vec<Vec<String>>) {
-        let mut header = vec!["indicator".to_string(), "unit".to_string()];
-        for (i, label) in self.labels.iter().enumerate() {
-            header.push(format!("{label} (n={})", self.replicates[i]));
-            if i > 0 {
-                header.push(format!("{label} − {}", self.labels[0]));
-            }
-        }
-        let body = self
-            .rows
+    /// Column heads for people: each scenario with its number of replicates.
+    pub fn heads(&self) -> Vec<String> {
+        self.labels
+            .iter()
+            .zip(&self.replicates)
+            .map(|(l, n)| format!("{l} (n={n})"))
+            .collect()
+    }
+
+    /// The lines of one year for people: indicator, unit, and per scenario its value
+    /// and (but for the baseline) its difference from the baseline, rounded.
+    pub fn lines(&self, year: i32) -> Vec<Line> {
+        self.rows
             .iter()
             .filter(|r| r.year == year)
-            .map(|r| {
-                let mut line = vec![r.indicator.clone(), r.unit.to_string()];
-                for c in &r.cells {
-                    line.push(number(c.level.mean, r.unit));
-                    if let Some(d) = &c.diff {
-                        line.push(difference(d, r.unit));
-                    }
-                }
-                line
+            .map(|r| Line {
+                indicator: r.indicator.clone(),
+                unit: r.unit,
+                cells: r
+                    .cells
+                    .iter()
+                    .map(|c| {
+                        let diff = c.diff.as_ref().map(|d| difference(d, r.unit));
+                        (number(c.level.mean, r.unit), diff)
+                    })
+                    .collect(),
             })
-            .collect();
-        (header, body)
+            .collect()
     }
 
     pub fn to_markdown(&self) -> String {
         let mut out = String::from("# Headline indicators\n\n");
         out.push_str(&self.legend());
         out.push('\n');
+        let mut header = vec!["indicator".to_string(), "unit".to_string()];
+        for (i, head) in self.heads().into_iter().enumerate() {
+            header.push(head);
+            if i > 0 {
+                header.push(format!("{} − {}", self.labels[i], self.labels[0]));
+            }
+        }
+        let align: Vec<&str> = (0..header.len())
+            .map(|i| if i < 2 { "---" } else { "---:" })
+            .collect();
         for &year in &self.years {
-            let (header, body) = self.grid(year);
             out.push_str(&format!("\n## {year}\n\n| {} |\n", header.join(" | ")));
-            let align: Vec<&str> = (0..header.len())
-                .map(|i| if i < 2 { "---" } else { "---:" })
-                .collect();
             out.push_str(&format!("|{}|\n", align.join("|")));
-            for line in body {
-                out.push_str(&format!("| {} |\n", line.join(" | ")));
+            for line in self.lines(year) {
+                let mut cells = vec![line.indicator, line.unit.to_string()];
+                for (value, diff) in line.cells {
+                    cells.push(value);
+                    cells.extend(diff);
+                }
+                out.push_str(&format!("| {} |\n", cells.join(" | ")));
             }
         }
         out
