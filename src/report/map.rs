@@ -104,11 +104,12 @@ fn extent(cmp: &Comparison, px: (f64, f64)) -> ((f64, f64), (f64, f64)) {
     let mid_lat = (lat.0 + lat.1) / 2.0;
     let squeeze = (mid_lat * std::f64::consts::PI / 180.0).dcos();
     let span_lat = (lat.1 - lat.0 + 0.8).max(0.5);
-    let span_lon = (lon.1 - lon.0 + 1.6).max(0.5);
+    // Names stand right of their circles: more room on the east side.
+    let span_lon = (lon.1 - lon.0 + 2.4).max(0.5);
     // Pixels per degree of latitude that fit both spans.
     let s = (px.1 / span_lat).min(px.0 / (span_lon * squeeze));
     let (half_lat, half_lon) = (px.1 / s / 2.0, px.0 / (s * squeeze) / 2.0);
-    let (c_lon, c_lat) = ((lon.0 + lon.1) / 2.0, mid_lat);
+    let (c_lon, c_lat) = ((lon.0 + lon.1) / 2.0 + 0.4, mid_lat);
     (
         (c_lon - half_lon, c_lon + half_lon),
         (c_lat - half_lat, c_lat + half_lat),
@@ -227,19 +228,22 @@ where
 }
 
 /// An arrow over `d` pixels as its shaft and head, the tip stopping short of the
-/// destination's centre so that it shows on top of a large circle.
+/// destination's centre so that it shows on top of a large circle, and set off to the
+/// right of its direction so that moves both ways between two cities stay apart.
 fn arrow(d: (i32, i32), width: f64) -> (Vec<(i32, i32)>, Vec<(i32, i32)>) {
     let (dx, dy) = (d.0 as f64, d.1 as f64);
     let len = (dx * dx + dy * dy).sqrt().max(1.0);
     let (ux, uy) = (dx / len, dy / len);
     let head = 8.0 + 2.0 * width;
     let tip = (len - 8.0).max(head);
+    let offset = width / 2.0 + 2.0;
     let at = |along: f64, side: f64| {
+        let side = side + offset;
         let x = ux * along - uy * side;
         let y = uy * along + ux * side;
         (x.round() as i32, y.round() as i32)
     };
-    let shaft = vec![(0, 0), at(tip - head, 0.0)];
+    let shaft = vec![at(0.0, 0.0), at(tip - head, 0.0)];
     let point = vec![
         at(tip, 0.0),
         at(tip - head, head * 0.55),

@@ -67,7 +67,7 @@ pub fn indicator_unit(name: &str) -> &'static str {
             "rank_size_slope" => "d ln pop / d ln rank",
             "unemployment_rate" => "fraction of labour force",
             "pollution_total" => "index",
-            "public_services_gap" => "index, capital 2020 = 1",
+            "public_services_gap" => "index (capital 2020 = 1)",
             _ => "",
         }
     }
