@@ -165,8 +165,8 @@ pub fn check_comparable(runs: &[Run]) -> Result<()> {
         format!("years {}-{}", s.start_year, s.end_year)
     };
     let region = |r: &Run| format!("region {} {}", r.region().name, &r.manifest.region_sha256);
-    let checks: [(&'static str, &dyn Fn(&Run) -> String); 2] =
-        [("regions", &region), ("years", &years)];
+    type Describe<'a> = &'a dyn Fn(&Run) -> String;
+    let checks: [(&'static str, Describe); 2] = [("regions", &region), ("years", &years)];
     for run in &runs[1..] {
         for (what, describe) in checks {
             let (a, b) = (describe(first), describe(run));

@@ -38,12 +38,17 @@ pub(super) fn caption(cmp: &Comparison) -> String {
     )
 }
 
+/// Longitude, latitude.
+type Place = (f64, f64);
+/// Pixel offsets from a point.
+type Pixels = Vec<(i32, i32)>;
+
 /// One scenario's circles and arrows, in real persons.
 struct Panel {
     /// (longitude, latitude, name, change in residents)
     cities: Vec<(f64, f64, String, f64)>,
     /// (from, to, persons), largest first.
-    flows: Vec<((f64, f64), (f64, f64), f64)>,
+    flows: Vec<(Place, Place, f64)>,
 }
 
 fn panel(cmp: &Comparison, g: &Group) -> Panel {
@@ -230,7 +235,7 @@ where
 /// An arrow over `d` pixels as its shaft and head, the tip stopping short of the
 /// destination's centre so that it shows on top of a large circle, and set off to the
 /// right of its direction so that moves both ways between two cities stay apart.
-fn arrow(d: (i32, i32), width: f64) -> (Vec<(i32, i32)>, Vec<(i32, i32)>) {
+fn arrow(d: (i32, i32), width: f64) -> (Pixels, Pixels) {
     let (dx, dy) = (d.0 as f64, d.1 as f64);
     let len = (dx * dx + dy * dy).sqrt().max(1.0);
     let (ux, uy) = (dx / len, dy / len);
