@@ -501,3 +501,37 @@ fn a_data_file_changed_after_the_run_is_refused() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("indicators.parquet"), "{err}");
 }
+
+#[test]
+fn a_baseline_alone_gives_a_report_without_differences() {
+    let out = compare_into(&[fixture().run_dir("baseline", 0)], "baseline", "alone");
+    let md = read(&out.join("table.md"));
+    assert!(
+        md.contains("| indicator | unit | baseline (n=1) |\n"),
+        "{md}"
+    );
+    assert!(
+        md.lines()
+            .filter(|l| l.starts_with('|'))
+            .all(|l| !l.contains('±'))
+    );
+    assert!(
+        out.join("charts/firms_moved_out_by_destination.png")
+            .is_file()
+    );
+}
+
+#[test]
+fn a_missing_directory_is_refused_with_exit_2() {
+    let missing = fixture().root.join("no-such-dir");
+    let (code, err) = relocsim(&[
+        "compare",
+        s(&missing),
+        "--baseline",
+        "baseline",
+        "--out",
+        s(&scratch("o8")),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no such file or directory"), "{err}");
+}

@@ -578,7 +578,7 @@ where
         .collect();
     legend(&top, &entries, true)?;
     let labels: Vec<String> = cmp.groups.iter().map(|g| g.label.clone()).collect();
-    let n = labels.len() as u32;
+    let n = labels.len() as f64;
     let xmax = values
         .iter()
         .map(|v| v.iter().sum::<f64>())
@@ -586,55 +586,41 @@ where
         .max(1.0)
         * 1.15;
     let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(8) as u32 * 10 + 24;
+    // Rows are drawn by hand (bars between row + 0.15 and row + 0.85, labels at their
+    // middle) rather than on a segmented axis, whose bands depend on the count.
     let mut chart = ChartBuilder::on(&rest)
         .margin(14)
+        .margin_right(30)
         .x_label_area_size(52)
         .y_label_area_size(label_width.min(420))
-        // A segmented range of 0..k has k + 1 bands: one per scenario.
-        .build_cartesian_2d(0.0..xmax, (0..n - 1).into_segmented())?;
+        .build_cartesian_2d(0.0..xmax, 0.0..n)?;
     chart
         .configure_mesh()
         .disable_y_mesh()
+        .y_labels(0)
         .x_desc(format!(
             "firms moved out of {} (real firms)",
             cmp.region().capital
         ))
-        .y_labels(n as usize)
-        .y_label_formatter(&|s| match s {
-            // Band 0 is at the bottom; the baseline goes on top.
-            SegmentValue::CenterOf(i) => (n - 1)
-                .checked_sub(*i)
-                .and_then(|k| labels.get(k as usize).cloned())
-                .unwrap_or_default(),
-            _ => String::new(),
-        })
         .x_label_formatter(&|v| number(*v, "firms"))
         .label_style(font(16))
         .axis_desc_style(font(17))
         .light_line_style(RGBColor(238, 238, 238))
         .draw()?;
-    for (i, v) in values.iter().enumerate() {
+    for (i, (v, label)) in values.iter().zip(&labels).enumerate() {
+        // The baseline on top.
+        let row = n - 1.0 - i as f64;
         let mut x = 0.0;
-        let row = n - 1 - i as u32;
-        for (j, w) in v.iter().enumerate() {
-            let mut bar = Rectangle::new(
-                [
-                    (x, SegmentValue::Exact(row)),
-                    (x + w, SegmentValue::Exact(row + 1)),
-                ],
-                colours[j].filled(),
-            );
-            bar.set_margin(8, 8, 0, 0);
+        for (w, colour) in v.iter().zip(&colours) {
+            let bar = Rectangle::new([(x, row + 0.15), (x + w, row + 0.85)], colour.filled());
             chart.draw_series(std::iter::once(bar))?;
             x += w;
         }
-        let label = format!(" {}", number(x, "firms"));
-        let style = font(16).pos(Pos::new(HPos::Left, VPos::Center));
-        chart.draw_series(std::iter::once(Text::new(
-            label,
-            (x, SegmentValue::CenterOf(row)),
-            style,
-        )))?;
+        let right = font(16).pos(Pos::new(HPos::Right, VPos::Center));
+        let left = font(16).pos(Pos::new(HPos::Left, VPos::Center));
+        let name = EmptyElement::at((0.0, row + 0.5)) + Text::new(label.clone(), (-10, 0), right);
+        let total = EmptyElement::at((x, row + 0.5)) + Text::new(number(x, "firms"), (6, 0), left);
+        chart.draw_series([name, total])?;
     }
     Ok(())
 }

@@ -58,6 +58,12 @@ impl Group {
 /// Every run directory in `input`: itself if it holds a manifest, else those below it
 /// (hidden directories, such as a run still being written, are skipped).
 pub fn find_runs(input: &Path) -> Result<Vec<PathBuf>> {
+    if !input.exists() {
+        return Err(Error::Invalid {
+            file: input.display().to_string(),
+            problems: vec!["no such file or directory: give a run or sweep directory".into()],
+        });
+    }
     let mut found = Vec::new();
     walk(input, &mut found)?;
     if found.is_empty() {

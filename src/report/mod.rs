@@ -25,7 +25,7 @@ use crate::region::RegionSpec;
 pub use data::{Moved, RunData, Series};
 pub use load::{Group, Run, find_runs, read_run};
 pub use stats::{Estimate, estimate, t975};
-pub use table::{Cell, HeadlineTable, Row, indicator_unit};
+pub use table::{Cell, Diff, HeadlineTable, Line, Row, indicator_unit};
 
 /// Runs grouped into scenarios, checked comparable, the baseline first.
 pub struct Comparison {
