@@ -9,13 +9,13 @@
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
+use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::raster::Bitmap;
 use super::stats::Estimate;
-use super::table::number;
 use super::{Comparison, Run, Series};
 use crate::error::{Error, Result};
 use crate::math::Det;
@@ -180,7 +180,7 @@ impl Chart {
             Chart::Populations => populations(cmp, &area),
             Chart::CapitalCap => capital_cap(cmp, &area),
             Chart::NewArea => new_area(cmp, &area),
-            Chart::FirmsOut => firms_out(cmp, &area),
+            Chart::FirmsOut => super::bars::draw(cmp, &area),
             Chart::Map => super::map::draw(cmp, &area),
             Chart::Dispersion => dispersion(cmp, &area),
         }
@@ -340,6 +340,64 @@ fn tick_decimals(span: f64) -> usize {
     (-step_exp.floor()).clamp(0.0, 6.0) as usize
 }
 
+/// The axes of a line chart: years, and values (divided by `div`) with some air.
+struct Axes {
+    years: (i32, i32),
+    values: (f64, f64),
+    div: f64,
+    unit: String,
+}
+
+fn axes(lines: &[Line], reference: Option<f64>, unit: &str) -> Axes {
+    let all = || lines.iter().flat_map(|l| l.points.iter());
+    let x0 = all().map(|(y, _)| *y).min().unwrap_or(0);
+    let x1 = all().map(|(y, _)| *y).max().unwrap_or(1).max(x0 + 1);
+    let ends = |e: &Estimate| e.interval().unwrap_or((e.mean, e.mean));
+    let lo = all().map(|(_, e)| ends(e).0).chain(reference);
+    let hi = all().map(|(_, e)| ends(e).1).chain(reference);
+    let (lo, hi) = (
+        lo.fold(f64::INFINITY, f64::min),
+        hi.fold(f64::NEG_INFINITY, f64::max),
+    );
+    let (div, unit) = magnitude(lo.abs().max(hi.abs()), unit);
+    let (lo, hi) = (lo / div, hi / div);
+    // A flat line still gets a visible range.
+    let pad = ((hi - lo) * 0.08).max(hi.abs().max(1e-9) * 0.002);
+    Axes {
+        years: (x0, x1),
+        values: (lo - pad, hi + pad),
+        div,
+        unit,
+    }
+}
+
+type YearChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordi32, RangedCoordf64>>;
+
+/// A scenario's band (where replicates give intervals) and its mean line.
+fn draw_line<DB: DrawingBackend>(chart: &mut YearChart<DB>, l: &Line, div: f64) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    let band: Vec<(i32, f64, f64)> = l
+        .points
+        .iter()
+        .filter_map(|(y, e)| e.interval().map(|(a, b)| (*y, a / div, b / div)))
+        .collect();
+    if band.len() >= 2 {
+        let mut poly: Vec<(i32, f64)> = band.iter().map(|(y, _, b)| (*y, *b)).collect();
+        poly.extend(band.iter().rev().map(|(y, a, _)| (*y, *a)));
+        let shade = l.colour.mix(0.18).filled();
+        chart.draw_series(std::iter::once(Polygon::new(poly, shade)))?;
+    }
+    let pts: Vec<(i32, f64)> = l.points.iter().map(|(y, e)| (*y, e.mean / div)).collect();
+    if l.dashed {
+        chart.draw_series(DashedLineSeries::new(pts, 8, 5, l.colour.stroke_width(3)))?;
+    } else {
+        chart.draw_series(LineSeries::new(pts, l.colour.stroke_width(3)))?;
+    }
+    Ok(())
+}
+
 /// A line chart of the scenarios over the years, with an optional labelled horizontal
 /// reference line (a cap).
 pub(super) fn line_panel<DB: DrawingBackend>(
@@ -352,21 +410,8 @@ pub(super) fn line_panel<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let all = || lines.iter().flat_map(|l| l.points.iter());
-    let x0 = all().map(|(y, _)| *y).min().unwrap_or(0);
-    let x1 = all().map(|(y, _)| *y).max().unwrap_or(1).max(x0 + 1);
-    let ends = |e: &Estimate| e.interval().unwrap_or((e.mean, e.mean));
-    let mut lo = all().map(|(_, e)| ends(e).0).fold(f64::INFINITY, f64::min);
-    let mut hi = all()
-        .map(|(_, e)| ends(e).1)
-        .fold(f64::NEG_INFINITY, f64::max);
-    if let Some((v, _)) = &reference {
-        (lo, hi) = (lo.min(*v), hi.max(*v));
-    }
-    let (div, unit) = magnitude(lo.abs().max(hi.abs()), unit);
-    let (lo, hi) = (lo / div, hi / div);
-    let pad = ((hi - lo) * 0.08).max(hi.abs().max(1e-9) * 0.002);
-    let (lo, hi) = (lo - pad, hi + pad);
+    let ax = axes(lines, reference.as_ref().map(|r| r.0), unit);
+    let ((x0, x1), (lo, hi)) = (ax.years, ax.values);
     let decimals = tick_decimals(hi - lo);
     let mut chart = ChartBuilder::on(area)
         .caption(title, font(21))
@@ -378,7 +423,7 @@ where
     chart
         .configure_mesh()
         .x_desc("year")
-        .y_desc(unit)
+        .y_desc(ax.unit.as_str())
         .x_labels(((x1 - x0) as usize + 1).min(8))
         .y_labels(6)
         .x_label_formatter(&|y| y.to_string())
@@ -389,28 +434,10 @@ where
         .bold_line_style(RGBColor(210, 210, 210))
         .draw()?;
     for l in lines {
-        let band: Vec<(i32, f64, f64)> = l
-            .points
-            .iter()
-            .filter_map(|(y, e)| e.interval().map(|(a, b)| (*y, a / div, b / div)))
-            .collect();
-        if band.len() >= 2 {
-            let mut poly: Vec<(i32, f64)> = band.iter().map(|(y, _, b)| (*y, *b)).collect();
-            poly.extend(band.iter().rev().map(|(y, a, _)| (*y, *a)));
-            chart.draw_series(std::iter::once(Polygon::new(
-                poly,
-                l.colour.mix(0.18).filled(),
-            )))?;
-        }
-        let pts: Vec<(i32, f64)> = l.points.iter().map(|(y, e)| (*y, e.mean / div)).collect();
-        if l.dashed {
-            chart.draw_series(DashedLineSeries::new(pts, 8, 5, l.colour.stroke_width(3)))?;
-        } else {
-            chart.draw_series(LineSeries::new(pts, l.colour.stroke_width(3)))?;
-        }
+        draw_line(&mut chart, l, ax.div)?;
     }
     if let Some((v, label)) = reference {
-        let v = v / div;
+        let v = v / ax.div;
         let style = GREY.stroke_width(2);
         chart.draw_series(DashedLineSeries::new(vec![(x0, v), (x1, v)], 10, 6, style))?;
         let pos = Pos::new(HPos::Right, VPos::Bottom);
@@ -494,133 +521,4 @@ where
     let ls = lines(cmp, indicator("output_per_head_cv"));
     let unit = "coefficient of variation (sd / mean)";
     line_panel(&rest, "Output per head across cities", unit, &ls, None)
-}
-
-/// Each scenario's mean over replicates of the firms moved out of the capital to each
-/// destination over the run, destinations ordered by their total over the scenarios.
-fn firms_out_by_destination(cmp: &Comparison) -> (Vec<String>, Vec<Vec<f64>>) {
-    let capital = &cmp.region().capital;
-    let dests: Vec<String> = cmp
-        .region()
-        .cities
-        .iter()
-        .map(|c| c.name.clone())
-        .filter(|c| c != capital)
-        .collect();
-    let per_group: Vec<Vec<f64>> = cmp
-        .groups
-        .iter()
-        .map(|g| {
-            dests
-                .iter()
-                .map(|d| {
-                    let key = (capital.clone(), d.clone());
-                    let sum: f64 = g
-                        .runs
-                        .iter()
-                        .map(|r| r.data.flows.get(&key).map_or(0.0, |m| m.firms))
-                        .sum();
-                    sum / g.runs.len() as f64
-                })
-                .collect()
-        })
-        .collect();
-    let total = |j: usize| per_group.iter().map(|v| v[j]).sum::<f64>();
-    let mut order: Vec<usize> = (0..dests.len()).collect();
-    order.sort_by(|&a, &b| total(b).total_cmp(&total(a)).then(dests[a].cmp(&dests[b])));
-    let names = order.iter().map(|&j| dests[j].clone()).collect();
-    let values = per_group
-        .iter()
-        .map(|v| order.iter().map(|&j| v[j]).collect())
-        .collect();
-    (names, values)
-}
-
-/// The seven largest destinations by name, the rest as one "other cities" segment.
-fn top_destinations(names: Vec<String>, values: Vec<Vec<f64>>) -> (Vec<String>, Vec<Vec<f64>>) {
-    const NAMED: usize = 7;
-    if names.len() <= NAMED + 1 {
-        return (names, values);
-    }
-    let mut keep: Vec<String> = names[..NAMED].to_vec();
-    keep.push("other cities".into());
-    let values = values
-        .into_iter()
-        .map(|v| {
-            let mut top = v[..NAMED].to_vec();
-            top.push(v[NAMED..].iter().sum());
-            top
-        })
-        .collect();
-    (keep, values)
-}
-
-fn firms_out<DB: DrawingBackend>(cmp: &Comparison, area: &DrawingArea<DB, Shift>) -> Drawn
-where
-    DB::ErrorType: 'static,
-{
-    let (names, values) = firms_out_by_destination(cmp);
-    let (names, values) = top_destinations(names, values);
-    let colours: Vec<RGBColor> = (0..names.len())
-        .map(|j| {
-            if names[j] == "other cities" {
-                GREY
-            } else {
-                OKABE_ITO[1 + j % 7]
-            }
-        })
-        .collect();
-    let (top, rest) = area.split_vertically(70);
-    let entries: Vec<(String, RGBColor, bool)> = names
-        .iter()
-        .zip(&colours)
-        .map(|(n, c)| (n.clone(), *c, false))
-        .collect();
-    legend(&top, &entries, true)?;
-    let labels: Vec<String> = cmp.groups.iter().map(|g| g.label.clone()).collect();
-    let n = labels.len() as f64;
-    let xmax = values
-        .iter()
-        .map(|v| v.iter().sum::<f64>())
-        .fold(0.0, f64::max)
-        .max(1.0)
-        * 1.15;
-    let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(8) as u32 * 10 + 24;
-    // Rows are drawn by hand (bars between row + 0.15 and row + 0.85, labels at their
-    // middle) rather than on a segmented axis, whose bands depend on the count.
-    let mut chart = ChartBuilder::on(&rest)
-        .margin(14)
-        .margin_right(30)
-        .x_label_area_size(52)
-        .y_label_area_size(label_width.min(420))
-        .build_cartesian_2d(0.0..xmax, 0.0..n)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .y_labels(0)
-        .x_desc(format!(
-            "firms moved out of {} (real firms)",
-            cmp.region().capital
-        ))
-        .x_label_formatter(&|v| number(*v, "firms"))
-        .label_style(font(16))
-        .axis_desc_style(font(17))
-        .light_line_style(RGBColor(238, 238, 238))
-        .draw()?;
-    for (i, (v, label)) in values.iter().zip(&labels).enumerate() {
-        // The baseline on top.
-        let row = n - 1.0 - i as f64;
-        let mut x = 0.0;
-        for (w, colour) in v.iter().zip(&colours) {
-            let bar = Rectangle::new([(x, row + 0.15), (x + w, row + 0.85)], colour.filled());
-            chart.draw_series(std::iter::once(bar))?;
-            x += w;
-        }
-        let right = font(16).pos(Pos::new(HPos::Right, VPos::Center));
-        let left = font(16).pos(Pos::new(HPos::Left, VPos::Center));
-        let name = EmptyElement::at((0.0, row + 0.5)) + Text::new(label.clone(), (-10, 0), right);
-        let total = EmptyElement::at((x, row + 0.5)) + Text::new(number(x, "firms"), (6, 0), left);
-        chart.draw_series([name, total])?;
-    }
-    Ok(())
 }

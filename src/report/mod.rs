@@ -8,6 +8,7 @@
 //! spread of the policy's effect rather than of the noise of two independent runs.
 //! Everything written depends only on the runs: no clock, host or hash order reaches it.
 
+mod bars;
 mod charts;
 mod data;
 mod html;

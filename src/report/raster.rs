@@ -22,6 +22,36 @@ fn font() -> &'static FontRef<'static> {
     FONT.get_or_init(|| FontRef::try_from_slice(FONT_BYTES).expect("the bundled font parses"))
 }
 
+/// The coverage of every pixel of `text` at `size` from the top left of its box, each
+/// glyph at its own bounds (bearings included), and the advance width of the whole.
+fn glyph_pixels(text: &str, size: f32) -> (Vec<(i32, i32, f32)>, f32) {
+    let scaled = font().as_scaled(size);
+    let mut pixels = Vec::new();
+    let mut x = 0.0f32;
+    let mut prev = None;
+    for c in text.chars() {
+        let id = scaled.glyph_id(c);
+        if let Some(p) = prev {
+            x += scaled.kern(p, id);
+        }
+        // Baseline at the ascent: the text box's top is the top of the tallest glyphs.
+        let glyph = id.with_scale_and_position(size, point(x, scaled.ascent()));
+        if let Some(outline) = font().outline_glyph(glyph) {
+            let b = outline.px_bounds();
+            outline.draw(|gx, gy, cover| {
+                pixels.push((
+                    b.min.x as i32 + gx as i32,
+                    b.min.y as i32 + gy as i32,
+                    cover,
+                ));
+            });
+        }
+        x += scaled.h_advance(id);
+        prev = Some(id);
+    }
+    (pixels, x)
+}
+
 /// A bitmap backend whose text has correctly spaced glyphs.
 pub struct Bitmap<'a>(pub BitMapBackend<'a>);
 
@@ -97,30 +127,7 @@ impl<'a> DrawingBackend for Bitmap<'a> {
             return Ok(());
         }
         let size = style.size() as f32;
-        let scaled = font().as_scaled(size);
-        let mut pixels: Vec<(i32, i32, f32)> = Vec::new();
-        let mut x = 0.0f32;
-        let mut prev = None;
-        for c in text.chars() {
-            let id = scaled.glyph_id(c);
-            if let Some(p) = prev {
-                x += scaled.kern(p, id);
-            }
-            // Baseline at the ascent: the text box's top is the top of the tallest glyphs.
-            let glyph = id.with_scale_and_position(size, point(x, scaled.ascent()));
-            if let Some(outline) = font().outline_glyph(glyph) {
-                let b = outline.px_bounds();
-                outline.draw(|gx, gy, cover| {
-                    pixels.push((
-                        b.min.x as i32 + gx as i32,
-                        b.min.y as i32 + gy as i32,
-                        cover,
-                    ));
-                });
-            }
-            x += scaled.h_advance(id);
-            prev = Some(id);
-        }
+        let (pixels, x) = glyph_pixels(text, size);
         // The box plotters measured the text with (see ab_glyph's estimate_layout).
         let (width, height) = (x as i32, (f64::from(size) / 1.24) as i32);
         let dx = match style.anchor().h_pos {
