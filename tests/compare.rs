@@ -194,13 +194,7 @@ fn report_html_is_self_contained_and_says_what_each_scenario_does() {
         "the differing setting's value"
     );
     assert!(html.contains("@media print"));
-    for h in [
-        "Scenarios",
-        "Settings that differ",
-        "Headline indicators",
-        "Charts",
-        "Methods",
-    ] {
+    for h in compare::HEADINGS {
         assert!(html.contains(&format!("<h2>{h}</h2>")), "heading {h}");
     }
     let charts = std::fs::read_dir(sweep_report().join("charts"))
@@ -322,31 +316,25 @@ fn replicates_without_a_baseline_partner_are_unpaired() {
     assert!(read(&out.join("table.md")).contains("(unpaired)"));
 }
 
-fn relocsim(args: &[&str]) -> (i32, String) {
+/// `relocsim compare INPUTS... --baseline BASELINE --out OUT`: (exit code, stderr).
+fn cli(inputs: &[&Path], baseline: &str, out: &Path) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_relocsim"))
-        .args(args)
+        .arg("compare")
+        .args(inputs)
+        .args(["--baseline", baseline])
+        .arg("--out")
+        .arg(out)
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stderr).into_owned();
     (out.status.code().unwrap_or(-1), text)
 }
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 #[test]
 fn the_command_writes_the_report() {
     let out = scratch("cli");
     let sweep = &fixture().sweep;
-    let (code, err) = relocsim(&[
-        "compare",
-        s(sweep),
-        "--baseline",
-        "baseline",
-        "--out",
-        s(&out),
-    ]);
+    let (code, err) = cli(&[sweep], "baseline", &out);
     assert_eq!(code, 0, "{err}");
     for f in ["report.html", "table.md", "table.csv", "charts/map.png"] {
         assert!(out.join(f).is_file(), "{f}");
@@ -356,28 +344,14 @@ fn the_command_writes_the_report() {
 #[test]
 fn a_directory_without_runs_is_refused_with_exit_2() {
     let empty = scratch("empty");
-    let (code, err) = relocsim(&[
-        "compare",
-        s(&empty),
-        "--baseline",
-        "baseline",
-        "--out",
-        s(&scratch("o1")),
-    ]);
+    let (code, err) = cli(&[&empty], "baseline", &scratch("o1"));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("no run found (no manifest.toml"), "{err}");
 }
 
 #[test]
 fn an_unknown_baseline_lists_the_scenarios_found() {
-    let (code, err) = relocsim(&[
-        "compare",
-        s(&fixture().sweep),
-        "--baseline",
-        "basline",
-        "--out",
-        s(&scratch("o2")),
-    ]);
+    let (code, err) = cli(&[&fixture().sweep], "basline", &scratch("o2"));
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains(
@@ -395,15 +369,7 @@ fn runs_of_other_years_or_regions_are_refused() {
         &compare::resolve(&compare::BASELINE.replace("2026", "2024"), 7, 0),
         &short,
     );
-    let (code, err) = relocsim(&[
-        "compare",
-        s(&f.sweep),
-        s(&short),
-        "--baseline",
-        "baseline",
-        "--out",
-        s(&scratch("o3")),
-    ]);
+    let (code, err) = cli(&[&f.sweep, &short], "baseline", &scratch("o3"));
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("runs of different years (years 2020-2026 and years 2020-2024)"),
@@ -419,15 +385,7 @@ fn runs_of_other_years_or_regions_are_refused() {
     let other = relocsim::scenario::resolve(sc, "t.toml", Path::new(".")).unwrap();
     let elsewhere = f.root.join("elsewhere");
     compare::run(&other, &elsewhere);
-    let (code, err) = relocsim(&[
-        "compare",
-        s(&f.sweep),
-        s(&elsewhere),
-        "--baseline",
-        "baseline",
-        "--out",
-        s(&scratch("o4")),
-    ]);
+    let (code, err) = cli(&[&f.sweep, &elsewhere], "baseline", &scratch("o4"));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("runs of different regions"), "{err}");
 }
@@ -453,27 +411,12 @@ fn interrupted_and_duplicate_runs_are_refused() {
         read(&m).replace("status = \"complete\"", "status = \"interrupted\""),
     )
     .unwrap();
-    let (code, err) = relocsim(&[
-        "compare",
-        s(&run),
-        "--baseline",
-        "baseline",
-        "--out",
-        s(&scratch("o5")),
-    ]);
+    let (code, err) = cli(&[&run], "baseline", &scratch("o5"));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("the run is not complete"), "{err}");
 
     let one = fixture().run_dir("baseline", 1);
-    let (code, err) = relocsim(&[
-        "compare",
-        s(&one),
-        s(&one),
-        "--baseline",
-        "baseline",
-        "--out",
-        s(&scratch("o6")),
-    ]);
+    let (code, err) = cli(&[&one, &one], "baseline", &scratch("o6"));
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("two runs of baseline with seed 7 and replicate 1"),
@@ -490,14 +433,7 @@ fn a_data_file_changed_after_the_run_is_refused() {
     let mid = bytes.len() / 3;
     bytes[mid] ^= 0x01;
     std::fs::write(&ind, bytes).unwrap();
-    let (code, err) = relocsim(&[
-        "compare",
-        s(&run),
-        "--baseline",
-        "baseline",
-        "--out",
-        s(&scratch("o7")),
-    ]);
+    let (code, err) = cli(&[&run], "baseline", &scratch("o7"));
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("indicators.parquet"), "{err}");
 }
@@ -524,14 +460,7 @@ fn a_baseline_alone_gives_a_report_without_differences() {
 #[test]
 fn a_missing_directory_is_refused_with_exit_2() {
     let missing = fixture().root.join("no-such-dir");
-    let (code, err) = relocsim(&[
-        "compare",
-        s(&missing),
-        "--baseline",
-        "baseline",
-        "--out",
-        s(&scratch("o8")),
-    ]);
+    let (code, err) = cli(&[&missing], "baseline", &scratch("o8"));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("no such file or directory"), "{err}");
 }

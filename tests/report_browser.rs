@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::compare::{fixture, scratch};
+use common::compare::{self, fixture, scratch};
 
 fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("RELOCSIM_CHROMIUM") {
@@ -171,13 +171,7 @@ fn report_renders_in_headless_chromium() {
         dom.contains("<h1>Scenario comparison</h1>"),
         "page not loaded"
     );
-    for h in [
-        "Scenarios",
-        "Settings that differ",
-        "Headline indicators",
-        "Charts",
-        "Methods",
-    ] {
+    for h in compare::HEADINGS {
         assert!(
             dom.contains(&format!("<h2>{h}</h2>")),
             "heading {h} missing from the DOM"

@@ -37,29 +37,11 @@ pub struct RunData {
 
 impl RunData {
     pub fn read(dir: &Path, region: &RegionSpec) -> Result<RunData> {
-        let mut data = RunData::default();
-        for (file, batch) in batches(&dir.join("indicators.parquet"))? {
-            let year = column::<Int32Array>(&batch, "year", &file)?;
-            let name = column::<StringArray>(&batch, "indicator", &file)?;
-            let value = column::<Float64Array>(&batch, "value", &file)?;
-            for i in 0..batch.num_rows() {
-                data.indicators
-                    .entry(name.value(i).to_string())
-                    .or_default()
-                    .insert(year.value(i), value.value(i));
-            }
-        }
-        for (file, batch) in batches(&dir.join("cities.parquet"))? {
-            let year = column::<Int32Array>(&batch, "year", &file)?;
-            let city = column::<StringArray>(&batch, "city", &file)?;
-            let pop = column::<Float64Array>(&batch, "population", &file)?;
-            for i in 0..batch.num_rows() {
-                data.population
-                    .entry(city.value(i).to_string())
-                    .or_default()
-                    .insert(year.value(i), pop.value(i));
-            }
-        }
+        let mut data = RunData {
+            indicators: read_series(&dir.join("indicators.parquet"), "indicator", "value")?,
+            population: read_series(&dir.join("cities.parquet"), "city", "population")?,
+            ..RunData::default()
+        };
         data.read_flows(dir)?;
         data.check_cities(dir, region)?;
         for name in ["indicators", "cities", "flows"] {
@@ -105,6 +87,22 @@ impl RunData {
     pub fn indicator(&self, name: &str, year: i32) -> Option<f64> {
         self.indicators.get(name)?.get(&year).copied()
     }
+}
+
+/// name -> year -> value from a table's name column and value column.
+fn read_series(path: &Path, key: &str, value: &str) -> Result<BTreeMap<String, Series>> {
+    let mut out: BTreeMap<String, Series> = BTreeMap::new();
+    for (file, batch) in batches(path)? {
+        let year = column::<Int32Array>(&batch, "year", &file)?;
+        let name = column::<StringArray>(&batch, key, &file)?;
+        let v = column::<Float64Array>(&batch, value, &file)?;
+        for i in 0..batch.num_rows() {
+            out.entry(name.value(i).to_string())
+                .or_default()
+                .insert(year.value(i), v.value(i));
+        }
+    }
+    Ok(out)
 }
 
 fn read_err(file: &Path, e: impl std::fmt::Display) -> Error {

@@ -33,6 +33,15 @@ end = 2026
 hazard_multiplier = 6.0
 "#;
 
+/// The section headings of report.html, in order.
+pub const HEADINGS: [&str; 5] = [
+    "Scenarios",
+    "Settings that differ",
+    "Headline indicators",
+    "Charts",
+    "Methods",
+];
+
 pub const SEED: u64 = 7;
 pub const SCALE: f64 = 0.001;
 pub const REPLICATES: u32 = 3;
