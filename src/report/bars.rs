@@ -95,7 +95,7 @@ where
         .fold(0.0, f64::max)
         .max(1.0)
         * 1.15;
-    let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(8) as u32 * 10 + 24;
+    let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(8) as u32 * 11 + 24;
     // Rows are drawn by hand (bars between row + 0.15 and row + 0.85, labels at their
     // middle) rather than on a segmented axis, whose bands depend on the count.
     let mut chart = ChartBuilder::on(&rest)
@@ -113,8 +113,8 @@ where
             cmp.region().capital
         ))
         .x_label_formatter(&|v| number(*v, "firms"))
-        .label_style(font(16))
-        .axis_desc_style(font(17))
+        .label_style(font(18))
+        .axis_desc_style(font(18))
         .light_line_style(RGBColor(238, 238, 238))
         .draw()?;
     for (i, (v, label)) in values.iter().zip(&labels).enumerate() {
@@ -158,8 +158,8 @@ where
         chart.draw_series(std::iter::once(piece))?;
         x += w;
     }
-    let right = font(16).pos(Pos::new(HPos::Right, VPos::Center));
-    let left = font(16).pos(Pos::new(HPos::Left, VPos::Center));
+    let right = font(18).pos(Pos::new(HPos::Right, VPos::Center));
+    let left = font(18).pos(Pos::new(HPos::Left, VPos::Center));
     let name = EmptyElement::at((0.0, row + 0.5)) + Text::new(label.to_string(), (-10, 0), right);
     let total = EmptyElement::at((x, row + 0.5)) + Text::new(number(x, "firms"), (6, 0), left);
     chart.draw_series([name, total])?;

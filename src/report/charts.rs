@@ -117,7 +117,7 @@ impl Chart {
     fn size(self, cmp: &Comparison) -> (u32, u32) {
         let panels = cmp.groups.len() as u32;
         match self {
-            Chart::Populations => (1600, 1480),
+            Chart::Populations => (1500, 2060),
             Chart::CapitalCap | Chart::Dispersion => (1200, 720),
             Chart::NewArea => (1400, 640),
             Chart::FirmsOut => (1400, 260 + 70 * panels),
@@ -287,7 +287,7 @@ pub(super) fn legend<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let style = font(17).pos(Pos::new(HPos::Left, VPos::Center));
+    let style = font(18).pos(Pos::new(HPos::Left, VPos::Center));
     let width = area.dim_in_pixel().0 as i32;
     let (mut x, mut y) = (20, 16);
     for (label, colour, dashed) in entries {
@@ -414,11 +414,11 @@ where
     let ((x0, x1), (lo, hi)) = (ax.years, ax.values);
     let decimals = tick_decimals(hi - lo);
     let mut chart = ChartBuilder::on(area)
-        .caption(title, font(21))
+        .caption(title, font(23))
         .margin(12)
         .margin_right(30)
-        .x_label_area_size(48)
-        .y_label_area_size(92)
+        .x_label_area_size(54)
+        .y_label_area_size(100)
         .build_cartesian_2d(x0..x1, lo..hi)?;
     chart
         .configure_mesh()
@@ -428,8 +428,8 @@ where
         .y_labels(6)
         .x_label_formatter(&|y| y.to_string())
         .y_label_formatter(&|v| format!("{v:.decimals$}"))
-        .label_style(font(15))
-        .axis_desc_style(font(16))
+        .label_style(font(17))
+        .axis_desc_style(font(18))
         .light_line_style(RGBColor(238, 238, 238))
         .bold_line_style(RGBColor(210, 210, 210))
         .draw()?;
@@ -454,7 +454,7 @@ where
     let (top, rest) = area.split_vertically(60);
     scenario_legend(cmp, &top)?;
     let cities = &cmp.region().cities;
-    let cols = 4;
+    let cols = 3;
     let rows = cities.len().div_ceil(cols);
     let panels = rest.split_evenly((rows, cols));
     for (city, panel) in cities.iter().zip(&panels) {

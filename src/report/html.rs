@@ -32,9 +32,10 @@ code { font-size: 0.9em; }
   th { background: none; }
   section#charts, section#methods { break-before: page; }
   figure, table, tr { break-inside: avoid; }
+  h2, h3 { break-after: avoid; }
   .wide { overflow: visible; }
   table { font-size: 8pt; }
-  figure svg { border: none; }
+  figure svg { border: none; width: auto; height: auto; max-width: 100%; max-height: 22cm; }
 }
 "#;
 

@@ -16,10 +16,11 @@ use crate::math::Det;
 const FLOWS: usize = 8;
 const GAIN: RGBColor = OKABE_ITO[4];
 const LOSS: RGBColor = OKABE_ITO[5];
-const PANEL: (u32, u32) = (600, 560);
+// Two panels a row keep names legible on a printed page.
+const PANEL: (u32, u32) = (680, 640);
 
 fn columns(cmp: &Comparison) -> usize {
-    cmp.groups.len().clamp(1, 3)
+    cmp.groups.len().clamp(1, 2)
 }
 
 pub(super) fn size(cmp: &Comparison) -> (u32, u32) {
@@ -162,7 +163,7 @@ where
     );
     area.draw_text(
         &scale,
-        &font(16).pos(Pos::new(HPos::Left, VPos::Center)),
+        &font(18).pos(Pos::new(HPos::Left, VPos::Center)),
         (20, 60),
     )?;
     Ok(())
@@ -185,10 +186,10 @@ where
     let (w, h) = cell.dim_in_pixel();
     let (lon, lat) = extent(cmp, (w as f64 - 90.0, h as f64 - 110.0));
     let mut chart = ChartBuilder::on(cell)
-        .caption(label, font(21))
+        .caption(label, font(23))
         .margin(10)
-        .x_label_area_size(48)
-        .y_label_area_size(62)
+        .x_label_area_size(56)
+        .y_label_area_size(70)
         .build_cartesian_2d(lon.0..lon.1, lat.0..lat.1)?;
     chart
         .configure_mesh()
@@ -198,8 +199,8 @@ where
         .y_labels(5)
         .x_label_formatter(&|v| format!("{v:.0}"))
         .y_label_formatter(&|v| format!("{v:.0}"))
-        .label_style(font(14))
-        .axis_desc_style(font(15))
+        .label_style(font(17))
+        .axis_desc_style(font(18))
         .light_line_style(RGBColor(245, 245, 245))
         .bold_line_style(RGBColor(225, 225, 225))
         .draw()?;
@@ -222,7 +223,7 @@ where
         } else {
             GREY
         };
-        let text = font(14).pos(Pos::new(HPos::Left, VPos::Center));
+        let text = font(18).pos(Pos::new(HPos::Left, VPos::Center));
         let mark = EmptyElement::at((*lon, *lat))
             + Circle::new((0, 0), r, colour.mix(0.45).filled())
             + Circle::new((0, 0), r, colour.stroke_width(1))
