@@ -392,14 +392,41 @@ fn runs_of_other_years_or_regions_are_refused() {
 
 /// A copy of a fixture run to damage.
 fn copy_run(name: &str) -> PathBuf {
-    let from = fixture().run_dir("baseline", 0);
-    let to = scratch(name).join("run");
-    std::fs::create_dir_all(&to).unwrap();
-    for e in std::fs::read_dir(&from).unwrap() {
+    copy_to(
+        &fixture().run_dir("baseline", 0),
+        &scratch(name).join("run"),
+    )
+}
+
+fn copy_to(from: &Path, to: &Path) -> PathBuf {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
         let p = e.unwrap().path();
         std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
     }
-    to
+    to.to_path_buf()
+}
+
+#[test]
+fn a_variant_other_than_default_is_its_own_scenario() {
+    let sweep = scratch("variants").join("sweep");
+    for r in 0..2 {
+        let leaf = |v: &str, s: &str| sweep.join(format!("scenario={s}/variant={v}/replicate={r}"));
+        copy_to(
+            &fixture().run_dir("baseline", r),
+            &leaf("default", "baseline"),
+        );
+        copy_to(&fixture().run_dir("relief", r), &leaf("fast", "relief"));
+    }
+    // A hidden directory (a run still being written) is not read.
+    copy_to(&fixture().run_dir("relief", 2), &sweep.join(".partial"));
+    let out = compare_into(&[sweep], "baseline", "variants-out");
+    let rows = csv_rows(&out);
+    let row = find(&rows, "2026", "xiongan_firms", "relief/fast");
+    assert_eq!(
+        (row["replicates"].as_str(), row["pairs"].as_str()),
+        ("2", "2")
+    );
 }
 
 #[test]
