@@ -25,6 +25,8 @@ pub(super) type Drawn = std::result::Result<(), Box<dyn std::error::Error>>;
 
 pub(super) const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 const FAMILY: &str = "sans-serif";
+/// Panels a row in the chart of every city's population: three stay legible in print.
+const CITY_COLUMNS: usize = 3;
 
 /// Okabe & Ito (2008), "Color Universal Design": black, orange, sky blue, bluish green,
 /// blue, vermillion, reddish purple, yellow.
@@ -115,12 +117,13 @@ impl Chart {
     }
 
     fn size(self, cmp: &Comparison) -> (u32, u32) {
-        let panels = cmp.groups.len() as u32;
+        let scenarios = cmp.groups.len() as u32;
+        let city_rows = cmp.region().cities.len().div_ceil(CITY_COLUMNS) as u32;
         match self {
-            Chart::Populations => (1500, 2060),
+            Chart::Populations => (1500, 110 + 390 * city_rows),
             Chart::CapitalCap | Chart::Dispersion => (1200, 720),
             Chart::NewArea => (1400, 640),
-            Chart::FirmsOut => (1400, 260 + 70 * panels),
+            Chart::FirmsOut => (1400, 260 + 70 * scenarios),
             Chart::Map => super::map::size(cmp),
         }
     }
@@ -454,9 +457,8 @@ where
     let (top, rest) = area.split_vertically(60);
     scenario_legend(cmp, &top)?;
     let cities = &cmp.region().cities;
-    let cols = 3;
-    let rows = cities.len().div_ceil(cols);
-    let panels = rest.split_evenly((rows, cols));
+    let rows = cities.len().div_ceil(CITY_COLUMNS);
+    let panels = rest.split_evenly((rows, CITY_COLUMNS));
     for (city, panel) in cities.iter().zip(&panels) {
         let ls = lines(cmp, |r: &Run| r.data.population.get(&city.name));
         line_panel(panel, &city.name, "residents", &ls, None)?;
