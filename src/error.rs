@@ -57,6 +57,49 @@ pub enum Error {
         if runs.len() > 5 { ", ..." } else { "" }
     )]
     RunsMissing { dir: PathBuf, runs: Vec<String> },
+    /// A directory given to `relocsim compare` holds no run (no `manifest.toml` in it or
+    /// below it).
+    #[error("{}: no run found (no manifest.toml in it or in any directory below it)", .0.display())]
+    NoRuns(PathBuf),
+    /// The baseline named for a comparison is none of the scenarios found.
+    #[error("--baseline {name:?}: no such scenario among the runs; found: {}", found.join(", "))]
+    UnknownBaseline { name: String, found: Vec<String> },
+    /// Two runs given to one comparison differ in what every compared run must share.
+    #[error(
+        "{} and {}: runs of different {what} ({first} and {other}); compare runs of one region over the same years",
+        first_run.display(),
+        other_run.display()
+    )]
+    Incomparable {
+        what: &'static str,
+        first_run: PathBuf,
+        first: String,
+        other_run: PathBuf,
+        other: String,
+    },
+    /// A run directory holds an interrupted run.
+    #[error(
+        "{}: the run is not complete (it stopped after step {steps}); finish it with `relocsim run --resume` or leave it out",
+        .run.display()
+    )]
+    IncompleteRun { run: PathBuf, steps: u32 },
+    /// Two runs of one scenario with the same seed and replicate: replicates would be
+    /// counted twice and pairs would be ambiguous.
+    #[error(
+        "{} and {}: two runs of {label} with seed {seed} and replicate {replicate}; give each run once",
+        first.display(),
+        second.display()
+    )]
+    DuplicateRun {
+        label: String,
+        seed: u64,
+        replicate: u32,
+        first: PathBuf,
+        second: PathBuf,
+    },
+    /// A run's data file cannot be read or lacks a column the comparison needs.
+    #[error("reading {}: {message}", file.display())]
+    Read { file: PathBuf, message: String },
 }
 
 impl Error {
@@ -98,6 +141,11 @@ impl Error {
                 | Error::Resources { .. }
                 | Error::NotUtf8(_)
                 | Error::SlurmOption { .. }
+                | Error::NoRuns(_)
+                | Error::UnknownBaseline { .. }
+                | Error::Incomparable { .. }
+                | Error::IncompleteRun { .. }
+                | Error::DuplicateRun { .. }
         )
     }
 }

@@ -5,9 +5,10 @@
 //! [`agents`] (struct-of-arrays state), [`policy`] (levers and their mechanisms),
 //! [`engine`] (the step), [`rng`] (counter-based streams), [`record`] (what a step
 //! reports), [`output`] (sinks and manifest), [`runner`] (a whole run into a
-//! directory), [`replay`] (run a published run again and compare) and [`batch`]
-//! (sweeps of scenarios, variants and replicates, locally or on Slurm, and their
-//! summary). The binary in `main.rs` only parses arguments and wires these together.
+//! directory), [`replay`] (run a published run again and compare), [`batch`] (sweeps
+//! of scenarios, variants and replicates, locally or on Slurm, and their summary) and
+//! [`report`] (scenarios side by side: tables, charts and an HTML report). The binary in
+//! `main.rs` only parses arguments and wires these together.
 
 pub mod agents;
 pub mod batch;
@@ -21,6 +22,7 @@ pub mod policy;
 pub mod record;
 pub mod region;
 pub mod replay;
+pub mod report;
 pub mod resources;
 pub mod rng;
 pub mod runner;

@@ -163,6 +163,34 @@ pub fn slug(name: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// The headline indicators a policy team looks at first, in reporting order, named
+/// after the region's capital, new area and hinterland as [`indicators`] names them.
+/// A region without a new area or hinterland has fewer.
+pub fn headline_indicators(spec: &crate::region::RegionSpec) -> Vec<String> {
+    let cap = slug(&spec.capital);
+    let mut names = vec![format!("{cap}_population"), format!("{cap}_cap_gap")];
+    if let Some(na) = &spec.new_area {
+        let s = slug(na);
+        names.push(format!("{s}_population"));
+        names.push(format!("{s}_firms"));
+    }
+    names.push(format!("firms_moved_out_of_{cap}_cum"));
+    if let Some(h) = &spec.hinterland {
+        names.push(format!("{}_output_share", slug(h)));
+    }
+    for n in [
+        "output_per_head_cv",
+        "rank_size_slope",
+        "unemployment_rate",
+        "pollution_total",
+        "public_services_gap",
+        "shared_tax_cum_bn",
+    ] {
+        names.push(n.to_string());
+    }
+    names
+}
+
 /// The headline indicators of model.md section 7, named after the region's cities.
 fn indicators(
     m: &Model,

@@ -101,3 +101,4 @@ pub fn run_sweep(sweep: &relocsim::batch::Sweep, out: &Path) -> relocsim::batch:
     };
     relocsim::batch::run_local(sweep, &opts, |_| {}).expect("the sweep runs")
 }
+pub mod compare;

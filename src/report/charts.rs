@@ -1,0 +1,526 @@
+//! The report's charts, each drawn once for an SVG (inlined in the HTML, sharp in print)
+//! and once for a PNG (for slides and mail clients that block SVG).
+//!
+//! Text is laid out with DejaVu Sans compiled into the binary, so neither the build nor
+//! a run needs the machine's fonts and a PNG looks the same everywhere. Colours are the
+//! Okabe-Ito palette, which stays distinguishable with the common colour-vision
+//! deficiencies; beyond eight scenarios colours repeat with dashed lines.
+
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::raster::Bitmap;
+use super::stats::Estimate;
+use super::{Comparison, Run, Series};
+use crate::error::{Error, Result};
+use crate::math::Det;
+use crate::record::slug;
+
+pub(super) type Drawn = std::result::Result<(), Box<dyn std::error::Error>>;
+
+pub(super) const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+const FAMILY: &str = "sans-serif";
+/// Panels a row in the chart of every city's population: three stay legible in print.
+const CITY_COLUMNS: usize = 3;
+
+/// Okabe & Ito (2008), "Color Universal Design": black, orange, sky blue, bluish green,
+/// blue, vermillion, reddish purple, yellow.
+pub(super) const OKABE_ITO: [RGBColor; 8] = [
+    RGBColor(0, 0, 0),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(0, 158, 115),
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(204, 121, 167),
+    RGBColor(240, 228, 66),
+];
+pub(super) const GREY: RGBColor = RGBColor(120, 120, 120);
+
+pub(super) fn font(size: u32) -> TextStyle<'static> {
+    (FAMILY, size).into_font().color(&BLACK)
+}
+
+/// The scenario at position `i` (baseline 0, black) keeps its colour in every chart.
+fn scenario_colour(i: usize) -> RGBColor {
+    OKABE_ITO[i % OKABE_ITO.len()]
+}
+
+fn register_font() -> Result<()> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font(FAMILY, FontStyle::Normal, FONT_BYTES).is_ok()
+    });
+    ok.then_some(()).ok_or_else(|| Error::Output {
+        file: "assets/fonts/DejaVuSans.ttf".into(),
+        message: "the bundled font does not parse".into(),
+    })
+}
+
+/// The charts a report can hold; `applicable` says which fit the runs' region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chart {
+    Populations,
+    CapitalCap,
+    NewArea,
+    FirmsOut,
+    Map,
+    Dispersion,
+}
+
+/// A chart drawn both ways, with the words that go with it.
+pub struct Rendered {
+    pub chart: Chart,
+    pub title: String,
+    pub caption: String,
+    pub svg: String,
+    pub png: Vec<u8>,
+}
+
+impl Chart {
+    pub const ALL: [Chart; 6] = [
+        Chart::Populations,
+        Chart::CapitalCap,
+        Chart::NewArea,
+        Chart::FirmsOut,
+        Chart::Map,
+        Chart::Dispersion,
+    ];
+
+    pub fn stem(self) -> &'static str {
+        match self {
+            Chart::Populations => "population_by_city",
+            Chart::CapitalCap => "capital_population_cap",
+            Chart::NewArea => "new_area",
+            Chart::FirmsOut => "firms_moved_out_by_destination",
+            Chart::Map => "map",
+            Chart::Dispersion => "output_per_head_dispersion",
+        }
+    }
+
+    fn applicable(self, cmp: &Comparison) -> bool {
+        let has = |n: &str| cmp.runs().all(|r| r.data.indicators.contains_key(n));
+        let region = cmp.region();
+        match self {
+            Chart::CapitalCap => has(&format!("{}_cap_gap", slug(&region.capital))),
+            Chart::NewArea => region.new_area.as_ref().is_some_and(|na| {
+                has(&format!("{}_population", slug(na))) && has(&format!("{}_firms", slug(na)))
+            }),
+            Chart::Dispersion => has("output_per_head_cv"),
+            Chart::Populations | Chart::FirmsOut | Chart::Map => true,
+        }
+    }
+
+    fn size(self, cmp: &Comparison) -> (u32, u32) {
+        let scenarios = cmp.groups.len() as u32;
+        let city_rows = cmp.region().cities.len().div_ceil(CITY_COLUMNS) as u32;
+        match self {
+            Chart::Populations => (1500, 110 + 390 * city_rows),
+            Chart::CapitalCap | Chart::Dispersion => (1200, 720),
+            Chart::NewArea => (1400, 640),
+            Chart::FirmsOut => (1400, 260 + 70 * scenarios),
+            Chart::Map => super::map::size(cmp),
+        }
+    }
+
+    fn title(self, cmp: &Comparison) -> String {
+        let r = cmp.region();
+        let (start, end) = (cmp.years[0], *cmp.years.last().expect("runs have years"));
+        match self {
+            Chart::Populations => format!("Residents of each city, {start}–{end}"),
+            Chart::CapitalCap => format!("{}'s residents against its population cap", r.capital),
+            Chart::NewArea => format!(
+                "{}: residents and firms",
+                r.new_area.as_deref().unwrap_or("new area")
+            ),
+            Chart::FirmsOut => format!(
+                "Firms moved out of {} by destination, {start}–{end} (cumulative)",
+                r.capital
+            ),
+            Chart::Map => format!("Population change {start}–{end} and the largest moves"),
+            Chart::Dispersion => {
+                "Dispersion of output per head across cities (coefficient of variation)".into()
+            }
+        }
+    }
+
+    fn caption(self, cmp: &Comparison) -> String {
+        let replicated = cmp.groups.iter().any(|g| g.runs.len() > 1);
+        let band = if replicated {
+            " Lines are means over replicates; shaded bands their 95% t-intervals."
+        } else {
+            ""
+        };
+        let r = cmp.region();
+        match self {
+            Chart::Populations => {
+                format!("One panel per city, each with its own vertical scale.{band}")
+            }
+            Chart::CapitalCap => format!(
+                "The dashed line is the cap in the region data; the gap is the cap minus residents.{band}"
+            ),
+            Chart::NewArea | Chart::Dispersion => band.trim_start().to_string(),
+            Chart::FirmsOut => format!(
+                "Firms that moved out of {} over the run, by destination, in real firms (agents divided by the scale); the seven largest destinations are named, the others grouped. Means over replicates.",
+                r.capital
+            ),
+            Chart::Map => super::map::caption(cmp),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(self, cmp: &Comparison, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE)?;
+        let area = root.titled(&self.title(cmp), font(26))?;
+        match self {
+            Chart::Populations => populations(cmp, &area),
+            Chart::CapitalCap => capital_cap(cmp, &area),
+            Chart::NewArea => new_area(cmp, &area),
+            Chart::FirmsOut => super::bars::draw(cmp, &area),
+            Chart::Map => super::map::draw(cmp, &area),
+            Chart::Dispersion => dispersion(cmp, &area),
+        }
+    }
+}
+
+/// Every chart that fits the runs, drawn.
+pub fn render_all(cmp: &Comparison) -> Result<Vec<Rendered>> {
+    register_font()?;
+    Chart::ALL
+        .into_iter()
+        .filter(|c| c.applicable(cmp))
+        .map(|c| render(c, cmp))
+        .collect()
+}
+
+fn render(chart: Chart, cmp: &Comparison) -> Result<Rendered> {
+    let (w, h) = chart.size(cmp);
+    let fail = |e: Box<dyn std::error::Error>| Error::Output {
+        file: format!("charts/{}", chart.stem()),
+        message: e.to_string(),
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        chart.draw(cmp, &root).map_err(fail)?;
+        root.present().map_err(|e| fail(e.into()))?;
+    }
+    let mut rgb = vec![0u8; w as usize * h as usize * 3];
+    {
+        let root = Bitmap(BitMapBackend::with_buffer(&mut rgb, (w, h))).into_drawing_area();
+        chart.draw(cmp, &root).map_err(fail)?;
+        root.present().map_err(|e| fail(e.into()))?;
+    }
+    Ok(Rendered {
+        chart,
+        title: chart.title(cmp),
+        caption: chart.caption(cmp),
+        svg,
+        png: encode_png(&rgb, w, h).map_err(fail)?,
+    })
+}
+
+fn encode_png(
+    rgb: &[u8],
+    w: u32,
+    h: u32,
+) -> std::result::Result<Vec<u8>, Box<dyn std::error::Error>> {
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, w, h);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut writer = enc.write_header()?;
+    writer.write_image_data(rgb)?;
+    writer.finish()?;
+    Ok(out)
+}
+
+/// One scenario's line: a mean by year with the interval where replicates give one.
+pub(super) struct Line {
+    pub colour: RGBColor,
+    pub dashed: bool,
+    pub points: Vec<(i32, Estimate)>,
+}
+
+/// A line per scenario of a per-run series.
+fn lines(cmp: &Comparison, series: impl Fn(&Run) -> Option<&Series> + Copy) -> Vec<Line> {
+    cmp.groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| Line {
+            colour: scenario_colour(i),
+            dashed: i >= OKABE_ITO.len(),
+            points: cmp.mean_series(g, series),
+        })
+        .collect()
+}
+
+fn indicator<'a>(name: &'a str) -> impl Fn(&Run) -> Option<&Series> + Copy + 'a {
+    move |r: &Run| r.data.indicators.get(name)
+}
+
+/// The legend of scenarios, drawn as a strip above the panels.
+fn scenario_legend<DB: DrawingBackend>(cmp: &Comparison, area: &DrawingArea<DB, Shift>) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    let entries: Vec<(String, RGBColor, bool)> = cmp
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.label.clone(), scenario_colour(i), i >= OKABE_ITO.len()))
+        .collect();
+    legend(area, &entries, false)
+}
+
+/// Entries laid out left to right, wrapping; each a line (or, `boxes`, a filled square)
+/// in its colour and its label.
+pub(super) fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(String, RGBColor, bool)],
+    boxes: bool,
+) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    let style = font(18).pos(Pos::new(HPos::Left, VPos::Center));
+    let width = area.dim_in_pixel().0 as i32;
+    let (mut x, mut y) = (20, 16);
+    for (label, colour, dashed) in entries {
+        let (tw, _) = area.estimate_text_size(label, &style)?;
+        if x + 50 + tw as i32 > width - 10 && x > 20 {
+            (x, y) = (20, y + 28);
+        }
+        if boxes {
+            area.draw(&Rectangle::new(
+                [(x, y - 8), (x + 28, y + 8)],
+                colour.filled(),
+            ))?;
+        } else if *dashed {
+            let pts = vec![(x, y), (x + 28, y)];
+            area.draw(&plotters::element::DashedPathElement::new(
+                pts,
+                6,
+                4,
+                colour.stroke_width(3),
+            ))?;
+        } else {
+            area.draw(&PathElement::new(
+                vec![(x, y), (x + 28, y)],
+                colour.stroke_width(3),
+            ))?;
+        }
+        area.draw_text(label, &style, (x + 36, y))?;
+        x += 60 + tw as i32;
+    }
+    Ok(())
+}
+
+/// A scale for values shown on an axis: (divisor, unit words).
+fn magnitude(max: f64, unit: &str) -> (f64, String) {
+    if max >= 1e6 {
+        (1e6, format!("{unit}, millions"))
+    } else if max >= 1e4 {
+        (1e3, format!("{unit}, thousands"))
+    } else {
+        (1.0, unit.to_string())
+    }
+}
+
+/// Decimals that tell apart ticks about `span / 5` apart.
+fn tick_decimals(span: f64) -> usize {
+    if span <= 0.0 {
+        return 2;
+    }
+    let step_exp = (span / 5.0).dln() / 10f64.dln();
+    (-step_exp.floor()).clamp(0.0, 6.0) as usize
+}
+
+/// The axes of a line chart: years, and values (divided by `div`) with some air.
+struct Axes {
+    years: (i32, i32),
+    values: (f64, f64),
+    div: f64,
+    unit: String,
+}
+
+fn axes(lines: &[Line], reference: Option<f64>, unit: &str) -> Axes {
+    let all = || lines.iter().flat_map(|l| l.points.iter());
+    let x0 = all().map(|(y, _)| *y).min().unwrap_or(0);
+    let x1 = all().map(|(y, _)| *y).max().unwrap_or(1).max(x0 + 1);
+    let ends = |e: &Estimate| e.interval().unwrap_or((e.mean, e.mean));
+    let lo = all().map(|(_, e)| ends(e).0).chain(reference);
+    let hi = all().map(|(_, e)| ends(e).1).chain(reference);
+    let (lo, hi) = (
+        lo.fold(f64::INFINITY, f64::min),
+        hi.fold(f64::NEG_INFINITY, f64::max),
+    );
+    let (div, unit) = magnitude(lo.abs().max(hi.abs()), unit);
+    let (lo, hi) = (lo / div, hi / div);
+    // A flat line still gets a visible range.
+    let pad = ((hi - lo) * 0.08).max(hi.abs().max(1e-9) * 0.002);
+    Axes {
+        years: (x0, x1),
+        values: (lo - pad, hi + pad),
+        div,
+        unit,
+    }
+}
+
+type YearChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordi32, RangedCoordf64>>;
+
+/// A scenario's band (where replicates give intervals) and its mean line.
+fn draw_line<DB: DrawingBackend>(chart: &mut YearChart<DB>, l: &Line, div: f64) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    let band: Vec<(i32, f64, f64)> = l
+        .points
+        .iter()
+        .filter_map(|(y, e)| e.interval().map(|(a, b)| (*y, a / div, b / div)))
+        .collect();
+    if band.len() >= 2 {
+        let mut poly: Vec<(i32, f64)> = band.iter().map(|(y, _, b)| (*y, *b)).collect();
+        poly.extend(band.iter().rev().map(|(y, a, _)| (*y, *a)));
+        let shade = l.colour.mix(0.18).filled();
+        chart.draw_series(std::iter::once(Polygon::new(poly, shade)))?;
+    }
+    let pts: Vec<(i32, f64)> = l.points.iter().map(|(y, e)| (*y, e.mean / div)).collect();
+    if l.dashed {
+        chart.draw_series(DashedLineSeries::new(pts, 8, 5, l.colour.stroke_width(3)))?;
+    } else {
+        chart.draw_series(LineSeries::new(pts, l.colour.stroke_width(3)))?;
+    }
+    Ok(())
+}
+
+/// A line chart of the scenarios over the years, with an optional labelled horizontal
+/// reference line (a cap).
+pub(super) fn line_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    unit: &str,
+    lines: &[Line],
+    reference: Option<(f64, String)>,
+) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    let ax = axes(lines, reference.as_ref().map(|r| r.0), unit);
+    let ((x0, x1), (lo, hi)) = (ax.years, ax.values);
+    let decimals = tick_decimals(hi - lo);
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, font(23))
+        .margin(12)
+        .margin_right(30)
+        .x_label_area_size(54)
+        .y_label_area_size(100)
+        .build_cartesian_2d(x0..x1, lo..hi)?;
+    chart
+        .configure_mesh()
+        .x_desc("year")
+        .y_desc(ax.unit.as_str())
+        .x_labels(((x1 - x0) as usize + 1).min(8))
+        .y_labels(6)
+        .x_label_formatter(&|y| y.to_string())
+        .y_label_formatter(&|v| format!("{v:.decimals$}"))
+        .label_style(font(17))
+        .axis_desc_style(font(18))
+        .light_line_style(RGBColor(238, 238, 238))
+        .bold_line_style(RGBColor(210, 210, 210))
+        .draw()?;
+    for l in lines {
+        draw_line(&mut chart, l, ax.div)?;
+    }
+    if let Some((v, label)) = reference {
+        let v = v / ax.div;
+        let style = GREY.stroke_width(2);
+        chart.draw_series(DashedLineSeries::new(vec![(x0, v), (x1, v)], 10, 6, style))?;
+        let pos = Pos::new(HPos::Right, VPos::Bottom);
+        let text = EmptyElement::at((x1, v)) + Text::new(label, (-4, -6), font(17).pos(pos));
+        chart.draw_series(std::iter::once(text))?;
+    }
+    Ok(())
+}
+
+fn populations<DB: DrawingBackend>(cmp: &Comparison, area: &DrawingArea<DB, Shift>) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    let (top, rest) = area.split_vertically(60);
+    scenario_legend(cmp, &top)?;
+    let cities = &cmp.region().cities;
+    let rows = cities.len().div_ceil(CITY_COLUMNS);
+    let panels = rest.split_evenly((rows, CITY_COLUMNS));
+    for (city, panel) in cities.iter().zip(&panels) {
+        let ls = lines(cmp, |r: &Run| r.data.population.get(&city.name));
+        line_panel(panel, &city.name, "residents", &ls, None)?;
+    }
+    Ok(())
+}
+
+fn capital_cap<DB: DrawingBackend>(cmp: &Comparison, area: &DrawingArea<DB, Shift>) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    let region = cmp.region();
+    let (top, rest) = area.split_vertically(60);
+    scenario_legend(cmp, &top)?;
+    let ls = lines(cmp, |r: &Run| r.data.population.get(&region.capital));
+    let cap = region
+        .cities
+        .iter()
+        .find(|c| c.name == region.capital)
+        .and_then(|c| c.population_cap)
+        .map(|c| {
+            (
+                c as f64,
+                format!("population cap: {:.1} million", c as f64 / 1e6),
+            )
+        });
+    line_panel(&rest, &region.capital, "residents", &ls, cap)
+}
+
+fn new_area<DB: DrawingBackend>(cmp: &Comparison, area: &DrawingArea<DB, Shift>) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    let na = slug(cmp.region().new_area.as_deref().unwrap_or_default());
+    let (top, rest) = area.split_vertically(60);
+    scenario_legend(cmp, &top)?;
+    let halves = rest.split_evenly((1, 2));
+    let pop = format!("{na}_population");
+    let firms = format!("{na}_firms");
+    line_panel(
+        &halves[0],
+        "Residents",
+        "residents",
+        &lines(cmp, indicator(&pop)),
+        None,
+    )?;
+    line_panel(
+        &halves[1],
+        "Firms",
+        "firms",
+        &lines(cmp, indicator(&firms)),
+        None,
+    )
+}
+
+fn dispersion<DB: DrawingBackend>(cmp: &Comparison, area: &DrawingArea<DB, Shift>) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    let (top, rest) = area.split_vertically(60);
+    scenario_legend(cmp, &top)?;
+    let ls = lines(cmp, indicator("output_per_head_cv"));
+    let unit = "coefficient of variation (sd / mean)";
+    line_panel(&rest, "Output per head across cities", unit, &ls, None)
+}

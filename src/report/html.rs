@@ -1,0 +1,423 @@
+//! report.html: one file an analyst can send by email and print. Charts are inline SVG,
+//! the style sheet is inline, and nothing is loaded from anywhere, so it opens the same
+//! offline and years later. It holds no clock time, so the same runs give the same file.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::charts::Rendered;
+use super::table::HeadlineTable;
+use super::{Comparison, Group, Run};
+use crate::scenario::Scenario;
+
+const STYLE: &str = r#"
+body { font-family: "DejaVu Sans", Verdana, Arial, sans-serif; color: #111; margin: 2em auto; max-width: 1280px; padding: 0 1.5em; line-height: 1.45; }
+h1 { font-size: 1.8em; margin-bottom: 0.2em; }
+h2 { border-bottom: 2px solid #0072b2; padding-bottom: 0.15em; margin-top: 2em; }
+nav ol { columns: 2; }
+table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.9em; }
+th, td { border: 1px solid #bbb; padding: 0.25em 0.55em; vertical-align: top; }
+th { background: #eef3f8; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.wide { overflow-x: auto; }
+figure { margin: 1.5em 0; }
+figure svg { width: 100%; height: auto; border: 1px solid #ddd; }
+figcaption { font-size: 0.9em; color: #333; margin-top: 0.4em; }
+code { font-size: 0.9em; }
+.muted { color: #555; }
+.sub { color: #444; font-size: 0.92em; font-weight: normal; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
+  nav { display: none; }
+  h2 { border-bottom-color: #000; }
+  th { background: none; }
+  section#charts, section#methods { break-before: page; }
+  figure, table, tr { break-inside: avoid; }
+  h2, h3 { break-after: avoid; }
+  .wide { overflow: visible; }
+  table { font-size: 8pt; }
+  figure svg { border: none; width: auto; height: auto; max-width: 100%; max-height: 22cm; }
+}
+"#;
+
+/// Text made safe inside HTML elements and attribute values.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The whole page.
+pub fn page(cmp: &Comparison, table: &HeadlineTable, charts: &[Rendered]) -> String {
+    let labels: Vec<&str> = cmp.groups.iter().map(|g| g.label.as_str()).collect();
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>Scenario comparison: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        esc(&labels.join(", "))
+    );
+    out.push_str(&header(cmp));
+    out.push_str(&scenarios(cmp));
+    out.push_str(&settings(cmp));
+    out.push_str(&headline(table));
+    out.push_str(&figures(charts));
+    out.push_str(&methods(cmp));
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+fn header(cmp: &Comparison) -> String {
+    let r = cmp.region();
+    let (start, end) = (cmp.years[0], cmp.years[cmp.years.len() - 1]);
+    format!(
+        "<header>\n<h1>Scenario comparison</h1>\n<p>{} region, {start}–{end}: {} scenarios \
+         ({} runs) compared with the baseline <strong>{}</strong>.</p>\n</header>\n\
+         <nav><h2>Contents</h2><ol><li><a href=\"#scenarios\">Scenarios</a></li>\
+         <li><a href=\"#settings\">Settings that differ</a></li>\
+         <li><a href=\"#headline\">Headline indicators</a></li>\
+         <li><a href=\"#charts\">Charts</a></li><li><a href=\"#methods\">Methods</a></li>\
+         </ol></nav>\n",
+        esc(&r.name),
+        cmp.groups.len(),
+        cmp.runs().count(),
+        esc(&cmp.baseline().label)
+    )
+}
+
+/// A TOML value as one line for a table cell.
+fn show(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Array(a) if a.is_empty() => "(empty list)".into(),
+        toml::Value::Array(a) => a.iter().map(show).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+/// Dotted keys to displayed values; tables nest, arrays stay whole.
+fn flatten(prefix: &str, v: &toml::Value, out: &mut BTreeMap<String, String>) {
+    match v {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        other => {
+            out.insert(prefix.to_string(), show(other));
+        }
+    }
+}
+
+/// A policy table's kind and its other keys, flattened.
+fn policy_settings(p: &crate::policy::PolicySpec) -> (String, BTreeMap<String, String>) {
+    let value = toml::Value::try_from(p).expect("a policy serialises");
+    let mut flat = BTreeMap::new();
+    flatten("", &value, &mut flat);
+    let kind = flat.remove("kind").unwrap_or_default();
+    (kind, flat)
+}
+
+/// Every setting of a scenario that can differ between scenarios of one comparison:
+/// scale, behaviour, trends and each policy's parameters (a second table of one kind
+/// numbered `#2`). Seeds and replicates are left to the methods note.
+fn settings_of(s: &Scenario) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    out.insert("scenario.scale".into(), s.scenario.scale.to_string());
+    for (name, table) in [
+        ("behaviour", toml::Value::try_from(&s.behaviour)),
+        ("trends", toml::Value::try_from(&s.trends)),
+    ] {
+        flatten(name, &table.expect("settings serialise"), &mut out);
+    }
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for p in &s.policies {
+        let (kind, flat) = policy_settings(p);
+        let n = seen.entry(kind.clone()).or_default();
+        *n += 1;
+        let name = if *n == 1 {
+            format!("policy.{kind}")
+        } else {
+            format!("policy.{kind}#{n}")
+        };
+        out.insert(name.clone(), "on".into());
+        for (k, v) in flat {
+            out.insert(format!("{name}.{k}"), v);
+        }
+    }
+    out
+}
+
+fn scenarios(cmp: &Comparison) -> String {
+    let mut out = String::from("<section id=\"scenarios\">\n<h2>Scenarios</h2>\n");
+    for g in &cmp.groups {
+        let s = g.scenario();
+        out.push_str(&format!(
+            "<h3>{}</h3>\n<p>{}</p>\n",
+            esc(&g.label),
+            if s.scenario.description.is_empty() {
+                "<span class=\"muted\">(no description in the scenario)</span>".to_string()
+            } else {
+                esc(&s.scenario.description)
+            }
+        ));
+        out.push_str(&policy_list(s));
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+fn policy_list(s: &Scenario) -> String {
+    if s.policies.is_empty() {
+        return "<p>No <code>[[policy]]</code> table.</p>\n".into();
+    }
+    let mut out = String::from("<ul>\n");
+    for p in &s.policies {
+        let (kind, mut flat) = policy_settings(p);
+        let window = format!(
+            "{}–{}",
+            flat.remove("start").unwrap_or_default(),
+            flat.remove("end").unwrap_or_default()
+        );
+        let ramp = flat.remove("ramp_years").filter(|r| r != "0");
+        let ramp = ramp
+            .map(|r| format!(", reaching full strength over {r} years"))
+            .unwrap_or_default();
+        let params: Vec<String> = flat
+            .iter()
+            .map(|(k, v)| format!("<code>{}</code> = {}", esc(k), esc(v)))
+            .collect();
+        out.push_str(&format!(
+            "<li><strong>{}</strong> ({window}{ramp}): {}</li>\n",
+            esc(&kind),
+            params.join("; ")
+        ));
+    }
+    out.push_str("</ul>\n");
+    out
+}
+
+fn settings(cmp: &Comparison) -> String {
+    let all: Vec<BTreeMap<String, String>> = cmp
+        .groups
+        .iter()
+        .map(|g| settings_of(g.scenario()))
+        .collect();
+    let keys: BTreeSet<&String> = all.iter().flat_map(|m| m.keys()).collect();
+    let differing: Vec<&String> = keys
+        .into_iter()
+        .filter(|k| all.iter().map(|m| m.get(*k)).collect::<BTreeSet<_>>().len() > 1)
+        .collect();
+    let mut out = String::from(
+        "<section id=\"settings\">\n<h2>Settings that differ</h2>\n<p>Every scale, behavioural, \
+         trend and policy parameter whose value is not the same in all scenarios (— : the \
+         scenario has no such policy).</p>\n",
+    );
+    if differing.is_empty() {
+        out.push_str("<p>All scenarios share every setting.</p>\n</section>\n");
+        return out;
+    }
+    let head: Vec<String> = cmp
+        .groups
+        .iter()
+        .map(|g| format!("<th>{}</th>", esc(&g.label)))
+        .collect();
+    out.push_str(&format!(
+        "<div class=\"wide\"><table>\n<tr><th>setting</th>{}</tr>\n",
+        head.concat()
+    ));
+    for k in differing {
+        let cells: Vec<String> = all
+            .iter()
+            .map(|m| format!("<td>{}</td>", esc(m.get(k).map_or("—", String::as_str))))
+            .collect();
+        out.push_str(&format!(
+            "<tr><td><code>{}</code></td>{}</tr>\n",
+            esc(k),
+            cells.concat()
+        ));
+    }
+    out.push_str("</table></div>\n</section>\n");
+    out
+}
+
+fn headline(table: &HeadlineTable) -> String {
+    let mut out = format!(
+        "<section id=\"headline\">\n<h2>Headline indicators</h2>\n<p>{}</p>\n",
+        esc(table.legend().trim())
+    );
+    let mut head = String::from("<tr><th>indicator</th><th>unit</th>");
+    for (i, h) in table.heads().iter().enumerate() {
+        let under = if i == 0 {
+            "value"
+        } else {
+            "value<br>difference"
+        };
+        head.push_str(&format!(
+            "<th>{}<br><span class=\"sub\">{under}</span></th>",
+            esc(h)
+        ));
+    }
+    head.push_str("</tr>\n");
+    for &year in &table.years {
+        out.push_str(&format!(
+            "<h3>{year}</h3>\n<div class=\"wide\"><table>\n{head}"
+        ));
+        for line in table.lines(year) {
+            out.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td>",
+                esc(&line.indicator),
+                esc(line.unit)
+            ));
+            for (value, diff) in &line.cells {
+                let diff = diff
+                    .as_ref()
+                    .map(|d| format!("<br><span class=\"sub\">{}</span>", esc(d)))
+                    .unwrap_or_default();
+                out.push_str(&format!("<td class=\"num\">{}{diff}</td>", esc(value)));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</table></div>\n");
+    }
+    out.push_str("<p class=\"muted\">The same table is in <code>table.md</code> and, at full precision with interval ends, in <code>table.csv</code>.</p>\n</section>\n");
+    out
+}
+
+/// The SVG element alone (no XML declaration), ready to sit inside the page.
+fn inline_svg(svg: &str) -> &str {
+    let start = svg.find("<svg").unwrap_or(0);
+    svg[start..].trim_end()
+}
+
+fn figures(charts: &[Rendered]) -> String {
+    let mut out = String::from("<section id=\"charts\">\n<h2>Charts</h2>\n");
+    for c in charts {
+        let stem = c.chart.stem();
+        out.push_str(&format!(
+            "<figure id=\"{stem}\">\n<h3>{}</h3>\n{}\n<figcaption>{} <span class=\"muted\">Also \
+             <code>charts/{stem}.svg</code> and <code>charts/{stem}.png</code>.</span></figcaption>\n</figure>\n",
+            esc(&c.title),
+            inline_svg(&c.svg),
+            esc(&c.caption)
+        ));
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+/// The distinct values of something every run records, joined.
+fn distinct(cmp: &Comparison, f: impl Fn(&Run) -> String) -> String {
+    cmp.runs()
+        .map(f)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn methods(cmp: &Comparison) -> String {
+    let m = &cmp.runs().next().expect("a comparison has runs").manifest;
+    let mut out = format!(
+        "<section id=\"methods\">\n<h2>Methods</h2>\n<p>relocsim is an agent-based model: each \
+         year firms consider moving, close or enter, workers follow, commute or look for work, \
+         and people migrate, while each scenario's policies push and pull them. Counts are in \
+         real units (agents divided by the scale). Each scenario is a group of replicate runs \
+         (different seeds or replicate numbers); values are means over them. A scenario's \
+         difference from the baseline is taken between runs with the same seed and replicate \
+         number, which share their random draws, so the 95% interval (mean ± t<sub>0.975, \
+         n−1</sub> · sd / √n over the n pairs) is that of the policy's effect.</p>\n\
+         <ul>\n<li>Scale: {}</li>\n<li>Seeds: {}</li>\n<li>Replicates per scenario: {}</li>\n\
+         <li>relocsim version of the runs: {}; git commit: {}</li>\n<li>Random-number algorithm: {}</li>\n\
+         <li>Region: {} (SHA-256 {})</li>\n<li>This report: relocsim {}</li>\n</ul>\n",
+        esc(&distinct(cmp, |r| r.manifest.scale.to_string())),
+        esc(&distinct(cmp, |r| r.manifest.seed.to_string())),
+        esc(&replicate_counts(&cmp.groups)),
+        esc(&distinct(cmp, |r| r.manifest.relocsim_version.clone())),
+        esc(&distinct(cmp, |r| r.manifest.git_commit.clone())),
+        esc(&distinct(cmp, |r| r.manifest.rng_algorithm.clone())),
+        esc(&cmp.region().name),
+        esc(&m.region_sha256[..m.region_sha256.len().min(16)]),
+        env!("CARGO_PKG_VERSION"),
+    );
+    out.push_str(&runs_table(cmp));
+    out.push_str("</section>\n");
+    out
+}
+
+fn replicate_counts(groups: &[Group]) -> String {
+    groups
+        .iter()
+        .map(|g| format!("{} {}", g.label, g.runs.len()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn runs_table(cmp: &Comparison) -> String {
+    let mut out = String::from(
+        "<p>Runs read (data-file SHA-256, first 12 hex digits, as recorded in each manifest and \
+         checked against the files):</p>\n<div class=\"wide\"><table>\n<tr><th>scenario</th>\
+         <th>replicate</th><th>seed</th><th>manifest</th><th>indicators</th><th>cities</th>\
+         <th>flows</th></tr>\n",
+    );
+    for g in &cmp.groups {
+        for r in &g.runs {
+            let sums: Vec<String> = ["indicators", "cities", "flows"]
+                .iter()
+                .map(|n| {
+                    let s = r
+                        .data
+                        .sha256
+                        .get(&format!("{n}.parquet"))
+                        .map_or("", |s| &s[..12]);
+                    format!("<td><code>{s}</code></td>")
+                })
+                .collect();
+            out.push_str(&format!(
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><code>{}</code></td>{}</tr>\n",
+                esc(&g.label),
+                r.manifest.replicate,
+                r.manifest.seed,
+                esc(&r.dir.join("manifest.toml").display().to_string()),
+                sums.concat()
+            ));
+        }
+    }
+    out.push_str("</table></div>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_covers_markup_and_quotes() {
+        assert_eq!(
+            esc("a<b & \"c\" 'd'"),
+            "a&lt;b &amp; &quot;c&quot; &#39;d&#39;"
+        );
+    }
+
+    #[test]
+    fn nested_tables_flatten_to_dotted_keys() {
+        let v: toml::Value =
+            toml::from_str("a = 1\n[t]\nb = [\"x\", \"y\"]\n[t.u]\nc = true\n").unwrap();
+        let mut out = BTreeMap::new();
+        flatten("", &v, &mut out);
+        let got: Vec<(&str, &str)> = out.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(got, vec![("a", "1"), ("t.b", "x, y"), ("t.u.c", "true")]);
+    }
+}

@@ -1,0 +1,170 @@
+//! Scenario comparison for policy teams (`relocsim compare`): runs of several scenarios
+//! side by side, as a headline table (markdown and CSV), charts (SVG and PNG) and one
+//! self-contained HTML file that can be sent by email and printed.
+//!
+//! Replicates of a scenario are runs with different seeds or replicate numbers; a
+//! scenario's difference from the baseline is taken replicate by replicate (the runs
+//! with the same seed and replicate share their random draws), so its interval shows the
+//! spread of the policy's effect rather than of the noise of two independent runs.
+//! Everything written depends only on the runs: no clock, host or hash order reaches it.
+
+mod bars;
+mod charts;
+mod data;
+mod html;
+mod load;
+mod map;
+mod raster;
+mod stats;
+mod table;
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::region::RegionSpec;
+
+pub use data::{Moved, RunData, Series};
+pub use load::{Group, Run, find_runs, read_run};
+pub use stats::{Estimate, estimate, t975};
+pub use table::{Cell, Diff, HeadlineTable, Line, Row, indicator_unit};
+
+/// Runs grouped into scenarios, checked comparable, the baseline first.
+pub struct Comparison {
+    /// The baseline, then the other scenarios by label.
+    pub groups: Vec<Group>,
+    /// Every year of the runs.
+    pub years: Vec<i32>,
+    /// The years the table reports: every fifth year after the start, and the last.
+    pub milestones: Vec<i32>,
+    /// The headline indicators every run recorded, in reporting order.
+    pub indicators: Vec<String>,
+}
+
+impl Comparison {
+    /// Reads every run in `inputs` (run or sweep directories) and puts the group named
+    /// `baseline` first.
+    pub fn load(inputs: &[PathBuf], baseline: &str) -> Result<Comparison> {
+        let mut runs = Vec::new();
+        for input in inputs {
+            for dir in find_runs(input)? {
+                runs.push(read_run(&dir)?);
+            }
+        }
+        load::check_comparable(&runs)?;
+        let mut groups = load::group(runs)?;
+        let b = load::find_baseline(&groups, baseline)?;
+        let base = groups.remove(b);
+        groups.insert(0, base);
+        let s = &groups[0].scenario().scenario;
+        let (start, end) = (s.start_year, s.end_year);
+        let indicators = crate::record::headline_indicators(groups[0].runs[0].region())
+            .into_iter()
+            .filter(|n| all_runs(&groups).all(|r| r.data.indicators.contains_key(n)))
+            .collect();
+        Ok(Comparison {
+            groups,
+            years: (start..=end).collect(),
+            milestones: milestones(start, end),
+            indicators,
+        })
+    }
+
+    pub fn baseline(&self) -> &Group {
+        &self.groups[0]
+    }
+
+    pub fn region(&self) -> &RegionSpec {
+        self.groups[0].runs[0].region()
+    }
+
+    pub fn runs(&self) -> impl Iterator<Item = &Run> {
+        all_runs(&self.groups)
+    }
+
+    /// A group's mean (with its 95% interval) of a per-run series, year by year, over
+    /// the replicates that have the year.
+    pub fn mean_series(
+        &self,
+        group: &Group,
+        series: impl Fn(&Run) -> Option<&Series>,
+    ) -> Vec<(i32, Estimate)> {
+        self.years
+            .iter()
+            .filter_map(|&y| {
+                let values: Vec<f64> = group
+                    .runs
+                    .iter()
+                    .filter_map(|r| series(r)?.get(&y).copied())
+                    .collect();
+                (!values.is_empty()).then(|| (y, estimate(&values)))
+            })
+            .collect()
+    }
+}
+
+fn all_runs(groups: &[Group]) -> impl Iterator<Item = &Run> {
+    groups.iter().flat_map(|g| g.runs.iter())
+}
+
+/// Every fifth calendar year after `start` up to `end`, and `end` itself.
+pub fn milestones(start: i32, end: i32) -> Vec<i32> {
+    let mut years: Vec<i32> = (start + 1..end).filter(|y| y % 5 == 0).collect();
+    years.push(end);
+    years
+}
+
+/// What `compare` wrote.
+pub struct Written {
+    pub dir: PathBuf,
+    /// Every file, relative to `dir`, in the order written.
+    pub files: Vec<PathBuf>,
+    pub groups: usize,
+    pub runs: usize,
+}
+
+/// Compares the runs in `inputs` against the scenario named `baseline` and writes the
+/// report into `out` (created if needed; files of an earlier report are replaced).
+pub fn compare(inputs: &[PathBuf], baseline: &str, out: &Path) -> Result<Written> {
+    let cmp = Comparison::load(inputs, baseline)?;
+    write(&cmp, out)
+}
+
+/// Writes table.md, table.csv, charts/*.svg and *.png, and report.html into `out`.
+pub fn write(cmp: &Comparison, out: &Path) -> Result<Written> {
+    let charts_dir = out.join("charts");
+    std::fs::create_dir_all(&charts_dir).map_err(|e| Error::io(&charts_dir, e))?;
+    let table = HeadlineTable::build(cmp);
+    let mut files = Vec::new();
+    let mut put = |name: &str, bytes: &[u8]| -> Result<()> {
+        let path = out.join(name);
+        std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+        files.push(PathBuf::from(name));
+        Ok(())
+    };
+    put("table.md", table.to_markdown().as_bytes())?;
+    put("table.csv", table.to_csv().as_bytes())?;
+    let rendered = charts::render_all(cmp)?;
+    for c in &rendered {
+        put(&format!("charts/{}.svg", c.chart.stem()), c.svg.as_bytes())?;
+        put(&format!("charts/{}.png", c.chart.stem()), &c.png)?;
+    }
+    put("report.html", html::page(cmp, &table, &rendered).as_bytes())?;
+    Ok(Written {
+        dir: out.to_path_buf(),
+        files,
+        groups: cmp.groups.len(),
+        runs: cmp.runs().count(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::milestones;
+
+    #[test]
+    fn milestones_are_every_fifth_year_and_the_last() {
+        assert_eq!(milestones(2020, 2035), vec![2025, 2030, 2035]);
+        assert_eq!(milestones(2020, 2033), vec![2025, 2030, 2033]);
+        assert_eq!(milestones(2020, 2023), vec![2023]);
+    }
+}

@@ -1,0 +1,339 @@
+//! The headline table: each headline indicator in each milestone year, per scenario,
+//! with its difference from the baseline and, where replicates pair up, the 95% interval
+//! of the paired difference. One model of the table feeds the CSV (full precision, for
+//! machines), the markdown and the HTML (rounded, for people).
+
+use super::stats::{Estimate, estimate};
+use super::{Comparison, Group};
+use crate::math::Det;
+use crate::output::human;
+
+/// One scenario's entry for an indicator and year.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cell {
+    /// The indicator's mean over the scenario's replicates, with its 95% interval.
+    pub level: Estimate,
+    /// Scenario minus baseline (none for the baseline itself). Over the replicate pairs
+    /// with the same seed and replicate where there are any (`pairs` of them), else the
+    /// difference of the means without an interval.
+    pub diff: Option<Diff>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Diff {
+    pub pairs: usize,
+    pub estimate: Estimate,
+}
+
+/// One indicator in one year, a cell per scenario in the comparison's order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub year: i32,
+    pub indicator: String,
+    pub unit: &'static str,
+    pub cells: Vec<Cell>,
+}
+
+/// One indicator's line of a year's table, rounded for people.
+pub struct Line {
+    pub indicator: String,
+    pub unit: &'static str,
+    /// Per scenario: the value, and the difference from the baseline (none for it).
+    pub cells: Vec<(String, Option<String>)>,
+}
+
+pub struct HeadlineTable {
+    /// Scenario labels, baseline first.
+    pub labels: Vec<String>,
+    pub replicates: Vec<usize>,
+    pub years: Vec<i32>,
+    /// By year, then indicator in reporting order.
+    pub rows: Vec<Row>,
+}
+
+/// The unit an indicator is measured in, from its name's pattern.
+pub fn indicator_unit(name: &str) -> &'static str {
+    if name.ends_with("_population") || name.ends_with("_cap_gap") {
+        "persons"
+    } else if name.ends_with("_firms") || name.starts_with("firms_moved") {
+        "firms"
+    } else if name.ends_with("_share") {
+        "fraction"
+    } else if name.ends_with("_bn") {
+        "bn yuan"
+    } else {
+        match name {
+            "output_per_head_cv" => "sd / mean",
+            "rank_size_slope" => "d ln pop / d ln rank",
+            "unemployment_rate" => "fraction of labour force",
+            "pollution_total" => "index",
+            "public_services_gap" => "index (capital 2020 = 1)",
+            _ => "",
+        }
+    }
+}
+
+fn values(g: &Group, indicator: &str, year: i32) -> Vec<((u64, u32), f64)> {
+    g.runs
+        .iter()
+        .filter_map(|r| Some((r.pair_key(), r.data.indicator(indicator, year)?)))
+        .collect()
+}
+
+fn cell(base: &Group, g: &Group, is_base: bool, indicator: &str, year: i32) -> Cell {
+    let mine = values(g, indicator, year);
+    let level = estimate(&mine.iter().map(|(_, v)| *v).collect::<Vec<_>>());
+    let diff = (!is_base).then(|| {
+        let theirs = values(base, indicator, year);
+        let paired: Vec<f64> = mine
+            .iter()
+            .filter_map(|(k, v)| Some(v - theirs.iter().find(|(b, _)| b == k)?.1))
+            .collect();
+        if paired.is_empty() {
+            let b = estimate(&theirs.iter().map(|(_, v)| *v).collect::<Vec<_>>());
+            let unpaired = Estimate {
+                n: 0,
+                mean: level.mean - b.mean,
+                half_width: None,
+            };
+            return Diff {
+                pairs: 0,
+                estimate: unpaired,
+            };
+        }
+        Diff {
+            pairs: paired.len(),
+            estimate: estimate(&paired),
+        }
+    });
+    Cell { level, diff }
+}
+
+impl HeadlineTable {
+    pub fn build(cmp: &Comparison) -> HeadlineTable {
+        let base = cmp.baseline();
+        let mut rows = Vec::new();
+        for &year in &cmp.milestones {
+            for ind in &cmp.indicators {
+                let cells = cmp
+                    .groups
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| cell(base, g, i == 0, ind, year))
+                    .collect();
+                rows.push(Row {
+                    year,
+                    indicator: ind.clone(),
+                    unit: indicator_unit(ind),
+                    cells,
+                });
+            }
+        }
+        HeadlineTable {
+            labels: cmp.groups.iter().map(|g| g.label.clone()).collect(),
+            replicates: cmp.groups.iter().map(|g| g.runs.len()).collect(),
+            years: cmp.milestones.clone(),
+            rows,
+        }
+    }
+
+    /// Long format: one line per year, indicator and scenario; empty fields where a
+    /// value does not apply.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from(
+            "year,indicator,unit,scenario,replicates,mean,ci95_low,ci95_high,diff_from_baseline,diff_ci95_low,diff_ci95_high,pairs\n",
+        );
+        for row in &self.rows {
+            for (label, c) in self.labels.iter().zip(&row.cells) {
+                let (lo, hi) = ends(&c.level);
+                let d = c.diff.map(|d| d.estimate);
+                let (dlo, dhi) = d.as_ref().map(ends).unwrap_or_default();
+                let fields = [
+                    row.year.to_string(),
+                    row.indicator.clone(),
+                    row.unit.to_string(),
+                    label.clone(),
+                    c.level.n.to_string(),
+                    c.level.mean.to_string(),
+                    lo,
+                    hi,
+                    d.map(|d| d.mean.to_string()).unwrap_or_default(),
+                    dlo,
+                    dhi,
+                    c.diff.map(|d| d.pairs.to_string()).unwrap_or_default(),
+                ];
+                let quoted: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+                out.push_str(&quoted.join(","));
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// Column heads for people: each scenario with its number of replicates.
+    pub fn heads(&self) -> Vec<String> {
+        self.labels
+            .iter()
+            .zip(&self.replicates)
+            .map(|(l, n)| format!("{l} (n={n})"))
+            .collect()
+    }
+
+    /// The lines of one year for people: indicator, unit, and per scenario its value
+    /// and (but for the baseline) its difference from the baseline, rounded.
+    pub fn lines(&self, year: i32) -> Vec<Line> {
+        self.rows
+            .iter()
+            .filter(|r| r.year == year)
+            .map(|r| Line {
+                indicator: r.indicator.clone(),
+                unit: r.unit,
+                cells: r
+                    .cells
+                    .iter()
+                    .map(|c| {
+                        let diff = c.diff.as_ref().map(|d| difference(d, r.unit));
+                        (number(c.level.mean, r.unit), diff)
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::from("# Headline indicators\n\n");
+        out.push_str(&self.legend());
+        out.push('\n');
+        let mut header = vec!["indicator".to_string(), "unit".to_string()];
+        for (i, head) in self.heads().into_iter().enumerate() {
+            header.push(head);
+            if i > 0 {
+                header.push(format!("{} − {}", self.labels[i], self.labels[0]));
+            }
+        }
+        let align: Vec<&str> = (0..header.len())
+            .map(|i| if i < 2 { "---" } else { "---:" })
+            .collect();
+        for &year in &self.years {
+            out.push_str(&format!("\n## {year}\n\n| {} |\n", header.join(" | ")));
+            out.push_str(&format!("|{}|\n", align.join("|")));
+            for line in self.lines(year) {
+                let mut cells = vec![line.indicator, line.unit.to_string()];
+                for (value, diff) in line.cells {
+                    cells.push(value);
+                    cells.extend(diff);
+                }
+                out.push_str(&format!("| {} |\n", cells.join(" | ")));
+            }
+        }
+        out
+    }
+
+    /// How to read the numbers, for the markdown and the HTML alike.
+    pub fn legend(&self) -> String {
+        format!(
+            "Values are means over each scenario's replicates (n). Differences are scenario \
+             minus baseline ({}), taken replicate by replicate between runs with the same seed \
+             and replicate number; ± is the half-width of the 95% t-interval of the mean paired \
+             difference, given where at least two pairs exist. A difference marked (unpaired) \
+             is a difference of means: no replicate of the baseline shares its seed.\n",
+            self.labels[0]
+        )
+    }
+}
+
+fn ends(e: &Estimate) -> (String, String) {
+    e.interval()
+        .map(|(lo, hi)| (lo.to_string(), hi.to_string()))
+        .unwrap_or_default()
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Counts of persons and firms are whole numbers; other values as `human` gives them.
+pub(super) fn number(v: f64, unit: &str) -> String {
+    let counted = unit == "persons" || unit == "firms";
+    if counted && v.abs() < 1000.0 {
+        let r = v.round();
+        return format!("{:.0}", if r == 0.0 { 0.0 } else { r });
+    }
+    human(v)
+}
+
+/// A difference and its half-width to three significant digits of the larger of the
+/// two, so that a small effect on a large level shows neither as 0.0000 nor with
+/// digits the interval does not support. Counts stay whole numbers.
+fn difference(d: &Diff, unit: &str) -> String {
+    let e = &d.estimate;
+    let scale = e.mean.abs().max(e.half_width.unwrap_or(0.0));
+    let show = |v: f64| {
+        let counted = unit == "persons" || unit == "firms";
+        if counted || scale >= 1000.0 || scale == 0.0 || !scale.is_finite() {
+            return number(v, unit);
+        }
+        let magnitude = (scale.dln() / 10f64.dln()).floor();
+        let decimals = (2.0 - magnitude).clamp(0.0, 8.0) as usize;
+        format!("{v:.decimals$}")
+    };
+    let shown = show(e.mean);
+    let zero = shown.chars().all(|c| "-0.,".contains(c));
+    let shown = if zero { shown.replace('-', "") } else { shown };
+    let sign = if e.mean > 0.0 && !zero { "+" } else { "" };
+    let mut s = format!("{sign}{shown}");
+    if let Some(h) = e.half_width {
+        s.push_str(&format!(" ± {}", show(h)));
+    }
+    if d.pairs == 0 {
+        s.push_str(" (unpaired)");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_whole_and_differences_signed() {
+        assert_eq!(number(-0.3, "persons"), "0");
+        assert_eq!(number(523.7, "firms"), "524");
+        assert_eq!(number(1234.4, "firms"), "1,234");
+        assert_eq!(number(0.04123, "fraction"), "0.0412");
+        let d = Diff {
+            pairs: 3,
+            estimate: Estimate {
+                n: 3,
+                mean: 1500.0,
+                half_width: Some(200.0),
+            },
+        };
+        assert_eq!(difference(&d, "persons"), "+1,500 ± 200");
+        let small = |mean, half| Diff {
+            pairs: 3,
+            estimate: Estimate {
+                n: 3,
+                mean,
+                half_width: Some(half),
+            },
+        };
+        assert_eq!(difference(&small(-42.2731, 4.5562), "index"), "-42.3 ± 4.6");
+        assert_eq!(
+            difference(&small(0.01094, 0.0162), "fraction"),
+            "+0.0109 ± 0.0162"
+        );
+        assert_eq!(difference(&small(-0.00001, 0.0), "fraction"), "0.0000");
+    }
+
+    #[test]
+    fn units_follow_the_name() {
+        assert_eq!(indicator_unit("xiongan_firms"), "firms");
+        assert_eq!(indicator_unit("beijing_cap_gap"), "persons");
+        assert_eq!(indicator_unit("shared_tax_cum_bn"), "bn yuan");
+    }
+}

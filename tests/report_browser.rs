@@ -1,0 +1,221 @@
+//! report.html in a real browser: headless Chromium loads the page from disk, its DOM
+//! holds the headings and every chart, it logs nothing to the console and fetches
+//! nothing from the network (Chromium's net log), and a screenshot shows the charts'
+//! colours.
+//!
+//! Without Chromium the test prints a notice and passes, so `cargo test` works on any
+//! machine; with RELOCSIM_REQUIRE_BROWSER=1 (as `.ci/run` sets after installing
+//! Debian's chromium) a missing browser fails it. RELOCSIM_CHROMIUM names another binary.
+
+mod common;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::compare::{self, fixture, scratch};
+
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("RELOCSIM_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    ["chromium", "chromium-browser"].iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Runs headless Chromium with `args` on a fresh profile; (success, stdout, stderr).
+/// Output goes to files so that a large DOM cannot fill a pipe while we wait.
+fn browse(bin: &Path, work: &Path, args: &[String]) -> (bool, String, String) {
+    let profile = work.join(format!("profile-{}", args.len()));
+    let _ = std::fs::remove_dir_all(&profile);
+    let (out, err) = (work.join("stdout.txt"), work.join("stderr.txt"));
+    let mut child = Command::new(bin)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(File::create(&out).unwrap())
+        .stderr(File::create(&err).unwrap())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("{} did not finish within 120 s", bin.display());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let read = |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned();
+    (status.success(), read(&out), read(&err))
+}
+
+/// Console messages as Chromium logs them (`INFO:CONSOLE:LINE] "message", source: ...`);
+/// its own start-up noise (D-Bus, GPU) is not about the page.
+fn console_messages(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught"))
+        .collect()
+}
+
+/// Every http(s) address in a Chromium net log but those of Chromium's own background
+/// services (update checks, accounts), which it contacts whatever the page holds.
+fn page_requests(net_log: &str) -> Vec<String> {
+    let own = ["google.com", "googleapis.com", "gstatic.com"];
+    net_log
+        .split("\"url\":\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+        .filter(|u| {
+            let host = u.split('/').nth(2).unwrap_or("");
+            let host = host.split(':').next().unwrap_or("");
+            !own.iter()
+                .any(|o| host == *o || host.ends_with(&format!(".{o}")))
+        })
+        .map(String::from)
+        .collect()
+}
+
+/// Loads `url` with a net log; (DOM, console messages, page requests).
+fn load(bin: &Path, work: &Path, url: &str) -> (String, Vec<String>, Vec<String>) {
+    let net = work.join("net-log.json");
+    let _ = std::fs::remove_file(&net);
+    let args = [
+        format!("--log-net-log={}", net.display()),
+        "--dump-dom".into(),
+        url.to_string(),
+    ];
+    let (ok, dom, log) = browse(bin, work, &args);
+    assert!(ok, "chromium --dump-dom {url} failed:\n{log}");
+    let net_log = std::fs::read_to_string(&net).expect("chromium wrote its net log");
+    let console = console_messages(&log)
+        .into_iter()
+        .map(String::from)
+        .collect();
+    (dom, console, page_requests(&net_log))
+}
+
+/// Pixels within a few levels of `rgb`.
+fn count_colour(rgba: &[u8], channels: usize, rgb: [u8; 3]) -> usize {
+    rgba.chunks(channels)
+        .filter(|p| (0..3).all(|i| p[i].abs_diff(rgb[i]) <= 6))
+        .count()
+}
+
+#[test]
+fn report_renders_in_headless_chromium() {
+    let Some(bin) = chromium() else {
+        if std::env::var("RELOCSIM_REQUIRE_BROWSER").as_deref() == Ok("1") {
+            panic!(
+                "RELOCSIM_REQUIRE_BROWSER=1 but no chromium on PATH: install Debian's chromium package"
+            );
+        }
+        eprintln!(
+            "NOTICE: report_renders_in_headless_chromium skipped: chromium is not installed \
+             (RELOCSIM_REQUIRE_BROWSER=1 makes this a failure)"
+        );
+        return;
+    };
+    let work = scratch("browser");
+    let out = work.join("report");
+    relocsim::report::compare(&[fixture().sweep.clone()], "baseline", &out).unwrap();
+    let page = out.join("report.html").canonicalize().unwrap();
+    let url = format!("file://{}", page.display());
+    let charts = std::fs::read_dir(out.join("charts"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().unwrap() == "svg")
+        .count();
+
+    // The checks below must be able to fail: a page with a console error and an external
+    // image is caught by both.
+    let control = work.join("control.html");
+    std::fs::write(
+        &control,
+        "<html><body><img src=\"http://relocsim.invalid/x.png\">\
+         <script>console.error('control')</script></body></html>",
+    )
+    .unwrap();
+    let (_, console, requests) = load(&bin, &work, &format!("file://{}", control.display()));
+    assert!(
+        console.iter().any(|l| l.contains("control")),
+        "console check is blind"
+    );
+    assert!(
+        requests.iter().any(|u| u.contains("relocsim.invalid")),
+        "request check is blind"
+    );
+
+    let (dom, console, requests) = load(&bin, &work, &url);
+    assert!(
+        dom.contains("<h1>Scenario comparison</h1>"),
+        "page not loaded"
+    );
+    for h in compare::HEADINGS {
+        assert!(
+            dom.contains(&format!("<h2>{h}</h2>")),
+            "heading {h} missing from the DOM"
+        );
+    }
+    assert_eq!(
+        dom.matches("<svg").count(),
+        charts,
+        "every chart is in the DOM"
+    );
+    assert!(dom.contains("<figure id=\"map\">"));
+    assert_eq!(
+        console,
+        Vec::<String>::new(),
+        "the page logged to the console"
+    );
+    assert_eq!(
+        requests,
+        Vec::<String>::new(),
+        "the page fetched from the network"
+    );
+
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-screenshot.png");
+    let _ = std::fs::remove_file(&shot);
+    let args = [
+        format!("--screenshot={}", shot.display()),
+        "--window-size=1280,10000".into(),
+        url,
+    ];
+    let (ok, _, log) = browse(&bin, &work, &args);
+    assert!(ok && shot.is_file(), "no screenshot:\n{log}");
+    let decoder = png::Decoder::new(std::io::BufReader::new(File::open(&shot).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    assert_eq!((info.width, info.height), (1280, 10000));
+    // The relief scenario's lines are Okabe-Ito orange, the map's gains blue: only the
+    // inline SVG charts draw these colours.
+    let orange = count_colour(&buf, channels, [230, 159, 0]);
+    let blue = count_colour(&buf, channels, [0, 114, 178]);
+    assert!(
+        orange > 2_000 && blue > 500,
+        "charts not drawn: {orange} orange, {blue} blue pixels"
+    );
+    eprintln!("screenshot of report.html: {}", shot.display());
+}
