@@ -327,7 +327,12 @@ mod tests {
             difference(&small(0.01094, 0.0162), "fraction"),
             "+0.0109 ± 0.0162"
         );
-        assert_eq!(difference(&small(-0.00001, 0.0), "fraction"), "0.0000");
+        // A tiny effect keeps its digits; an exact zero (or negative zero) is plain.
+        assert_eq!(
+            difference(&small(-0.00001, 0.0), "fraction"),
+            "-0.0000100 ± 0.0000000"
+        );
+        assert_eq!(difference(&small(-0.0, 0.0), "fraction"), "0.0000 ± 0.0000");
     }
 
     #[test]
