@@ -31,6 +31,8 @@ kind = "non_capital_relief"
 start = 2020
 end = 2026
 hazard_multiplier = 6.0
+extra_cost = 0.3
+close_share = 0.0
 "#;
 
 /// The section headings of report.html, in order.
