@@ -4,20 +4,14 @@
 
 mod common;
 
+use common::relocsim;
+
 use std::fs::File;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use relocsim::output::Manifest;
 use relocsim::runner::{RunOptions, run_to_dir};
-
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("relocsim-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 fn run_into(
     dir: &Path,
@@ -68,7 +62,7 @@ fn names(cols: &[(String, String, bool)]) -> Vec<&str> {
 
 #[test]
 fn parquet_files_have_the_documented_schema_and_row_counts() {
-    let dir = tmpdir("schema");
+    let dir = common::tmpdir("output", "schema");
     let out = dir.join("run");
     let m = run_into(&out, "integrated", 3, 0.002, 2, Some(5));
     let steps = 16; // 2020 plus 15 yearly steps
@@ -207,7 +201,7 @@ fn checksums(m: &Manifest) -> Vec<(String, String)> {
 
 #[test]
 fn same_seed_gives_identical_files_at_any_thread_count() {
-    let dir = tmpdir("determinism");
+    let dir = common::tmpdir("output", "determinism");
     let a = run_into(&dir.join("a"), "integrated", 9, 0.003, 1, Some(5));
     let b = run_into(&dir.join("b"), "integrated", 9, 0.003, 1, Some(5));
     let c = run_into(&dir.join("c"), "integrated", 9, 0.003, 2, Some(5));
@@ -228,16 +222,9 @@ fn same_seed_gives_identical_files_at_any_thread_count() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-fn relocsim(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_relocsim"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn an_existing_run_is_not_overwritten_without_force() {
-    let dir = tmpdir("overwrite");
+    let dir = common::tmpdir("output", "overwrite");
     let out = dir.join("run");
     let scen = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/baseline.toml");
     let o = out.to_str().unwrap();
@@ -276,7 +263,7 @@ fn an_existing_run_is_not_overwritten_without_force() {
 
 #[test]
 fn a_bad_scenario_is_refused_with_the_key_and_the_valid_values() {
-    let dir = tmpdir("bad");
+    let dir = common::tmpdir("output", "bad");
     let bad = dir.join("bad.toml");
     std::fs::write(
         &bad,
@@ -306,7 +293,7 @@ fn a_bad_scenario_is_refused_with_the_key_and_the_valid_values() {
 
 #[test]
 fn the_manifest_runs_again_as_a_scenario() {
-    let dir = tmpdir("manifest");
+    let dir = common::tmpdir("output", "manifest");
     let first = run_into(&dir.join("a"), "xiongan_incentives", 4, 0.002, 2, None);
     let again = relocsim(&[
         "run",
@@ -327,7 +314,7 @@ fn the_manifest_runs_again_as_a_scenario() {
 
 #[test]
 fn a_scenario_can_name_its_own_region_file() {
-    let dir = tmpdir("region");
+    let dir = common::tmpdir("output", "region");
     // A two-city variant: drop every city but the first two and rename the region.
     let text = relocsim::region::EMBEDDED_JJJ;
     let cut = text.find("[[city]]\nname = \"Shijiazhuang\"").unwrap();

@@ -3,19 +3,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use common::relocsim;
+
+use std::path::Path;
 
 use common::{mean, run, sd, shipped};
 use relocsim::output::Manifest;
 use relocsim::runner::{RunOptions, run_to_dir};
-
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("relocsim-repro-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 fn run_into(dir: &Path, r: &relocsim::Resolved, threads: usize) -> Manifest {
     let opts = RunOptions {
@@ -40,7 +34,7 @@ fn checksums(m: &Manifest) -> Vec<(String, String)> {
 
 #[test]
 fn identical_files_at_1_2_8_and_16_threads() {
-    let dir = tmpdir("threads");
+    let dir = common::tmpdir("repro", "threads");
     let r = shipped("integrated", 12, 0.002);
     let one = checksums(&run_into(&dir.join("t1"), &r, 1));
     for threads in [2, 8, 16] {
@@ -59,7 +53,7 @@ fn golden_checksums_are_unchanged() {
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/integrated.toml");
     let mut r = shipped("integrated", 20200101, 0.002);
     r.scenario.scenario.end_year = 2025;
-    let dir = tmpdir("golden");
+    let dir = common::tmpdir("repro", "golden");
     let got: toml::Table = checksums(&run_into(&dir.join("run"), &r, 2))
         .into_iter()
         .map(|(k, v)| (k, toml::Value::String(v)))
@@ -114,16 +108,9 @@ fn shared_seeds_shrink_the_spread_of_policy_effects() {
     );
 }
 
-fn relocsim(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_relocsim"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn replay_confirms_a_run_and_names_the_file_that_changed() {
-    let dir = tmpdir("replay");
+    let dir = common::tmpdir("repro", "replay");
     let out = dir.join("run");
     let scen = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/integrated.toml");
     let o = out.to_str().unwrap();

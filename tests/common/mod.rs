@@ -50,6 +50,14 @@ pub fn sd(v: &[f64]) -> f64 {
     (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() as f64 - 1.0)).sqrt()
 }
 
+/// Runs the relocsim binary with `args` and returns what it printed and its status.
+pub fn relocsim(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_relocsim"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 /// A fresh, empty temporary directory for one test.
 pub fn tmpdir(prefix: &str, name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("relocsim-{prefix}-{}-{name}", std::process::id()));
