@@ -31,10 +31,8 @@ fn col<'a, T: 'static>(b: &'a RecordBatch, name: &str) -> &'a T {
 
 /// A two-scenario sweep of three replicates, run and summarised in `name`'s directory.
 fn summarised(name: &str) -> (PathBuf, Sweep) {
-    let dir = common::tmpdir("summary", name);
-    let path = common::sweep_file(&dir, &["baseline", "non_capital_relief"], 3, "");
+    let (path, out) = common::sweep_setup(name, &["baseline", "non_capital_relief"], 3, "");
     let sweep = Sweep::load(&path).unwrap();
-    let out = dir.join("out");
     common::run_sweep(&sweep, &out);
     summarize(&options(&out)).unwrap();
     (out, sweep)

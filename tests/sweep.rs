@@ -73,9 +73,8 @@ fn the_plan_is_a_stable_product_with_stable_ids() {
 
 #[test]
 fn axis_products_and_explicit_variants_get_deterministic_names() {
-    let dir = common::tmpdir("sweep", "names");
     let body = "[[variant]]\nname = \"push\"\nscenarios = [\"non_capital_relief\"]\nset = { policy = { 0 = { hazard_multiplier = 5.0 } } }\n\n[[variant]]\nname = \"plain\"\n\n[[axis]]\nkey = \"behaviour.migration_rate\"\nvalues = [0.01, 0.03]\n\n[[axis]]\nkey = \"policy.0.cities\"\nscenarios = [\"non_capital_relief\"]\nvalues = [[\"Beijing\"], [\"Beijing\", \"Tianjin\"]]\n";
-    let path = common::sweep_file(&dir, &["baseline", "non_capital_relief"], 1, body);
+    let (path, _) = common::sweep_setup("names", &["baseline", "non_capital_relief"], 1, body);
     let sweep = Sweep::load(&path).unwrap();
     let names: Vec<&str> = sweep.variants.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(
@@ -162,10 +161,8 @@ fn invalid_overrides_are_refused_naming_the_file_and_the_key() {
 
 #[test]
 fn the_cli_refuses_a_bad_sweep_with_exit_2_before_running_anything() {
-    let dir = common::tmpdir("sweep", "cli-bad");
     let body = "[[axis]]\nkey = \"behaviour.migraton_rate\"\nvalues = [0.1]\n";
-    let path = common::sweep_file(&dir, &["baseline"], 2, body);
-    let out = dir.join("out");
+    let (path, out) = common::sweep_setup("cli-bad", &["baseline"], 2, body);
     let (_, err) = sweep_run(&path, &out, &[], &[], 2);
     assert!(err.contains(&path.display().to_string()), "{err}");
     assert!(err.contains("behaviour.migraton_rate"), "{err}");
@@ -235,11 +232,9 @@ fn parquet_rows(path: &Path) -> i64 {
 
 #[test]
 fn a_sweep_writes_hive_directories_that_read_as_parquet() {
-    let dir = common::tmpdir("sweep", "hive");
     let body = "[[axis]]\nkey = \"behaviour.migration_rate\"\nvalues = [0.01, 0.03]\n";
-    let path = common::sweep_file(&dir, &["baseline", "non_capital_relief"], 2, body);
+    let (path, out) = common::sweep_setup("hive", &["baseline", "non_capital_relief"], 2, body);
     let sweep = Sweep::load(&path).unwrap();
-    let out = dir.join("out");
     let report = common::run_sweep(&sweep, &out);
     assert_eq!((report.ran, report.failed.len()), (8, 0));
     assert_eq!(&Plan::read(&out).unwrap(), sweep.plan());
@@ -284,10 +279,8 @@ fn mtimes(out: &Path, sweep: &Sweep) -> Vec<std::time::SystemTime> {
 
 #[test]
 fn rerunning_skips_verified_runs_and_reruns_a_damaged_one() {
-    let dir = common::tmpdir("sweep", "rerun");
-    let path = common::sweep_file(&dir, &["baseline", "non_capital_relief"], 2, "");
+    let (path, out) = common::sweep_setup("rerun", &["baseline", "non_capital_relief"], 2, "");
     let sweep = Sweep::load(&path).unwrap();
-    let out = dir.join("out");
     common::run_sweep(&sweep, &out);
     let before = mtimes(&out, &sweep);
     let plan_time = || {
@@ -326,28 +319,30 @@ fn rerunning_skips_verified_runs_and_reruns_a_damaged_one() {
 
 #[test]
 fn an_edited_sweep_reruns_only_what_changed() {
-    let dir = common::tmpdir("sweep", "edit");
-    let axis =
-        |v: &str| format!("[[axis]]\nkey = \"behaviour.migration_rate\"\nvalues = [0.01, {v}]\n");
-    let path = common::sweep_file(&dir, &["baseline"], 1, &axis("0.03"));
-    let out = dir.join("out");
+    let variant = |name: &str, rate: &str| {
+        format!(
+            "[[variant]]\nname = \"{name}\"\nset = {{ \"behaviour.migration_rate\" = {rate} }}\n"
+        )
+    };
+    let body = variant("a", "0.01") + &variant("b", "0.03");
+    let (path, out) = common::sweep_setup("edit", &["baseline"], 1, &body);
     common::run_sweep(&Sweep::load(&path).unwrap(), &out);
-    // Same variant names, another value for the second: its run no longer matches.
+    // The same variant names, another value for b: its run no longer matches its task.
     let text = std::fs::read_to_string(&path)
         .unwrap()
-        .replace("values = [0.01, 0.03]", "values = [0.01, 0.030000001]");
+        .replace("= 0.03", "= 0.04");
     std::fs::write(&path, text).unwrap();
-    let sweep = Sweep::load(&path).unwrap();
-    let r = common::run_sweep(&sweep, &out);
+    let r = common::run_sweep(&Sweep::load(&path).unwrap(), &out);
     assert_eq!((r.ran, r.skipped), (1, 1));
+    let b = out.join("scenario=baseline/variant=b/replicate=0/manifest.toml");
+    let text = std::fs::read_to_string(b).unwrap();
+    assert!(text.contains("migration_rate = 0.04"), "{text}");
 }
 
 #[test]
 fn a_failing_task_is_recorded_and_the_others_complete() {
-    let dir = common::tmpdir("sweep", "fail");
-    let path = common::sweep_file(&dir, &["baseline", "non_capital_relief"], 2, "");
+    let (path, out) = common::sweep_setup("fail", &["baseline", "non_capital_relief"], 2, "");
     let sweep = Sweep::load(&path).unwrap();
-    let out = dir.join("out");
     // A file where the baseline's variant directory should be: even root cannot run there.
     let blocker = out.join("scenario=baseline/variant=default");
     std::fs::create_dir_all(blocker.parent().unwrap()).unwrap();
@@ -382,9 +377,7 @@ fn a_failing_task_is_recorded_and_the_others_complete() {
 
 #[test]
 fn the_cli_runs_one_share_from_flags_or_from_slurm_variables() {
-    let dir = common::tmpdir("sweep", "share");
-    let path = common::sweep_file(&dir, &["baseline"], 5, "");
-    let out = dir.join("out");
+    let (path, out) = common::sweep_setup("share", &["baseline"], 5, "");
     let share = ["--task-index", "1", "--task-count", "2", "--quiet"];
     sweep_run(&path, &out, &share, &[], 0);
     let done = |i: u32| {
@@ -410,9 +403,7 @@ fn the_cli_runs_one_share_from_flags_or_from_slurm_variables() {
 #[test]
 fn many_small_tasks_complete_with_bounded_work_in_flight() {
     // 40 runs; the runner keeps only outcomes, never a run's frames.
-    let dir = common::tmpdir("sweep", "many");
-    let path = common::sweep_file(&dir, &["baseline", "non_capital_relief"], 20, "");
-    let out = dir.join("out");
+    let (path, out) = common::sweep_setup("many", &["baseline", "non_capital_relief"], 20, "");
     let (text, _) = sweep_run(&path, &out, &["--jobs", "2"], &[], 0);
     assert!(text.contains("40 ran"), "{text}");
     let plan = Plan::read(&out).unwrap();
@@ -427,14 +418,12 @@ fn many_small_tasks_complete_with_bounded_work_in_flight() {
 fn a_stopped_sweep_resumes_to_the_same_bytes() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
-    let dir = common::tmpdir("sweep", "stop");
-    let path = common::sweep_file(&dir, &["baseline", "non_capital_relief"], 2, "");
+    let (path, whole) = common::sweep_setup("stop", &["baseline", "non_capital_relief"], 2, "");
     let sweep = Sweep::load(&path).unwrap();
-    let whole = dir.join("whole");
     common::run_sweep(&sweep, &whole);
     let stop = Arc::new(AtomicBool::new(false));
     let opts = relocsim::batch::LocalOptions {
-        out: dir.join("stopped"),
+        out: whole.with_file_name("stopped"),
         jobs: 1,
         threads: 1,
         share: Share::ALL,

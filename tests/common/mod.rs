@@ -66,6 +66,21 @@ pub fn tmpdir(prefix: &str, name: &str) -> std::path::PathBuf {
     d
 }
 
+/// A fresh directory for test `name` with a `sweep.toml` (see `sweep_file`): the sweep
+/// file, and the directory to run it into.
+pub fn sweep_setup(
+    name: &str,
+    scenarios: &[&str],
+    replicates: u32,
+    body: &str,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = tmpdir("sweep", name);
+    (
+        sweep_file(&dir, scenarios, replicates, body),
+        dir.join("out"),
+    )
+}
+
 /// Writes `dir/sweep.toml`: `body` after a `[sweep]` header naming the shipped scenarios
 /// (by absolute path) and the replicates. Runs are tiny: scale 0.0005, two steps.
 pub fn sweep_file(
