@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::relocsim;
+use common::{checksums, relocsim};
 
 use std::fs::File;
 use std::path::Path;
@@ -190,13 +190,6 @@ fn parquet_files_have_the_documented_schema_and_row_counts() {
         .unwrap_or_default();
     assert!(kv.iter().all(|k| k.key == "ARROW:schema"), "{kv:?}");
     std::fs::remove_dir_all(dir).unwrap();
-}
-
-fn checksums(m: &Manifest) -> Vec<(String, String)> {
-    m.files
-        .iter()
-        .map(|f| (f.name.clone(), f.sha256.clone()))
-        .collect()
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::relocsim;
+use common::{checksums, relocsim};
 
 use std::path::Path;
 
@@ -23,13 +23,6 @@ fn run_into(dir: &Path, r: &relocsim::Resolved, threads: usize) -> Manifest {
     run_to_dir(r, &opts, |_, _| {})
         .expect("run succeeds")
         .manifest
-}
-
-fn checksums(m: &Manifest) -> Vec<(String, String)> {
-    m.files
-        .iter()
-        .map(|f| (f.name.clone(), f.sha256.clone()))
-        .collect()
 }
 
 #[test]

@@ -50,6 +50,14 @@ pub fn sd(v: &[f64]) -> f64 {
     (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() as f64 - 1.0)).sqrt()
 }
 
+/// Each data file of a run with its SHA-256, from the run's manifest.
+pub fn checksums(m: &relocsim::output::Manifest) -> Vec<(String, String)> {
+    m.files
+        .iter()
+        .map(|f| (f.name.clone(), f.sha256.clone()))
+        .collect()
+}
+
 /// Runs the relocsim binary with `args` and returns what it printed and its status.
 pub fn relocsim(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_relocsim"))
