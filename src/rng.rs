@@ -113,6 +113,13 @@ impl Stream {
         self.uniform() < p
     }
 
+    /// The same draw as [`Stream::bernoulli`] with `threshold = bernoulli_threshold(p)`,
+    /// in integers: for a probability that is stored per firm and read per worker.
+    #[inline]
+    pub fn below_threshold(&mut self, threshold: u64) -> bool {
+        (self.next_u64() >> 11) < threshold
+    }
+
     /// Standard Gumbel: the taste shock that turns argmax into a multinomial logit draw.
     #[inline]
     pub fn gumbel(&mut self) -> f64 {
@@ -132,6 +139,17 @@ impl Stream {
     pub fn below(&mut self, n: u64) -> u64 {
         ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
     }
+}
+
+/// `uniform() < p` is `k * 2^-53 < p` for the integer `k = next_u64() >> 11`, and the
+/// product is exact, so it holds exactly when `k < ceil(p * 2^53)`. Probabilities above
+/// 1 are capped at 2 so every threshold fits below 2^55 (callers keep the top bits as
+/// markers); NaN gives 0, like a comparison with NaN.
+pub fn bernoulli_threshold(p: f64) -> u64 {
+    if p.is_nan() || p <= 0.0 {
+        return 0;
+    }
+    (p.min(2.0) * (1u64 << 53) as f64).ceil() as u64
 }
 
 /// Draws an index from unnormalised weights; the last positive weight absorbs rounding.
@@ -200,6 +218,44 @@ mod tests {
         assert!((su / n as f64 - 0.5).abs() < 0.005);
         // Euler-Mascheroni constant
         assert!((sg / n as f64 - 0.5772).abs() < 0.01);
+    }
+
+    #[test]
+    fn integer_bernoulli_draws_as_the_float_one() {
+        let k = RunKey::new(3, 0).purpose_key(1, Purpose::Separation);
+        let edges = [
+            0.0,
+            1e-300,
+            0.05,
+            0.3,
+            1.0 / 3.0,
+            0.5,
+            0.999_999,
+            1.0,
+            1.5,
+            7.0,
+        ];
+        for i in 0..200_000u64 {
+            let p = if i < 10 {
+                edges[i as usize]
+            } else {
+                k.stream(i).uniform()
+            };
+            let t = bernoulli_threshold(p);
+            for agent in [i, i + 1_000_000] {
+                assert_eq!(
+                    k.stream(agent).bernoulli(p),
+                    k.stream(agent).below_threshold(t),
+                    "p = {p}, agent {agent}"
+                );
+            }
+        }
+        // The boundary itself: k = ceil(p 2^53) - 1 draws true, k = ceil(p 2^53) false.
+        let p = 0.3;
+        let t = bernoulli_threshold(p);
+        assert!(((t - 1) as f64) / ((1u64 << 53) as f64) < p);
+        assert!((t as f64) / ((1u64 << 53) as f64) >= p);
+        assert_eq!(bernoulli_threshold(f64::NAN), 0);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use super::{CHUNK, Model};
 use crate::agents::{DEPENDENT, NO_FIRM, OUTSIDE};
 use crate::record::Flows;
-use crate::rng::{Purpose, StreamKey};
+use crate::rng::{Purpose, StreamKey, bernoulli_threshold};
 
 /// A person's new residence and job after the jobs pass, with the firm they left.
 struct JobChange {
@@ -22,21 +22,53 @@ struct JobChange {
     sector: u8,
 }
 
+/// A firm's state as its workers see it in the jobs pass, one word per firm so the pass
+/// over every employed person reads one firm array: [`GONE`], [`MOVED`] this step, or
+/// the separation probability as a [`bernoulli_threshold`].
+const GONE: u64 = u64::MAX;
+const MOVED: u64 = u64::MAX - 1;
+
+fn worker_outlook(m: &Model) -> Vec<u64> {
+    let fi = &m.firms;
+    let step = m.step;
+    (0..fi.len())
+        .into_par_iter()
+        .with_min_len(CHUNK / 4)
+        .map(|f| {
+            if !fi.alive[f] {
+                return GONE;
+            }
+            if u32::from(fi.moved_step[f]) == step {
+                return MOVED;
+            }
+            let (emp, target) = (f64::from(fi.employees[f]), f64::from(fi.target[f]));
+            let excess = if emp > 0.0 {
+                ((emp - target) / emp).max(0.0)
+            } else {
+                0.0
+            };
+            bernoulli_threshold(m.behaviour.separation_rate + excess)
+        })
+        .collect()
+}
+
 /// Pass 4a: exits release workers, moved firms take followers and commuters, churn.
 pub(crate) fn jobs(m: &mut Model, flows: &mut Flows) {
     let key = m.key.purpose_key(m.step, Purpose::WorkerFollow);
+    let outlook = worker_outlook(m);
     let mut changes: Vec<JobChange> = {
         let m: &Model = m;
+        let outlook = &outlook;
         let p = &m.persons;
         p.employer
             .par_chunks(CHUNK)
             .enumerate()
             .flat_map_iter(|(ci, employers)| {
                 let off = ci * CHUNK;
-                employers
-                    .iter()
-                    .enumerate()
-                    .filter_map(move |(i, &e)| job_change(m, key, off + i, e))
+                employers.iter().enumerate().filter_map(move |(i, &e)| {
+                    (e != NO_FIRM).then_some(())?;
+                    job_change(m, key, off + i, e, outlook[e as usize])
+                })
             })
             .collect()
     };
@@ -107,53 +139,42 @@ fn stay_behind(m: &Model, ch: &mut JobChange) {
     ch.city = home;
 }
 
-fn job_change(m: &Model, key: StreamKey, pi: usize, e: u32) -> Option<JobChange> {
-    if e == NO_FIRM {
-        return None;
-    }
+/// What happens to the job of person `pi`, employed by `e` whose outlook is `o`.
+fn job_change(m: &Model, key: StreamKey, pi: usize, e: u32, o: u64) -> Option<JobChange> {
     let f = e as usize;
     let fi = &m.firms;
     let city = m.persons.city[pi];
-    let quit = |sector| JobChange {
+    let quit = || JobChange {
         person: pi as u32,
         city,
         work_city: city,
         employer: NO_FIRM,
         left: e,
-        sector,
+        sector: fi.sector[f],
     };
-    let sector = fi.sector[f];
-    if !fi.alive[f] {
-        return Some(quit(sector));
+    if o == GONE {
+        return Some(quit());
     }
-    let step = m.step;
     let mut st = key.stream(pi as u64);
-    if u32::from(fi.moved_step[f]) == step {
-        let d = fi.city[f];
-        let keep = |c: u8, w: u8| JobChange {
-            person: pi as u32,
-            city: c,
-            work_city: w,
-            employer: e,
-            left: NO_FIRM,
-            sector,
-        };
-        if city == d || st.bernoulli(m.behaviour.follow_probability) {
-            return Some(keep(d, d));
-        }
-        if m.region.distance(city as usize, d as usize) <= m.behaviour.commute_range_km {
-            return Some(keep(city, d));
-        }
-        return Some(quit(sector));
+    if o != MOVED {
+        return st.below_threshold(o).then(quit);
     }
-    let (emp, target) = (f64::from(fi.employees[f]), f64::from(fi.target[f]));
-    let excess = if emp > 0.0 {
-        ((emp - target) / emp).max(0.0)
-    } else {
-        0.0
+    let d = fi.city[f];
+    let keep = |c: u8, w: u8| JobChange {
+        person: pi as u32,
+        city: c,
+        work_city: w,
+        employer: e,
+        left: NO_FIRM,
+        sector: fi.sector[f],
     };
-    let p = m.behaviour.separation_rate + excess;
-    st.bernoulli(p).then(|| quit(sector))
+    if city == d || st.bernoulli(m.behaviour.follow_probability) {
+        return Some(keep(d, d));
+    }
+    if m.region.distance(city as usize, d as usize) <= m.behaviour.commute_range_km {
+        return Some(keep(city, d));
+    }
+    Some(quit())
 }
 
 /// Ids of labour-force residents without a job, per city, in id order.
@@ -444,32 +465,33 @@ fn ration(m: &Model, moves: &[(u32, u8)], flows: &Flows) -> Vec<(u32, u8)> {
 fn dependents_follow(m: &mut Model, worker_flow: &[u64], flows: &mut Flows) {
     let n = m.region.n_cities();
     let step = m.step;
-    let lf: Vec<f64> = (0..n)
-        .map(|c| (m.cities.labour_force[0][c] + m.cities.labour_force[1][c]).max(1) as f64)
+    let rows: Vec<FollowRow> = (0..n)
+        .map(|o| {
+            let lf = (m.cities.labour_force[0][o] + m.cities.labour_force[1][o]).max(1);
+            FollowRow::new(&worker_flow[o * n..(o + 1) * n], lf as f64)
+        })
         .collect();
     let key = m.key.purpose_key(step, Purpose::Dependents);
     let moves: Vec<(u32, u8)> = {
-        let m: &Model = m;
-        (0..m.persons.len())
-            .into_par_iter()
-            .with_min_len(CHUNK / 4)
-            .filter_map(|pi| {
-                if m.persons.skill[pi] != DEPENDENT {
-                    return None;
-                }
-                let o = m.persons.city[pi] as usize;
-                let row = &worker_flow[o * n..(o + 1) * n];
-                if row.iter().all(|&w| w == 0) {
-                    return None;
-                }
-                let mut u = key.stream(pi as u64).uniform() * lf[o];
-                for (d, &w) in row.iter().enumerate() {
-                    if u < w as f64 {
-                        return Some((pi as u32, d as u8));
-                    }
-                    u -= w as f64;
-                }
-                None
+        let p = &m.persons;
+        p.skill
+            .par_chunks(CHUNK)
+            .enumerate()
+            .flat_map_iter(|(ci, skills)| {
+                let off = ci * CHUNK;
+                let (cities, rows) = (&p.city[off..off + skills.len()], &rows);
+                skills
+                    .iter()
+                    .zip(cities)
+                    .enumerate()
+                    .filter_map(move |(i, (&k, &o))| {
+                        if k != DEPENDENT {
+                            return None;
+                        }
+                        let pi = off + i;
+                        let d = rows[o as usize].draw(key.stream(pi as u64).uniform())?;
+                        Some((pi as u32, d))
+                    })
             })
             .collect()
     };
@@ -484,4 +506,45 @@ fn dependents_follow(m: &mut Model, worker_flow: &[u64], flows: &mut Flows) {
             .iter()
             .all(|&h| h == OUTSIDE || (h as usize) < n)
     );
+}
+
+/// One origin's labour-force movers by destination, as f64 once per step rather than per
+/// dependent. The draw is the walk `u -= w` over destinations; `reach` (the sum plus a
+/// margin far above that walk's rounding error) lets most dependents skip the walk with
+/// one comparison and the same result.
+struct FollowRow {
+    weights: Vec<f64>,
+    lf: f64,
+    reach: f64,
+}
+
+impl FollowRow {
+    fn new(row: &[u64], lf: f64) -> FollowRow {
+        let weights: Vec<f64> = row.iter().map(|&w| w as f64).collect();
+        let total: u64 = row.iter().sum();
+        let reach = if total == 0 {
+            -1.0
+        } else {
+            total as f64 + 1e-3
+        };
+        FollowRow { weights, lf, reach }
+    }
+
+    #[inline]
+    fn draw(&self, uniform: f64) -> Option<u8> {
+        if self.reach < 0.0 {
+            return None;
+        }
+        let mut u = uniform * self.lf;
+        if u >= self.reach {
+            return None;
+        }
+        for (d, &w) in self.weights.iter().enumerate() {
+            if u < w {
+                return Some(d as u8);
+            }
+            u -= w;
+        }
+        None
+    }
 }
