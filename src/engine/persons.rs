@@ -13,6 +13,7 @@ use crate::record::Flows;
 use crate::rng::{Purpose, StreamKey, bernoulli_threshold};
 
 /// A person's new residence and job after the jobs pass, with the firm they left.
+#[derive(Clone)]
 struct JobChange {
     person: u32,
     city: u8,
@@ -23,10 +24,11 @@ struct JobChange {
 }
 
 /// A firm's state as its workers see it in the jobs pass, one word per firm so the pass
-/// over every employed person reads one firm array: [`GONE`], [`MOVED`] this step, or
-/// the separation probability as a [`bernoulli_threshold`].
-const GONE: u64 = u64::MAX;
-const MOVED: u64 = u64::MAX - 1;
+/// over every employed person reads one firm array: the separation probability as a
+/// [`bernoulli_threshold`], [`GONE`] (a threshold every draw is below: all quit), or
+/// [`MOVED`] this step.
+const GONE: u64 = 1 << 60;
+const MOVED: u64 = u64::MAX;
 
 fn worker_outlook(m: &Model) -> Vec<u64> {
     let fi = &m.firms;
@@ -54,23 +56,17 @@ fn worker_outlook(m: &Model) -> Vec<u64> {
 
 /// Pass 4a: exits release workers, moved firms take followers and commuters, churn.
 pub(crate) fn jobs(m: &mut Model, flows: &mut Flows) {
-    let key = m.key.purpose_key(m.step, Purpose::WorkerFollow);
     let outlook = worker_outlook(m);
     let mut changes: Vec<JobChange> = {
         let m: &Model = m;
-        let outlook = &outlook;
-        let p = &m.persons;
-        p.employer
+        let parts: Vec<Vec<JobChange>> = m
+            .persons
+            .employer
             .par_chunks(CHUNK)
             .enumerate()
-            .flat_map_iter(|(ci, employers)| {
-                let off = ci * CHUNK;
-                employers.iter().enumerate().filter_map(move |(i, &e)| {
-                    (e != NO_FIRM).then_some(())?;
-                    job_change(m, key, off + i, e, outlook[e as usize])
-                })
-            })
-            .collect()
+            .map(|(ci, employers)| job_changes(m, &outlook, ci * CHUNK, employers))
+            .collect();
+        parts.concat()
     };
     house_followers(m, &mut changes);
     for ch in changes {
@@ -139,12 +135,35 @@ fn stay_behind(m: &Model, ch: &mut JobChange) {
     ch.city = home;
 }
 
-/// What happens to the job of person `pi`, employed by `e` whose outlook is `o`.
-fn job_change(m: &Model, key: StreamKey, pi: usize, e: u32, o: u64) -> Option<JobChange> {
+/// Job changes of the persons from `off` on with these employers, in id order. Every
+/// person draws, employed or not, and the outlook read for the unemployed is masked
+/// afterwards: with ~45% of persons unemployed or dependent in random order, a branch
+/// per person would mispredict far more often than the draw costs.
+fn job_changes(m: &Model, outlook: &[u64], off: usize, employers: &[u32]) -> Vec<JobChange> {
+    let key = m.key.purpose_key(m.step, Purpose::WorkerFollow);
+    let mut out = Vec::new();
+    for (i, &e) in employers.iter().enumerate() {
+        if let Some(&ahead) = employers.get(i + 24) {
+            prefetch(outlook, ahead as usize);
+        }
+        let employed = e != NO_FIRM;
+        let o = outlook[if employed { e as usize } else { 0 }];
+        let pi = off + i;
+        let draw = key.stream(pi as u64).next_u64() >> 11;
+        if employed & ((draw < o) | (o == MOVED)) {
+            out.push(job_change(m, key, pi, e, o));
+        }
+    }
+    out
+}
+
+/// What happens to the job of person `pi`, employed by `e` whose outlook is `o`, given
+/// that the person quits or the firm moved.
+fn job_change(m: &Model, key: StreamKey, pi: usize, e: u32, o: u64) -> JobChange {
     let f = e as usize;
     let fi = &m.firms;
     let city = m.persons.city[pi];
-    let quit = || JobChange {
+    let quit = JobChange {
         person: pi as u32,
         city,
         work_city: city,
@@ -152,12 +171,8 @@ fn job_change(m: &Model, key: StreamKey, pi: usize, e: u32, o: u64) -> Option<Jo
         left: e,
         sector: fi.sector[f],
     };
-    if o == GONE {
-        return Some(quit());
-    }
-    let mut st = key.stream(pi as u64);
     if o != MOVED {
-        return st.below_threshold(o).then(quit);
+        return quit;
     }
     let d = fi.city[f];
     let keep = |c: u8, w: u8| JobChange {
@@ -168,13 +183,17 @@ fn job_change(m: &Model, key: StreamKey, pi: usize, e: u32, o: u64) -> Option<Jo
         left: NO_FIRM,
         sector: fi.sector[f],
     };
-    if city == d || st.bernoulli(m.behaviour.follow_probability) {
-        return Some(keep(d, d));
+    if city == d
+        || key
+            .stream(pi as u64)
+            .bernoulli(m.behaviour.follow_probability)
+    {
+        return keep(d, d);
     }
     if m.region.distance(city as usize, d as usize) <= m.behaviour.commute_range_km {
-        return Some(keep(city, d));
+        return keep(city, d);
     }
-    Some(quit())
+    quit
 }
 
 /// Ids of labour-force residents without a job, per city, in id order.
@@ -547,4 +566,21 @@ impl FollowRow {
         }
         None
     }
+}
+
+/// Asks the CPU to start loading `v[i]`: the jobs pass reads the outlook of a random
+/// firm per person, and at scale 1 that table is larger than the cache.
+#[inline(always)]
+fn prefetch<T>(v: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(x) = v.get(i) {
+        // SAFETY: prefetching is a hint; the pointer is to an element of `v`.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                (x as *const T).cast(),
+            )
+        };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (v, i);
 }
