@@ -196,57 +196,101 @@ fn job_change(m: &Model, key: StreamKey, pi: usize, e: u32, o: u64) -> JobChange
     quit
 }
 
-/// Ids of labour-force residents without a job, per city, in id order.
-fn job_seekers(m: &Model) -> Vec<Vec<u32>> {
+/// A place in a hiring lottery: the draw in the high bits and the id in the low ones, so
+/// integer order is the order of (draw, id) and ties cannot depend on the thread count.
+fn ticket(draw: u64, id: u32) -> u128 {
+    (u128::from(draw) << 32) | u128::from(id)
+}
+
+fn ticket_id(t: u128) -> u32 {
+    t as u32
+}
+
+/// Lottery tickets of the labour-force residents without a job, per city.
+fn job_seekers(m: &Model, key: StreamKey) -> Vec<Vec<u128>> {
     let n = m.region.n_cities();
     let p = &m.persons;
-    p.employer
+    let parts: Vec<Vec<Vec<u128>>> = p
+        .employer
         .par_chunks(CHUNK)
         .enumerate()
         .map(|(ci, employers)| {
+            let off = ci * CHUNK;
             let mut out = vec![Vec::new(); n];
+            let (skills, cities) = (&p.skill[off..], &p.city[off..]);
             for (i, &e) in employers.iter().enumerate() {
-                let pi = ci * CHUNK + i;
-                if e == NO_FIRM && p.skill[pi] != DEPENDENT {
-                    out[p.city[pi] as usize].push(pi as u32);
+                if e == NO_FIRM && skills[i] != DEPENDENT {
+                    let pi = (off + i) as u32;
+                    let draw = key.stream(u64::from(pi)).next_u64();
+                    out[cities[i] as usize].push(ticket(draw, pi));
                 }
             }
             out
         })
-        .reduce(
-            || vec![Vec::new(); n],
-            |mut a, b| {
-                for (x, y) in a.iter_mut().zip(b) {
-                    x.extend(y);
-                }
-                a
-            },
-        )
+        .collect();
+    (0..n)
+        .into_par_iter()
+        .map(|c| parts.iter().flat_map(|part| &part[c]).copied().collect())
+        .collect()
+}
+
+/// Firms with vacancies per city in lottery order, and the open positions per city.
+fn vacancies(m: &Model, key: StreamKey) -> (Vec<Vec<u32>>, Vec<u64>) {
+    let n = m.region.n_cities();
+    let fi = &m.firms;
+    let open: Vec<u32> = (0..fi.len() as u32)
+        .into_par_iter()
+        .with_min_len(CHUNK / 4)
+        .filter(|&f| {
+            let f = f as usize;
+            fi.alive[f] && fi.target[f] > fi.employees[f]
+        })
+        .collect();
+    let mut tickets: Vec<Vec<u128>> = vec![Vec::new(); n];
+    let mut slots = vec![0u64; n];
+    for &f in &open {
+        let (c, fu) = (fi.city[f as usize] as usize, f as usize);
+        let draw = key.stream(fi.rng_key[fu]).next_u64();
+        tickets[c].push(ticket(draw, f));
+        slots[c] += u64::from(fi.target[fu] - fi.employees[fu]);
+    }
+    let order = tickets
+        .into_par_iter()
+        .map(|mut t| {
+            t.sort_unstable();
+            t.into_iter().map(ticket_id).collect()
+        })
+        .collect();
+    (order, slots)
+}
+
+/// The first `k` tickets in lottery order: only as many seekers as there are open
+/// positions can be hired, so the rest need not be ordered.
+fn lottery_prefix(mut tickets: Vec<u128>, k: usize) -> Vec<u32> {
+    if k == 0 {
+        return Vec::new();
+    }
+    if k < tickets.len() {
+        tickets.select_nth_unstable(k - 1);
+        tickets.truncate(k);
+    }
+    tickets.sort_unstable();
+    tickets.into_iter().map(ticket_id).collect()
 }
 
 /// Pass 4b: firms with vacancies hire local job seekers; both sides are ordered by a
 /// keyed lottery, so no id order privileges anyone and the thread count cannot matter.
 pub(crate) fn hire(m: &mut Model) {
-    let n = m.region.n_cities();
-    let step = m.step;
-    let mut seekers = job_seekers(m);
-    let mut vacancies: Vec<Vec<u32>> = vec![Vec::new(); n];
-    for f in 0..m.firms.len() {
-        if m.firms.alive[f] && m.firms.target[f] > m.firms.employees[f] {
-            vacancies[m.firms.city[f] as usize].push(f as u32);
-        }
-    }
-    let key = m.key.purpose_key(step, Purpose::Hiring);
-    let firm_key = &m.firms.rng_key;
-    seekers
-        .par_iter_mut()
-        .for_each(|ids| ids.sort_by_cached_key(|&p| (key.stream(u64::from(p)).next_u64(), p)));
-    vacancies.par_iter_mut().for_each(|ids| {
-        ids.sort_by_cached_key(|&f| (key.stream(firm_key[f as usize]).next_u64(), f))
-    });
-    for c in 0..n {
-        let mut next = seekers[c].iter();
-        'firms: for &f in &vacancies[c] {
+    let key = m.key.purpose_key(m.step, Purpose::Hiring);
+    let (vacancies, slots) = vacancies(m, key);
+    let seekers: Vec<Vec<u32>> = job_seekers(m, key)
+        .into_par_iter()
+        .zip(&slots)
+        .map(|(t, &k)| lottery_prefix(t, k as usize))
+        .collect();
+    for (c, (firms, seekers)) in vacancies.iter().zip(&seekers).enumerate() {
+        let mut next = seekers.iter();
+        'firms: for &f in firms {
             let f = f as usize;
             while m.firms.employees[f] < m.firms.target[f] {
                 let Some(&p) = next.next() else { break 'firms };
@@ -298,11 +342,12 @@ pub(crate) fn migrate(m: &mut Model, flows: &mut Flows) {
     let key = m.key.purpose_key(step, Purpose::Migration);
     let moves: Vec<(u32, u8)> = {
         let m: &Model = m;
-        (0..m.persons.len())
+        let rates = MigrationRates::new(m);
+        let parts: Vec<Vec<(u32, u8)>> = (0..m.persons.len().div_ceil(CHUNK))
             .into_par_iter()
-            .with_min_len(CHUNK / 4)
-            .filter_map(|pi| migration_choice(m, &table, key, pi).map(|d| (pi as u32, d)))
-            .collect()
+            .map(|ci| migration_choices(m, &table, &rates, key, ci * CHUNK))
+            .collect();
+        parts.concat()
     };
     let accepted = ration(m, &moves, flows);
     let mut worker_flow = vec![0u64; n * n];
@@ -392,25 +437,53 @@ impl MoveTable {
     }
 }
 
-fn migration_choice(m: &Model, table: &MoveTable, key: StreamKey, pi: usize) -> Option<u8> {
+/// The yearly chance that a resident reconsiders where to live, as
+/// [`bernoulli_threshold`]s by employment (index 1: employed) and city.
+struct MigrationRates([Vec<u64>; 2]);
+
+impl MigrationRates {
+    fn new(m: &Model) -> MigrationRates {
+        let b = &m.behaviour;
+        let by_city = |base: f64| {
+            let mult = &m.levers.migration_rate_multiplier;
+            mult.iter()
+                .map(|&x| bernoulli_threshold(base * x))
+                .collect()
+        };
+        MigrationRates([
+            by_city(b.job_seeker_migration_rate),
+            by_city(b.migration_rate),
+        ])
+    }
+}
+
+/// Migration decisions of the persons in the chunk starting at `off`, in id order.
+/// Dependents draw too and are masked afterwards, as in [`job_changes`].
+fn migration_choices(
+    m: &Model,
+    table: &MoveTable,
+    rates: &MigrationRates,
+    key: StreamKey,
+    off: usize,
+) -> Vec<(u32, u8)> {
     let p = &m.persons;
-    let k = p.skill[pi];
-    if k == DEPENDENT {
-        return None;
+    let end = (off + CHUNK).min(p.len());
+    let (skills, employers, cities) =
+        (&p.skill[off..end], &p.employer[off..end], &p.city[off..end]);
+    let mut out = Vec::new();
+    for (i, ((&k, &e), &c)) in skills.iter().zip(employers).zip(cities).enumerate() {
+        let threshold = rates.0[usize::from(e != NO_FIRM)][c as usize];
+        let pi = off + i;
+        let mut st = key.stream(pi as u64);
+        let reconsider = st.below_threshold(threshold);
+        if reconsider & (k != DEPENDENT) {
+            let d = table.draw(k as usize, c as usize, p.hukou[pi], st.uniform());
+            if d != c as usize {
+                out.push((pi as u32, d as u8));
+            }
+        }
     }
-    let base = if p.employer[pi] == NO_FIRM {
-        m.behaviour.job_seeker_migration_rate
-    } else {
-        m.behaviour.migration_rate
-    };
-    let c = p.city[pi] as usize;
-    let rate = base * m.levers.migration_rate_multiplier[c];
-    let mut st = key.stream(pi as u64);
-    if !st.bernoulli(rate) {
-        return None;
-    }
-    let d = table.draw(k as usize, c, p.hukou[pi], st.uniform());
-    (d != c).then_some(d as u8)
+    out
 }
 
 /// Persons a labour-force mover from each city brings on average: itself and the
@@ -493,26 +566,28 @@ fn dependents_follow(m: &mut Model, worker_flow: &[u64], flows: &mut Flows) {
     let key = m.key.purpose_key(step, Purpose::Dependents);
     let moves: Vec<(u32, u8)> = {
         let p = &m.persons;
-        p.skill
+        let parts: Vec<Vec<(u32, u8)>> = p
+            .skill
             .par_chunks(CHUNK)
+            .zip(p.city.par_chunks(CHUNK))
             .enumerate()
-            .flat_map_iter(|(ci, skills)| {
+            .map(|(ci, (skills, cities))| {
                 let off = ci * CHUNK;
-                let (cities, rows) = (&p.city[off..off + skills.len()], &rows);
-                skills
-                    .iter()
-                    .zip(cities)
-                    .enumerate()
-                    .filter_map(move |(i, (&k, &o))| {
-                        if k != DEPENDENT {
-                            return None;
+                let mut out = Vec::new();
+                for (i, (&k, &o)) in skills.iter().zip(cities).enumerate() {
+                    let row = &rows[o as usize];
+                    let pi = off + i;
+                    let u = key.stream(pi as u64).uniform();
+                    if (k == DEPENDENT) & row.may_draw(u) {
+                        if let Some(d) = row.draw(u) {
+                            out.push((pi as u32, d));
                         }
-                        let pi = off + i;
-                        let d = rows[o as usize].draw(key.stream(pi as u64).uniform())?;
-                        Some((pi as u32, d))
-                    })
+                    }
+                }
+                out
             })
-            .collect()
+            .collect();
+        parts.concat()
     };
     for (pi, d) in moves {
         relocate(m, pi as usize, d, flows);
@@ -549,15 +624,18 @@ impl FollowRow {
         FollowRow { weights, lf, reach }
     }
 
+    /// False where [`FollowRow::draw`] surely gives `None`: one comparison, no branch.
+    #[inline]
+    fn may_draw(&self, uniform: f64) -> bool {
+        uniform * self.lf < self.reach
+    }
+
     #[inline]
     fn draw(&self, uniform: f64) -> Option<u8> {
         if self.reach < 0.0 {
             return None;
         }
         let mut u = uniform * self.lf;
-        if u >= self.reach {
-            return None;
-        }
         for (d, &w) in self.weights.iter().enumerate() {
             if u < w {
                 return Some(d as u8);
