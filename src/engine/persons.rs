@@ -578,10 +578,10 @@ fn dependents_follow(m: &mut Model, worker_flow: &[u64], flows: &mut Flows) {
                     let row = &rows[o as usize];
                     let pi = off + i;
                     let u = key.stream(pi as u64).uniform();
-                    if (k == DEPENDENT) & row.may_draw(u) {
-                        if let Some(d) = row.draw(u) {
-                            out.push((pi as u32, d));
-                        }
+                    if (k == DEPENDENT) & row.may_draw(u)
+                        && let Some(d) = row.draw(u)
+                    {
+                        out.push((pi as u32, d));
                     }
                 }
                 out
