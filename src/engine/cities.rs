@@ -1,11 +1,9 @@
-//! City state: counts recomputed from the agents, and the prices and levels that agents
-//! react to (housing cost, wages, market potential, public services).
+//! City state: counts taken from the running [`Tally`] at step boundaries, and the prices
+//! and levels that agents react to (housing cost, wages, market potential, public
+//! services).
 
+use super::tally::Tally;
 use crate::math::Det;
-use rayon::prelude::*;
-
-use super::CHUNK;
-use crate::agents::{DEPENDENT, Firms, NO_FIRM, Persons};
 use crate::policy::Levers;
 use crate::region::Region;
 use crate::scenario::Behaviour;
@@ -52,39 +50,6 @@ pub struct CityState {
     pub base_revenue_per_head: Vec<f64>,
 }
 
-#[derive(Clone, Default)]
-struct PersonCounts {
-    population: Vec<u64>,
-    lf: [Vec<u64>; 2],
-    employed: [Vec<u64>; 2],
-    commuters_out: Vec<u64>,
-    jobs: Vec<u64>,
-}
-
-impl PersonCounts {
-    fn new(n: usize) -> Self {
-        PersonCounts {
-            population: vec![0; n],
-            lf: [vec![0; n], vec![0; n]],
-            employed: [vec![0; n], vec![0; n]],
-            commuters_out: vec![0; n],
-            jobs: vec![0; n],
-        }
-    }
-
-    fn add(mut self, o: &PersonCounts) -> Self {
-        let add = |a: &mut Vec<u64>, b: &Vec<u64>| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-        add(&mut self.population, &o.population);
-        for k in 0..2 {
-            add(&mut self.lf[k], &o.lf[k]);
-            add(&mut self.employed[k], &o.employed[k]);
-        }
-        add(&mut self.commuters_out, &o.commuters_out);
-        add(&mut self.jobs, &o.jobs);
-        self
-    }
-}
-
 impl CityState {
     pub fn empty(n: usize, ns: usize) -> CityState {
         CityState {
@@ -108,65 +73,21 @@ impl CityState {
         self.population.len()
     }
 
-    /// Recounts everything from the agents: integer sums, so the result is the same for
-    /// any split of the work.
-    pub fn recount(&mut self, region: &Region, firms: &Firms, persons: &Persons) {
-        let n = region.n_cities();
-        let ns = region.n_sectors();
-        let counts = persons
-            .city
-            .par_chunks(CHUNK)
-            .enumerate()
-            .map(|(ci, cities)| {
-                let off = ci * CHUNK;
-                let mut pc = PersonCounts::new(n);
-                for (i, &c) in cities.iter().enumerate() {
-                    let c = c as usize;
-                    let p = off + i;
-                    pc.population[c] += 1;
-                    let k = persons.skill[p];
-                    if k == DEPENDENT {
-                        continue;
-                    }
-                    pc.lf[k as usize][c] += 1;
-                    if persons.employer[p] != NO_FIRM {
-                        pc.employed[k as usize][c] += 1;
-                        let w = persons.work_city[p] as usize;
-                        pc.jobs[w] += 1;
-                        if w != c {
-                            pc.commuters_out[c] += 1;
-                        }
-                    }
-                }
-                pc
-            })
-            .reduce(|| PersonCounts::new(n), |a, b| a.add(&b));
-        self.population = counts.population;
-        self.labour_force = counts.lf;
-        self.employed = counts.employed;
-        self.commuters_out = counts.commuters_out;
-        self.jobs = counts.jobs;
-
-        self.firms = vec![0; n];
-        self.firms_cs = vec![0; n * ns];
-        self.employment_cs = vec![0; n * ns];
-        self.demand = [vec![0.0; n], vec![0.0; n]];
-        let mut demand_units = [vec![0u64; n], vec![0u64; n]];
-        for f in 0..firms.len() {
-            if !firms.alive[f] {
-                continue;
-            }
-            let (c, s) = (firms.city[f] as usize, firms.sector[f] as usize);
-            self.firms[c] += 1;
-            self.firms_cs[c * ns + s] += 1;
-            self.employment_cs[c * ns + s] += u64::from(firms.employees[f]);
-            // Demand by skill in thousandths of a job: integer sums stay order-free.
-            let t = u64::from(firms.target[f]) * 1000;
-            let high = (t as f64 * region.sector(s).high_skill_share).round() as u64;
-            demand_units[1][c] += high;
-            demand_units[0][c] += t - high;
-        }
-        self.demand = demand_units.map(|units| units.iter().map(|&d| d as f64 / 1000.0).collect());
+    /// Takes the counts of the running tally: at the start and at the end of each step,
+    /// so passes within a step all see the counts of its start.
+    pub fn set_counts(&mut self, t: &Tally) {
+        self.population.clone_from(&t.population);
+        self.labour_force.clone_from(&t.labour_force);
+        self.employed.clone_from(&t.employed);
+        self.commuters_out.clone_from(&t.commuters_out);
+        self.jobs.clone_from(&t.jobs);
+        self.firms.clone_from(&t.firms);
+        self.firms_cs.clone_from(&t.firms_cs);
+        self.employment_cs.clone_from(&t.employment_cs);
+        self.demand = t
+            .demand_units
+            .clone()
+            .map(|units| units.iter().map(|&d| d as f64 / 1000.0).collect());
     }
 
     /// Sets start prices from the region's data and remembers the start state.

@@ -248,6 +248,7 @@ pub(crate) fn relocate_and_exit(m: &mut Model, flows: &mut Flows, events: &mut V
             Decision::Stay => {}
             Decision::Blocked => m.cumulative.directed_blocked += 1,
             Decision::Exit { cause } => {
+                m.tally.remove_firm(&m.region, &m.firms, f);
                 m.firms.alive[f] = false;
                 events.push(Event {
                     firm: f as u32,
@@ -298,11 +299,13 @@ fn apply_move(
         // Cap: the firm's tax over the three years before the move (steady tax assumed).
         fi.share_cap_left[f] = (3.0 * tax) as f32;
     }
+    m.tally.remove_firm(&m.region, &m.firms, f);
     let fi = &mut m.firms;
     fi.origin[f] = c as u8;
     fi.city[f] = d as u8;
     fi.moved_step[f] = step as u16;
     fi.holiday_left[f] = m.levers.tax_holiday_years[m.levers.cs(d, s as usize)];
+    m.tally.add_firm(&m.region, &m.firms, f);
     if directed {
         m.cumulative.directed_moves += 1;
     }
@@ -379,6 +382,7 @@ pub(crate) fn enter(m: &mut Model, events: &mut Vec<Event>) {
             let prod = productivity(st.normal(), b.productivity_sigma);
             let f = m.firms.push(agent, s as u8, d as u8, target, prod, 0);
             m.firms.holiday_left[f as usize] = m.levers.tax_holiday_years[d * ns + s];
+            m.tally.add_firm(&m.region, &m.firms, f as usize);
             events.push(Event {
                 firm: f,
                 sector: s as u8,

@@ -12,11 +12,13 @@ mod finance;
 mod firms;
 mod init;
 mod persons;
+mod tally;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 pub use cities::CityState;
+pub use tally::Tally;
 
 use crate::agents::{Firms, Persons};
 use crate::math::Det;
@@ -65,7 +67,7 @@ impl Timings {
             ("jobs (follow, commute, churn)", self.jobs),
             ("hiring", self.hiring),
             ("migration", self.migration),
-            ("accounts (recount, finance)", self.accounts),
+            ("accounts (counts, finance)", self.accounts),
             ("record (step tables)", self.record),
         ]
     }
@@ -110,6 +112,8 @@ pub struct Model {
     pub firms: Firms,
     pub persons: Persons,
     pub cities: CityState,
+    /// Counts kept current as agents change; published to `cities` at step ends.
+    pub tally: Tally,
     pub calibration: Calibration,
     pub cumulative: Cumulative,
     pub levers: Levers,
@@ -152,6 +156,7 @@ impl Model {
         let key = RunKey::new(sc.scenario.seed, sc.scenario.replicate);
         let (firms, persons) = init::populate(&region, &sc.behaviour, key, sc.scenario.scale);
         let levers = Levers::neutral(region.n_cities(), region.n_sectors());
+        let tally = Tally::count(&region, &firms, &persons);
         let mut model = Model {
             cities: CityState::empty(region.n_cities(), region.n_sectors()),
             calibration: Calibration {
@@ -172,13 +177,12 @@ impl Model {
             step: 0,
             firms,
             persons,
+            tally,
             cumulative: Cumulative::default(),
             levers,
             timings: Timings::default(),
         };
-        model
-            .cities
-            .recount(&model.region, &model.firms, &model.persons);
+        model.cities.set_counts(&model.tally);
         model
             .cities
             .initialise_prices(&model.region, &model.behaviour, model.scale);
@@ -191,8 +195,8 @@ impl Model {
 
     /// Rebuilds the counts derived from the agents after a checkpoint was read in.
     pub fn resume_after_load(&mut self) {
-        self.cities
-            .recount(&self.region, &self.firms, &self.persons);
+        self.tally = Tally::count(&self.region, &self.firms, &self.persons);
+        self.cities.set_counts(&self.tally);
     }
 
     pub fn year(&self) -> i32 {
@@ -236,8 +240,12 @@ impl Model {
         clock.lap(&mut self.timings.hiring);
         persons::migrate(self, &mut flows);
         clock.lap(&mut self.timings.migration);
-        self.cities
-            .recount(&self.region, &self.firms, &self.persons);
+        debug_assert_eq!(
+            self.tally,
+            Tally::count(&self.region, &self.firms, &self.persons),
+            "the running tally agrees with a recount"
+        );
+        self.cities.set_counts(&self.tally);
         finance::account(self, &mut events);
         clock.lap(&mut self.timings.accounts);
         let frame = StepFrame::build(self, flows, events);

@@ -7,6 +7,7 @@ use crate::math::Det;
 
 use rayon::prelude::*;
 
+use super::tally::{PersonKey, Tally};
 use super::{CHUNK, Model};
 use crate::agents::{DEPENDENT, NO_FIRM, OUTSIDE};
 use crate::record::Flows;
@@ -69,6 +70,21 @@ pub(crate) fn jobs(m: &mut Model, flows: &mut Flows) {
         parts.concat()
     };
     house_followers(m, &mut changes);
+    let delta = changes
+        .par_chunks(CHUNK / 16)
+        .map(|part| {
+            let mut t = Tally::zero(m.region.n_cities(), m.region.n_sectors());
+            for ch in part {
+                let before = PersonKey::of(&m.persons, ch.person as usize);
+                t.change_person(before, before.with(ch.city, ch.work_city, ch.employer));
+            }
+            t
+        })
+        .reduce(
+            || Tally::zero(m.region.n_cities(), m.region.n_sectors()),
+            Tally::plus,
+        );
+    m.tally = std::mem::take(&mut m.tally).plus(delta);
     for ch in changes {
         let pi = ch.person as usize;
         let from = m.persons.city[pi];
@@ -82,6 +98,7 @@ pub(crate) fn jobs(m: &mut Model, flows: &mut Flows) {
         m.persons.work_city[pi] = ch.work_city;
         m.persons.employer[pi] = ch.employer;
         if ch.left != NO_FIRM && m.firms.alive[ch.left as usize] {
+            m.tally.head_count(&m.firms, ch.left as usize, -1);
             m.firms.employees[ch.left as usize] -= 1;
         }
     }
@@ -196,14 +213,19 @@ fn job_change(m: &Model, key: StreamKey, pi: usize, e: u32, o: u64) -> JobChange
     quit
 }
 
-/// A place in a hiring lottery: the draw in the high bits and the id in the low ones, so
-/// integer order is the order of (draw, id) and ties cannot depend on the thread count.
-fn ticket(draw: u64, id: u32) -> u128 {
-    (u128::from(draw) << 32) | u128::from(id)
+/// A place in a hiring lottery: the draw, then the id, then a note for the holder (a
+/// seeker's skill), so integer order is the order of (draw, id) and ties cannot depend
+/// on the thread count.
+fn ticket(draw: u64, id: u32, note: u8) -> u128 {
+    (u128::from(draw) << 64) | (u128::from(id) << 32) | u128::from(note)
 }
 
 fn ticket_id(t: u128) -> u32 {
-    t as u32
+    (t >> 32) as u32
+}
+
+fn ticket_note(t: u128) -> u8 {
+    t as u8
 }
 
 /// Lottery tickets of the labour-force residents without a job, per city.
@@ -222,7 +244,7 @@ fn job_seekers(m: &Model, key: StreamKey) -> Vec<Vec<u128>> {
                 if e == NO_FIRM && skills[i] != DEPENDENT {
                     let pi = (off + i) as u32;
                     let draw = key.stream(u64::from(pi)).next_u64();
-                    out[cities[i] as usize].push(ticket(draw, pi));
+                    out[cities[i] as usize].push(ticket(draw, pi, skills[i]));
                 }
             }
             out
@@ -251,7 +273,7 @@ fn vacancies(m: &Model, key: StreamKey) -> (Vec<Vec<u32>>, Vec<u64>) {
     for &f in &open {
         let (c, fu) = (fi.city[f as usize] as usize, f as usize);
         let draw = key.stream(fi.rng_key[fu]).next_u64();
-        tickets[c].push(ticket(draw, f));
+        tickets[c].push(ticket(draw, f, 0));
         slots[c] += u64::from(fi.target[fu] - fi.employees[fu]);
     }
     let order = tickets
@@ -266,7 +288,7 @@ fn vacancies(m: &Model, key: StreamKey) -> (Vec<Vec<u32>>, Vec<u64>) {
 
 /// The first `k` tickets in lottery order: only as many seekers as there are open
 /// positions can be hired, so the rest need not be ordered.
-fn lottery_prefix(mut tickets: Vec<u128>, k: usize) -> Vec<u32> {
+fn lottery_prefix(mut tickets: Vec<u128>, k: usize) -> Vec<u128> {
     if k == 0 {
         return Vec::new();
     }
@@ -275,7 +297,7 @@ fn lottery_prefix(mut tickets: Vec<u128>, k: usize) -> Vec<u32> {
         tickets.truncate(k);
     }
     tickets.sort_unstable();
-    tickets.into_iter().map(ticket_id).collect()
+    tickets
 }
 
 /// Pass 4b: firms with vacancies hire local job seekers; both sides are ordered by a
@@ -283,7 +305,7 @@ fn lottery_prefix(mut tickets: Vec<u128>, k: usize) -> Vec<u32> {
 pub(crate) fn hire(m: &mut Model) {
     let key = m.key.purpose_key(m.step, Purpose::Hiring);
     let (vacancies, slots) = vacancies(m, key);
-    let seekers: Vec<Vec<u32>> = job_seekers(m, key)
+    let seekers: Vec<Vec<u128>> = job_seekers(m, key)
         .into_par_iter()
         .zip(&slots)
         .map(|(t, &k)| lottery_prefix(t, k as usize))
@@ -293,9 +315,12 @@ pub(crate) fn hire(m: &mut Model) {
         'firms: for &f in firms {
             let f = f as usize;
             while m.firms.employees[f] < m.firms.target[f] {
-                let Some(&p) = next.next() else { break 'firms };
-                m.persons.employer[p as usize] = f as u32;
-                m.persons.work_city[p as usize] = c as u8;
+                let Some(&t) = next.next() else { break 'firms };
+                let p = ticket_id(t) as usize;
+                m.persons.employer[p] = f as u32;
+                m.persons.work_city[p] = c as u8;
+                m.tally.hired(c, ticket_note(t));
+                m.tally.head_count(&m.firms, f, 1);
                 m.firms.employees[f] += 1;
             }
         }
@@ -353,6 +378,7 @@ pub(crate) fn migrate(m: &mut Model, flows: &mut Flows) {
     let mut worker_flow = vec![0u64; n * n];
     for (pi, d) in accepted {
         let pi = pi as usize;
+        let before = PersonKey::of(&m.persons, pi);
         let c = m.persons.city[pi];
         let e = m.persons.employer[pi];
         if e != NO_FIRM
@@ -360,6 +386,7 @@ pub(crate) fn migrate(m: &mut Model, flows: &mut Flows) {
                 .distance(d as usize, m.persons.work_city[pi] as usize)
                 > m.behaviour.commute_range_km
         {
+            m.tally.head_count(&m.firms, e as usize, -1);
             m.firms.employees[e as usize] -= 1;
             m.persons.employer[pi] = NO_FIRM;
         }
@@ -367,6 +394,7 @@ pub(crate) fn migrate(m: &mut Model, flows: &mut Flows) {
             m.persons.work_city[pi] = d;
         }
         relocate(m, pi, d, flows);
+        m.tally.change_person(before, PersonKey::of(&m.persons, pi));
         worker_flow[c as usize * n + d as usize] += 1;
     }
     dependents_follow(m, &worker_flow_with_followers(m, flows, worker_flow), flows);
@@ -590,9 +618,11 @@ fn dependents_follow(m: &mut Model, worker_flow: &[u64], flows: &mut Flows) {
         parts.concat()
     };
     for (pi, d) in moves {
-        relocate(m, pi as usize, d, flows);
         let pi = pi as usize;
+        let before = PersonKey::of(&m.persons, pi);
+        relocate(m, pi, d, flows);
         m.persons.work_city[pi] = d;
+        m.tally.change_person(before, PersonKey::of(&m.persons, pi));
     }
     debug_assert!(
         m.persons
