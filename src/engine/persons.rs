@@ -70,36 +70,69 @@ pub(crate) fn jobs(m: &mut Model, flows: &mut Flows) {
         parts.concat()
     };
     house_followers(m, &mut changes);
-    let delta = changes
-        .par_chunks(CHUNK / 16)
-        .map(|part| {
-            let mut t = Tally::zero(m.region.n_cities(), m.region.n_sectors());
-            for ch in part {
-                let before = PersonKey::of(&m.persons, ch.person as usize);
-                t.change_person(before, before.with(ch.city, ch.work_city, ch.employer));
-            }
-            t
+    apply_job_changes(m, &changes, flows);
+}
+
+/// The items of `items` (ordered by chunk of `id`) that fall in each chunk of `n` agents.
+fn by_chunk<T>(items: &[T], id: impl Fn(&T) -> usize, n: usize) -> Vec<&[T]> {
+    let mut rest = items;
+    (0..n.div_ceil(CHUNK))
+        .map(|ci| {
+            let split = rest.partition_point(|x| id(x) / CHUNK <= ci);
+            let (part, tail) = rest.split_at(split);
+            rest = tail;
+            part
         })
-        .reduce(
-            || Tally::zero(m.region.n_cities(), m.region.n_sectors()),
-            Tally::plus,
-        );
-    m.tally = std::mem::take(&mut m.tally).plus(delta);
-    for ch in changes {
-        let pi = ch.person as usize;
-        let from = m.persons.city[pi];
-        if ch.city != from {
-            Model::add_flow(flows, (from, ch.city, Some(ch.sector)), 0, 0, 1);
-            if m.levers.hukou_grant[ch.city as usize] {
-                m.persons.hukou[pi] = ch.city;
+        .collect()
+}
+
+/// Applies job changes (in person-id order) chunk by chunk in parallel: each person is
+/// written by the task owning its chunk, and flows and counts are integer sums. Head
+/// counts of the firms left are lowered afterwards.
+fn apply_job_changes(m: &mut Model, changes: &[JobChange], flows: &mut Flows) {
+    let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
+    let parts = by_chunk(changes, |ch| ch.person as usize, m.persons.len());
+    let (levers, firms, p) = (&m.levers, &m.firms, &mut m.persons);
+    let results: Vec<(Tally, Flows)> = p
+        .city
+        .par_chunks_mut(CHUNK)
+        .zip(p.work_city.par_chunks_mut(CHUNK))
+        .zip(p.employer.par_chunks_mut(CHUNK))
+        .zip(p.hukou.par_chunks_mut(CHUNK))
+        .zip(p.skill.par_chunks(CHUNK))
+        .zip(parts)
+        .enumerate()
+        .map(|(ci, (((((city, work), employer), hukou), skill), part))| {
+            let mut t = Tally::zero(n, ns);
+            let mut fl = Flows::new();
+            for ch in part {
+                let i = ch.person as usize - ci * CHUNK;
+                let before = PersonKey::new(city[i], skill[i], employer[i], work[i]);
+                t.change_person(before, before.with(ch.city, ch.work_city, ch.employer));
+                if ch.city != city[i] {
+                    Model::add_flow(&mut fl, (city[i], ch.city, Some(ch.sector)), 0, 0, 1);
+                    if levers.hukou_grant[ch.city as usize] {
+                        hukou[i] = ch.city;
+                    }
+                }
+                (city[i], work[i], employer[i]) = (ch.city, ch.work_city, ch.employer);
+                if ch.left != NO_FIRM {
+                    t.head_count(firms, ch.left as usize, -1);
+                }
             }
+            (t, fl)
+        })
+        .collect();
+    for (t, fl) in results {
+        m.tally = std::mem::take(&mut m.tally).plus(t);
+        for (k, v) in fl {
+            Model::add_flow(flows, k, v.firms, v.jobs, v.persons);
         }
-        m.persons.city[pi] = ch.city;
-        m.persons.work_city[pi] = ch.work_city;
-        m.persons.employer[pi] = ch.employer;
-        if ch.left != NO_FIRM && m.firms.alive[ch.left as usize] {
-            m.tally.head_count(&m.firms, ch.left as usize, -1);
-            m.firms.employees[ch.left as usize] -= 1;
+    }
+    for ch in changes {
+        let f = ch.left as usize;
+        if ch.left != NO_FIRM && m.firms.alive[f] {
+            m.firms.employees[f] -= 1;
         }
     }
 }
@@ -216,7 +249,7 @@ fn job_change(m: &Model, key: StreamKey, pi: usize, e: u32, o: u64) -> JobChange
 /// A place in a hiring lottery: the draw, then the id, then a note for the holder (a
 /// seeker's skill), so integer order is the order of (draw, id) and ties cannot depend
 /// on the thread count.
-fn ticket(draw: u64, id: u32, note: u8) -> u128 {
+fn ticket(draw: u64, id: u32, note: u32) -> u128 {
     (u128::from(draw) << 64) | (u128::from(id) << 32) | u128::from(note)
 }
 
@@ -224,8 +257,8 @@ fn ticket_id(t: u128) -> u32 {
     (t >> 32) as u32
 }
 
-fn ticket_note(t: u128) -> u8 {
-    t as u8
+fn ticket_note(t: u128) -> u32 {
+    t as u32
 }
 
 /// Lottery tickets of the labour-force residents without a job, per city.
@@ -244,7 +277,7 @@ fn job_seekers(m: &Model, key: StreamKey) -> Vec<Vec<u128>> {
                 if e == NO_FIRM && skills[i] != DEPENDENT {
                     let pi = (off + i) as u32;
                     let draw = key.stream(u64::from(pi)).next_u64();
-                    out[cities[i] as usize].push(ticket(draw, pi, skills[i]));
+                    out[cities[i] as usize].push(ticket(draw, pi, u32::from(skills[i])));
                 }
             }
             out
@@ -256,8 +289,9 @@ fn job_seekers(m: &Model, key: StreamKey) -> Vec<Vec<u128>> {
         .collect()
 }
 
-/// Firms with vacancies per city in lottery order, and the open positions per city.
-fn vacancies(m: &Model, key: StreamKey) -> (Vec<Vec<u32>>, Vec<u64>) {
+/// Tickets of the firms with vacancies per city in lottery order, noting each firm's
+/// open positions, and the open positions per city.
+fn vacancies(m: &Model, key: StreamKey) -> (Vec<Vec<u128>>, Vec<u64>) {
     let n = m.region.n_cities();
     let fi = &m.firms;
     let open: Vec<u32> = (0..fi.len() as u32)
@@ -273,17 +307,12 @@ fn vacancies(m: &Model, key: StreamKey) -> (Vec<Vec<u32>>, Vec<u64>) {
     for &f in &open {
         let (c, fu) = (fi.city[f as usize] as usize, f as usize);
         let draw = key.stream(fi.rng_key[fu]).next_u64();
-        tickets[c].push(ticket(draw, f, 0));
-        slots[c] += u64::from(fi.target[fu] - fi.employees[fu]);
+        let open = fi.target[fu] - fi.employees[fu];
+        tickets[c].push(ticket(draw, f, open));
+        slots[c] += u64::from(open);
     }
-    let order = tickets
-        .into_par_iter()
-        .map(|mut t| {
-            t.sort_unstable();
-            t.into_iter().map(ticket_id).collect()
-        })
-        .collect();
-    (order, slots)
+    tickets.par_iter_mut().for_each(|t| t.sort_unstable());
+    (tickets, slots)
 }
 
 /// The first `k` tickets in lottery order: only as many seekers as there are open
@@ -310,21 +339,61 @@ pub(crate) fn hire(m: &mut Model) {
         .zip(&slots)
         .map(|(t, &k)| lottery_prefix(t, k as usize))
         .collect();
+    let mut hires: Vec<(u32, u32)> = Vec::new();
     for (c, (firms, seekers)) in vacancies.iter().zip(&seekers).enumerate() {
         let mut next = seekers.iter();
-        'firms: for &f in firms {
+        for &firm in firms {
+            let (f, open) = (ticket_id(firm), ticket_note(firm));
+            let taken = next.by_ref().take(open as usize).fold(0, |taken, &t| {
+                hires.push((ticket_id(t), f));
+                m.tally.hired(c, ticket_note(t) as u8);
+                taken + 1
+            });
             let f = f as usize;
-            while m.firms.employees[f] < m.firms.target[f] {
-                let Some(&t) = next.next() else { break 'firms };
-                let p = ticket_id(t) as usize;
-                m.persons.employer[p] = f as u32;
-                m.persons.work_city[p] = c as u8;
-                m.tally.hired(c, ticket_note(t));
-                m.tally.head_count(&m.firms, f, 1);
-                m.firms.employees[f] += 1;
+            m.tally
+                .head_count_in(c, m.firms.sector[f], i64::from(taken));
+            m.firms.employees[f] += taken;
+            if taken < open {
+                break;
             }
         }
     }
+    employ(m, hires);
+}
+
+/// Writes hires (person, firm) chunk by chunk in parallel, after a counting sort by
+/// chunk: in lottery order every write would be a cache miss. A hired seeker works
+/// where they live.
+fn employ(m: &mut Model, hires: Vec<(u32, u32)>) {
+    let chunks = m.persons.len().div_ceil(CHUNK);
+    let mut start = vec![0usize; chunks + 1];
+    for &(p, _) in &hires {
+        start[p as usize / CHUNK + 1] += 1;
+    }
+    for ci in 0..chunks {
+        start[ci + 1] += start[ci];
+    }
+    let mut sorted = vec![(0u32, 0u32); hires.len()];
+    for h in hires {
+        let slot = &mut start[h.0 as usize / CHUNK];
+        sorted[*slot] = h;
+        *slot += 1;
+    }
+    let parts = by_chunk(&sorted, |h| h.0 as usize, m.persons.len());
+    let p = &mut m.persons;
+    p.employer
+        .par_chunks_mut(CHUNK)
+        .zip(p.work_city.par_chunks_mut(CHUNK))
+        .zip(p.city.par_chunks(CHUNK))
+        .zip(parts)
+        .enumerate()
+        .for_each(|(ci, (((employer, work), city), part))| {
+            for &(pi, f) in part {
+                let i = pi as usize - ci * CHUNK;
+                employer[i] = f;
+                work[i] = city[i];
+            }
+        });
 }
 
 /// Per-city parts of a resident's utility (everything except the constant, the distance

@@ -23,6 +23,16 @@ pub(crate) struct PersonKey {
 }
 
 impl PersonKey {
+    #[inline]
+    pub(crate) fn new(city: u8, skill: u8, employer: u32, work_city: u8) -> PersonKey {
+        PersonKey {
+            city,
+            skill,
+            employed: employer != NO_FIRM,
+            work_city,
+        }
+    }
+
     /// `p`'s key with a new residence and job.
     #[inline]
     pub(crate) fn with(self, city: u8, work_city: u8, employer: u32) -> PersonKey {
@@ -198,6 +208,13 @@ impl Tally {
     /// Uncounts firm `f` (before it exits or moves).
     pub(crate) fn remove_firm(&mut self, region: &Region, firms: &Firms, f: usize) {
         self.firm(region, firms, f, u64::MAX);
+    }
+
+    /// The head count of a live firm in city `c` and sector `s` changes by `delta`.
+    #[inline]
+    pub(crate) fn head_count_in(&mut self, c: usize, s: u8, delta: i64) {
+        let cs = c * self.n_sectors + s as usize;
+        self.employment_cs[cs] = self.employment_cs[cs].wrapping_add_signed(delta);
     }
 
     /// Firm `f`'s head count is about to change by `delta`.
