@@ -8,7 +8,7 @@ use crate::math::Det;
 
 use rayon::prelude::*;
 
-use super::firms::{FirmChoice, base_hazard, exit_probability};
+use super::firms::{FirmChoice, HazardTables, base_hazard, exit_probability};
 use super::persons::{move_cost, place_value};
 use super::{Calibration, Model, softmax_into};
 use crate::agents::{DEPENDENT, NO_FIRM, OUTSIDE};
@@ -72,16 +72,18 @@ fn firm_constants(m: &Model) -> (Vec<f64>, Vec<f64>) {
     let mut moving = vec![0.0; n * ns];
     let mut exiting = vec![0.0; n * ns];
     let mut exits = vec![0.0; ns];
+    let tables = HazardTables::new(m);
     for f in 0..m.firms.len() {
         let (c, s) = (m.firms.city[f] as usize, m.firms.sector[f] as usize);
         let size = f64::from(m.firms.target[f]);
+        let exit = exit_probability(m, f);
         jobs[s * n + c] += size;
-        moving[s * n + c] += base_hazard(m, f) * size;
-        exiting[s * n + c] += exit_probability(m, f) * size;
+        moving[s * n + c] += base_hazard(m, &tables, f) * size;
+        exiting[s * n + c] += exit * size;
         // An entrant replacing this firm takes its size relative to the cell mean (see
         // `firms::enter`), so count exits in units of the cell's mean size.
         let relative = size / m.calibration.cell_mean_size[c * ns + s];
-        exits[s] += exit_probability(m, f) * relative;
+        exits[s] += exit * relative;
     }
     let choice = FirmChoice::new(m, &[]);
     let mut asc = vec![0.0; ns * n];

@@ -4,11 +4,11 @@
 use crate::math::Det;
 use rayon::prelude::*;
 
-use super::Model;
 use super::init::{pareto_mean, pareto_weight, productivity};
+use super::{CHUNK, Model};
 use crate::policy::TaxSharing;
 use crate::record::{Event, EventKind, Flows};
-use crate::rng::{Purpose, Stream};
+use crate::rng::{Purpose, Stream, StreamKey};
 
 /// Where the model would put a firm of sector `s`, before the Gumbel shock: the location
 /// value of every city, and the moving cost between cities.
@@ -119,17 +119,60 @@ fn location_value(m: &Model, s: usize, d: usize) -> f64 {
         + productivity
 }
 
+/// Powers in the relocation hazard, memoised for the sizes and ages most firms have:
+/// each entry is the very `dpow` the hazard would compute, so results do not change.
+pub(crate) struct HazardTables {
+    /// `[s][target]`: (target / sector mean size)^size elasticity.
+    size: Vec<Vec<f64>>,
+    /// `[age]`: (1 + age)^age elasticity.
+    age: Vec<f64>,
+}
+
+const MEMO: usize = 1024;
+
+impl HazardTables {
+    pub(crate) fn new(m: &Model) -> HazardTables {
+        let b = &m.behaviour;
+        let size = (0..m.region.n_sectors())
+            .map(|s| (0..MEMO as u32).map(|t| size_power(m, s, t)).collect())
+            .collect();
+        let age = (0..MEMO as u16)
+            .map(|a| (1.0 + f64::from(a)).dpow(b.age_hazard_elasticity))
+            .collect();
+        HazardTables { size, age }
+    }
+
+    #[inline]
+    fn size(&self, m: &Model, s: usize, target: u32) -> f64 {
+        match self.size[s].get(target as usize) {
+            Some(&x) => x,
+            None => size_power(m, s, target),
+        }
+    }
+
+    #[inline]
+    fn age(&self, m: &Model, age: u16) -> f64 {
+        match self.age.get(usize::from(age)) {
+            Some(&x) => x,
+            None => (1.0 + f64::from(age)).dpow(m.behaviour.age_hazard_elasticity),
+        }
+    }
+}
+
+fn size_power(m: &Model, s: usize, target: u32) -> f64 {
+    let size = f64::from(target.max(1)) / m.calibration.sector_mean_size[s];
+    size.dpow(m.behaviour.size_hazard_elasticity)
+}
+
 /// The yearly probability that firm `f` considers a move, before policy pushes.
-pub(crate) fn base_hazard(m: &Model, f: usize) -> f64 {
+pub(crate) fn base_hazard(m: &Model, tables: &HazardTables, f: usize) -> f64 {
     let b = &m.behaviour;
     let fi = &m.firms;
     let (c, s) = (fi.city[f] as usize, fi.sector[f] as usize);
-    let size = f64::from(fi.target[f].max(1)) / m.calibration.sector_mean_size[s];
-    let age = 1.0 + f64::from(fi.age[f]);
     let pressure = (m.cities.housing[c] / m.region.city(c).housing_index - 1.0).max(0.0);
     let h = m.region.sector(s).relocation_hazard
-        * size.dpow(b.size_hazard_elasticity)
-        * age.dpow(b.age_hazard_elasticity)
+        * tables.size(m, s, fi.target[f])
+        * tables.age(m, fi.age[f])
         * (1.0 + b.cost_pressure * pressure);
     h.min(1.0)
 }
@@ -176,28 +219,31 @@ fn sharing_rule(m: &Model, f: usize, c: usize, d: Option<usize>) -> Option<&TaxS
     })
 }
 
-fn decide(m: &Model, choice: &FirmChoice, f: usize) -> Decision {
+/// The keys of a step's firm streams, hoisted out of the loop over firms.
+struct FirmKeys {
+    exit: StreamKey,
+    hazard: StreamKey,
+    choice: StreamKey,
+}
+
+fn decide(m: &Model, choice: &FirmChoice, t: &HazardTables, k: &FirmKeys, f: usize) -> Decision {
     let fi = &m.firms;
     if !fi.alive[f] {
         return Decision::Stay;
     }
-    let step = m.step;
     let (c, s) = (fi.city[f] as usize, fi.sector[f] as usize);
     let i = m.levers.cs(c, s);
-    if m.key
-        .stream(step, fi.rng_key[f], Purpose::FirmExit)
+    if k.exit
+        .stream(fi.rng_key[f])
         .bernoulli(exit_probability(m, f))
     {
         return Decision::Exit { cause: 0 };
     }
-    let h0 = base_hazard(m, f);
+    let h0 = base_hazard(m, t, f);
     let h = (h0 * m.levers.hazard_multiplier[i]).min(1.0);
     let dh = m.levers.directed_hazard[i];
-    let u = m
-        .key
-        .stream(step, fi.rng_key[f], Purpose::FirmHazard)
-        .uniform();
-    let mut st = m.key.stream(step, fi.rng_key[f], Purpose::FirmChoice);
+    let u = k.hazard.stream(fi.rng_key[f]).uniform();
+    let mut st = k.choice.stream(fi.rng_key[f]);
     let (cause, directed, led) = if u < h0 {
         (0, false, None)
     } else if u < h {
@@ -238,9 +284,16 @@ fn decide(m: &Model, choice: &FirmChoice, f: usize) -> Decision {
 /// Pass 2: decisions in parallel, applied in firm-id order.
 pub(crate) fn relocate_and_exit(m: &mut Model, flows: &mut Flows, events: &mut Vec<Event>) {
     let choice = FirmChoice::new(m, &m.calibration.firm_asc);
+    let tables = HazardTables::new(m);
+    let keys = FirmKeys {
+        exit: m.key.purpose_key(m.step, Purpose::FirmExit),
+        hazard: m.key.purpose_key(m.step, Purpose::FirmHazard),
+        choice: m.key.purpose_key(m.step, Purpose::FirmChoice),
+    };
     let decisions: Vec<Decision> = (0..m.firms.len())
         .into_par_iter()
-        .map(|f| decide(m, &choice, f))
+        .with_min_len(CHUNK / 16)
+        .map(|f| decide(m, &choice, &tables, &keys, f))
         .collect();
     let step = m.step;
     for (f, d) in decisions.into_iter().enumerate() {
