@@ -81,6 +81,57 @@ impl StreamKey {
             state: mix(self.0 ^ agent.wrapping_mul(0xD6E8_FEB8_6659_FD93)),
         }
     }
+
+    /// The first draw of the streams of agents `first..first + out.len()`: the numbers
+    /// `self.stream(a).next_u64()` gives, for a pass in which every agent draws. Integer
+    /// arithmetic gives the same bits in SIMD lanes as in scalar code, so where the CPU
+    /// has AVX-512 or AVX2 (checked at run time) they are used: hashing is most of the
+    /// cost of such passes.
+    pub fn first_draws(&self, first: u64, out: &mut [u64]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512dq") {
+                // SAFETY: the CPU has the features the function is compiled for.
+                return unsafe { first_draws_avx512(self.0, first, out) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: as above.
+                return unsafe { first_draws_avx2(self.0, first, out) };
+            }
+        }
+        first_draws_any(self.0, first, out);
+    }
+}
+
+#[inline(always)]
+fn first_draws_body(key: u64, first: u64, out: &mut [u64]) {
+    for (i, o) in out.iter_mut().enumerate() {
+        let agent = first.wrapping_add(i as u64);
+        let state = mix(key ^ agent.wrapping_mul(0xD6E8_FEB8_6659_FD93));
+        *o = mix(state.wrapping_add(GOLDEN));
+    }
+}
+
+fn first_draws_any(key: u64, first: u64, out: &mut [u64]) {
+    first_draws_body(key, first, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl")]
+fn first_draws_avx512(key: u64, first: u64, out: &mut [u64]) {
+    first_draws_body(key, first, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn first_draws_avx2(key: u64, first: u64, out: &mut [u64]) {
+    first_draws_body(key, first, out);
+}
+
+/// A draw as a uniform number in [0, 1) with 53 bits: [`Stream::uniform`] of one draw.
+#[inline]
+pub fn to_uniform(draw: u64) -> f64 {
+    (draw >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 /// A short sequence of draws (SplitMix64).
@@ -99,7 +150,7 @@ impl Stream {
     /// Uniform in [0, 1) with 53 bits.
     #[inline]
     pub fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        to_uniform(self.next_u64())
     }
 
     /// Uniform in (0, 1): safe under logarithms.
@@ -117,7 +168,7 @@ impl Stream {
     /// in integers: for a probability that is stored per firm and read per worker.
     #[inline]
     pub fn below_threshold(&mut self, threshold: u64) -> bool {
-        (self.next_u64() >> 11) < threshold
+        draw_below(self.next_u64(), threshold)
     }
 
     /// Standard Gumbel: the taste shock that turns argmax into a multinomial logit draw.
@@ -139,6 +190,12 @@ impl Stream {
     pub fn below(&mut self, n: u64) -> u64 {
         ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
     }
+}
+
+/// [`Stream::below_threshold`] of one draw.
+#[inline]
+pub fn draw_below(draw: u64, threshold: u64) -> bool {
+    (draw >> 11) < threshold
 }
 
 /// `uniform() < p` is `k * 2^-53 < p` for the integer `k = next_u64() >> 11`, and the
@@ -256,6 +313,20 @@ mod tests {
         assert!(((t - 1) as f64) / ((1u64 << 53) as f64) < p);
         assert!((t as f64) / ((1u64 << 53) as f64) >= p);
         assert_eq!(bernoulli_threshold(f64::NAN), 0);
+    }
+
+    #[test]
+    fn first_draws_are_the_streams_first_numbers() {
+        let k = RunKey::new(9, 2).purpose_key(4, Purpose::Migration);
+        // An odd length and offset exercise the SIMD loops' remainders.
+        let mut out = vec![0; 1003];
+        k.first_draws(70_001, &mut out);
+        let mut any = vec![0; 1003];
+        first_draws_any(k.0, 70_001, &mut any);
+        for (i, (&x, &y)) in out.iter().zip(&any).enumerate() {
+            let expected = k.stream(70_001 + i as u64).next_u64();
+            assert_eq!((x, y), (expected, expected), "agent {}", 70_001 + i);
+        }
     }
 
     #[test]

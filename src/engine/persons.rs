@@ -11,7 +11,7 @@ use super::tally::{PersonKey, Tally};
 use super::{CHUNK, Model};
 use crate::agents::{DEPENDENT, NO_FIRM, OUTSIDE};
 use crate::record::Flows;
-use crate::rng::{Purpose, StreamKey, bernoulli_threshold};
+use crate::rng::{Purpose, StreamKey, bernoulli_threshold, draw_below, to_uniform};
 
 /// A person's new residence and job after the jobs pass, with the firm they left.
 #[derive(Clone)]
@@ -23,6 +23,10 @@ struct JobChange {
     left: u32,
     sector: u8,
 }
+
+/// Agents per block of first draws computed together ([`StreamKey::first_draws`]): small
+/// enough for the draws to stay in the L1 cache.
+const BLOCK: usize = 2048;
 
 /// A firm's state as its workers see it in the jobs pass, one word per firm so the pass
 /// over every employed person reads one firm array: the separation probability as a
@@ -192,16 +196,20 @@ fn stay_behind(m: &Model, ch: &mut JobChange) {
 fn job_changes(m: &Model, outlook: &[u64], off: usize, employers: &[u32]) -> Vec<JobChange> {
     let key = m.key.purpose_key(m.step, Purpose::WorkerFollow);
     let mut out = Vec::new();
-    for (i, &e) in employers.iter().enumerate() {
-        if let Some(&ahead) = employers.get(i + 24) {
-            prefetch(outlook, ahead as usize);
-        }
-        let employed = e != NO_FIRM;
-        let o = outlook[if employed { e as usize } else { 0 }];
-        let pi = off + i;
-        let draw = key.stream(pi as u64).next_u64() >> 11;
-        if employed & ((draw < o) | (o == MOVED)) {
-            out.push(job_change(m, key, pi, e, o));
+    let mut draws = [0u64; BLOCK];
+    for (b, block) in employers.chunks(BLOCK).enumerate() {
+        let first = off + b * BLOCK;
+        let draws = &mut draws[..block.len()];
+        key.first_draws(first as u64, draws);
+        for (i, (&e, &draw)) in block.iter().zip(draws.iter()).enumerate() {
+            if let Some(&ahead) = employers.get(b * BLOCK + i + 24) {
+                prefetch(outlook, ahead as usize);
+            }
+            let employed = e != NO_FIRM;
+            let o = outlook[if employed { e as usize } else { 0 }];
+            if employed & (draw_below(draw, o) | (o == MOVED)) {
+                out.push(job_change(m, key, first + i, e, o));
+            }
         }
     }
     out
@@ -568,15 +576,23 @@ fn migration_choices(
     let (skills, employers, cities) =
         (&p.skill[off..end], &p.employer[off..end], &p.city[off..end]);
     let mut out = Vec::new();
-    for (i, ((&k, &e), &c)) in skills.iter().zip(employers).zip(cities).enumerate() {
-        let threshold = rates.0[usize::from(e != NO_FIRM)][c as usize];
-        let pi = off + i;
-        let mut st = key.stream(pi as u64);
-        let reconsider = st.below_threshold(threshold);
-        if reconsider & (k != DEPENDENT) {
-            let d = table.draw(k as usize, c as usize, p.hukou[pi], st.uniform());
-            if d != c as usize {
-                out.push((pi as u32, d as u8));
+    let mut draws = [0u64; BLOCK];
+    for (b, block) in skills.chunks(BLOCK).enumerate() {
+        let first = off + b * BLOCK;
+        let draws = &mut draws[..block.len()];
+        key.first_draws(first as u64, draws);
+        let at = b * BLOCK;
+        let rest = employers[at..].iter().zip(&cities[at..]).zip(draws.iter());
+        for (i, (&k, ((&e, &c), &draw))) in block.iter().zip(rest).enumerate() {
+            let threshold = rates.0[usize::from(e != NO_FIRM)][c as usize];
+            if draw_below(draw, threshold) & (k != DEPENDENT) {
+                let pi = first + i;
+                let mut st = key.stream(pi as u64);
+                st.next_u64();
+                let d = table.draw(k as usize, c as usize, p.hukou[pi], st.uniform());
+                if d != c as usize {
+                    out.push((pi as u32, d as u8));
+                }
             }
         }
     }
@@ -671,14 +687,20 @@ fn dependents_follow(m: &mut Model, worker_flow: &[u64], flows: &mut Flows) {
             .map(|(ci, (skills, cities))| {
                 let off = ci * CHUNK;
                 let mut out = Vec::new();
-                for (i, (&k, &o)) in skills.iter().zip(cities).enumerate() {
-                    let row = &rows[o as usize];
-                    let pi = off + i;
-                    let u = key.stream(pi as u64).uniform();
-                    if (k == DEPENDENT) & row.may_draw(u)
-                        && let Some(d) = row.draw(u)
-                    {
-                        out.push((pi as u32, d));
+                let mut draws = [0u64; BLOCK];
+                for (b, block) in skills.chunks(BLOCK).enumerate() {
+                    let first = off + b * BLOCK;
+                    let draws = &mut draws[..block.len()];
+                    key.first_draws(first as u64, draws);
+                    let rest = cities[b * BLOCK..].iter().zip(draws.iter());
+                    for (i, (&k, (&o, &draw))) in block.iter().zip(rest).enumerate() {
+                        let row = &rows[o as usize];
+                        let u = to_uniform(draw);
+                        if (k == DEPENDENT) & row.may_draw(u)
+                            && let Some(d) = row.draw(u)
+                        {
+                            out.push(((first + i) as u32, d));
+                        }
                     }
                 }
                 out
