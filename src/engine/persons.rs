@@ -62,16 +62,14 @@ fn worker_outlook(m: &Model) -> Vec<u64> {
 /// Pass 4a: exits release workers, moved firms take followers and commuters, churn.
 pub(crate) fn jobs(m: &mut Model, flows: &mut Flows) {
     let outlook = worker_outlook(m);
-    let mut changes: Vec<JobChange> = {
+    let mut changes: Vec<Vec<JobChange>> = {
         let m: &Model = m;
-        let parts: Vec<Vec<JobChange>> = m
-            .persons
+        m.persons
             .employer
             .par_chunks(CHUNK)
             .enumerate()
             .map(|(ci, employers)| job_changes(m, &outlook, ci * CHUNK, employers))
-            .collect();
-        parts.concat()
+            .collect()
     };
     house_followers(m, &mut changes);
     apply_job_changes(m, &changes, flows);
@@ -90,12 +88,11 @@ fn by_chunk<T>(items: &[T], id: impl Fn(&T) -> usize, n: usize) -> Vec<&[T]> {
         .collect()
 }
 
-/// Applies job changes (in person-id order) chunk by chunk in parallel: each person is
+/// Applies job changes (per chunk of persons, in id order) chunk by chunk in parallel: each person is
 /// written by the task owning its chunk, and flows and counts are integer sums. Head
 /// counts of the firms left are lowered afterwards.
-fn apply_job_changes(m: &mut Model, changes: &[JobChange], flows: &mut Flows) {
+fn apply_job_changes(m: &mut Model, parts: &[Vec<JobChange>], flows: &mut Flows) {
     let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
-    let parts = by_chunk(changes, |ch| ch.person as usize, m.persons.len());
     let (levers, firms, p) = (&m.levers, &m.firms, &mut m.persons);
     let results: Vec<(Tally, Flows)> = p
         .city
@@ -133,7 +130,7 @@ fn apply_job_changes(m: &mut Model, changes: &[JobChange], flows: &mut Flows) {
             Model::add_flow(flows, k, v.firms, v.jobs, v.persons);
         }
     }
-    for ch in changes {
+    for ch in parts.iter().flatten() {
         let f = ch.left as usize;
         if ch.left != NO_FIRM && m.firms.alive[f] {
             m.firms.employees[f] -= 1;
@@ -144,35 +141,42 @@ fn apply_job_changes(m: &mut Model, changes: &[JobChange], flows: &mut Flows) {
 /// Followers of moved firms need housing too. Where their households would pass a city's
 /// capacity, those beyond it (by keyed lottery) keep the job and commute if they can,
 /// else quit and stay where they live.
-fn house_followers(m: &Model, changes: &mut [JobChange]) {
+fn house_followers(m: &Model, changes: &mut [Vec<JobChange>]) {
     let n = m.region.n_cities();
     let household = household_sizes(m);
-    let mut arrivals: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (i, ch) in changes.iter().enumerate() {
-        if ch.city != m.persons.city[ch.person as usize] {
-            arrivals[ch.city as usize].push(i);
+    let mut arrivals: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+    for (ci, part) in changes.iter().enumerate() {
+        for (j, ch) in part.iter().enumerate() {
+            if ch.city != m.persons.city[ch.person as usize] {
+                arrivals[ch.city as usize].push((ci, j));
+            }
         }
     }
     let size = |ch: &JobChange| household[m.persons.city[ch.person as usize] as usize];
     for (d, list) in arrivals.iter_mut().enumerate() {
         let capacity = m.levers.capacity(d, m.region.city(d).capacity as f64);
         let room = (capacity * m.scale).floor() - m.cities.population[d] as f64;
-        if list.iter().map(|&i| size(&changes[i])).sum::<f64>() <= room {
+        if list
+            .iter()
+            .map(|&(ci, j)| size(&changes[ci][j]))
+            .sum::<f64>()
+            <= room
+        {
             continue;
         }
         let key = m.key;
-        list.sort_by_cached_key(|&i| {
-            let person = u64::from(changes[i].person);
+        list.sort_by_cached_key(|&(ci, j)| {
+            let person = u64::from(changes[ci][j].person);
             let draw = key
                 .stream(m.step, person, Purpose::FollowerHousing)
                 .next_u64();
             (draw, person)
         });
         let mut used = 0.0;
-        for &i in list.iter() {
-            used += size(&changes[i]);
+        for &(ci, j) in list.iter() {
+            used += size(&changes[ci][j]);
             if used > room {
-                stay_behind(m, &mut changes[i]);
+                stay_behind(m, &mut changes[ci][j]);
             }
         }
     }
