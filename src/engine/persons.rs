@@ -5,6 +5,8 @@
 
 use crate::math::Det;
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use rayon::prelude::*;
 
 use super::tally::{PersonKey, Tally};
@@ -20,7 +22,11 @@ struct JobChange {
     city: u8,
     work_city: u8,
     employer: u32,
+    /// The firm whose head count falls, or [`NO_FIRM`] (none, or it exited).
     left: u32,
+    /// Where that firm is.
+    left_city: u8,
+    /// The sector of the firm of the job held or left.
     sector: u8,
 }
 
@@ -88,12 +94,13 @@ fn by_chunk<T>(items: &[T], id: impl Fn(&T) -> usize, n: usize) -> Vec<&[T]> {
         .collect()
 }
 
-/// Applies job changes (per chunk of persons, in id order) chunk by chunk in parallel: each person is
-/// written by the task owning its chunk, and flows and counts are integer sums. Head
-/// counts of the firms left are lowered afterwards.
+/// Applies job changes (per chunk of persons, in id order) chunk by chunk in parallel:
+/// each person is written by the task owning its chunk; flows, counts and the head
+/// counts of the firms left are integer sums.
 fn apply_job_changes(m: &mut Model, parts: &[Vec<JobChange>], flows: &mut Flows) {
     let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
-    let (levers, firms, p) = (&m.levers, &m.firms, &mut m.persons);
+    let (levers, p) = (&m.levers, &mut m.persons);
+    let employees = as_atomic(&mut m.firms.employees);
     let results: Vec<(Tally, Flows)> = p
         .city
         .par_chunks_mut(CHUNK)
@@ -118,7 +125,8 @@ fn apply_job_changes(m: &mut Model, parts: &[Vec<JobChange>], flows: &mut Flows)
                 }
                 (city[i], work[i], employer[i]) = (ch.city, ch.work_city, ch.employer);
                 if ch.left != NO_FIRM {
-                    t.head_count(firms, ch.left as usize, -1);
+                    t.head_count_in(ch.left_city as usize, ch.sector, -1);
+                    employees[ch.left as usize].fetch_sub(1, Ordering::Relaxed);
                 }
             }
             (t, fl)
@@ -128,12 +136,6 @@ fn apply_job_changes(m: &mut Model, parts: &[Vec<JobChange>], flows: &mut Flows)
         m.tally = std::mem::take(&mut m.tally).plus(t);
         for (k, v) in fl {
             Model::add_flow(flows, k, v.firms, v.jobs, v.persons);
-        }
-    }
-    for ch in parts.iter().flatten() {
-        let f = ch.left as usize;
-        if ch.left != NO_FIRM && m.firms.alive[f] {
-            m.firms.employees[f] -= 1;
         }
     }
 }
@@ -187,6 +189,7 @@ fn stay_behind(m: &Model, ch: &mut JobChange) {
     let home = m.persons.city[ch.person as usize];
     if m.region.distance(home as usize, ch.work_city as usize) > m.behaviour.commute_range_km {
         ch.left = ch.employer;
+        ch.left_city = ch.work_city;
         ch.employer = NO_FIRM;
         ch.work_city = home;
     }
@@ -230,7 +233,9 @@ fn job_change(m: &Model, key: StreamKey, pi: usize, e: u32, o: u64) -> JobChange
         city,
         work_city: city,
         employer: NO_FIRM,
-        left: e,
+        // An exited firm's head count no longer counts anywhere.
+        left: if o == GONE { NO_FIRM } else { e },
+        left_city: fi.city[f],
         sector: fi.sector[f],
     };
     if o != MOVED {
@@ -243,6 +248,7 @@ fn job_change(m: &Model, key: StreamKey, pi: usize, e: u32, o: u64) -> JobChange
         work_city: w,
         employer: e,
         left: NO_FIRM,
+        left_city: d,
         sector: fi.sector[f],
     };
     if city == d
@@ -351,26 +357,47 @@ pub(crate) fn hire(m: &mut Model) {
         .zip(&slots)
         .map(|(t, &k)| lottery_prefix(t, k as usize))
         .collect();
-    let mut hires: Vec<(u32, u32)> = Vec::new();
-    for (c, (firms, seekers)) in vacancies.iter().zip(&seekers).enumerate() {
-        let mut next = seekers.iter();
-        for &firm in firms {
-            let (f, open) = (ticket_id(firm), ticket_note(firm));
-            let taken = next.by_ref().take(open as usize).fold(0, |taken, &t| {
-                hires.push((ticket_id(t), f));
-                m.tally.hired(c, ticket_note(t) as u8);
-                taken + 1
-            });
-            let f = f as usize;
-            m.tally
-                .head_count_in(c, m.firms.sector[f], i64::from(taken));
-            m.firms.employees[f] += taken;
-            if taken < open {
-                break;
+    let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
+    let employees = as_atomic(&mut m.firms.employees);
+    let sector = &m.firms.sector;
+    let per_city: Vec<(Vec<(u32, u32)>, Tally)> = vacancies
+        .par_iter()
+        .zip(&seekers)
+        .enumerate()
+        .map(|(c, (firms, seekers))| {
+            let (mut hires, mut t) = (Vec::new(), Tally::zero(n, ns));
+            let mut next = seekers.iter();
+            for &firm in firms {
+                let (f, open) = (ticket_id(firm), ticket_note(firm));
+                let taken = next.by_ref().take(open as usize).fold(0, |taken, &s| {
+                    hires.push((ticket_id(s), f));
+                    t.hired(c, ticket_note(s) as u8);
+                    taken + 1
+                });
+                t.head_count_in(c, sector[f as usize], i64::from(taken));
+                employees[f as usize].fetch_add(taken, Ordering::Relaxed);
+                if taken < open {
+                    break;
+                }
             }
-        }
+            (hires, t)
+        })
+        .collect();
+    let mut hires = Vec::new();
+    for (h, t) in per_city {
+        hires.extend(h);
+        m.tally = std::mem::take(&mut m.tally).plus(t);
     }
     employ(m, hires);
+}
+
+/// `v` as atomics, for integer updates from parallel tasks (sums do not depend on the
+/// order of their terms).
+fn as_atomic(v: &mut [u32]) -> &[AtomicU32] {
+    const _: () = assert!(std::mem::align_of::<AtomicU32>() == std::mem::align_of::<u32>());
+    // SAFETY: AtomicU32 has the size and bit validity of u32 and, as asserted, its
+    // alignment; the exclusive borrow makes the atomics the only access while they live.
+    unsafe { &*(v as *mut [u32] as *const [AtomicU32]) }
 }
 
 /// Writes hires (person, firm) chunk by chunk in parallel, after a counting sort by
