@@ -90,7 +90,7 @@ impl StreamKey {
     pub fn first_draws(&self, first: u64, out: &mut [u64]) {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx512dq") {
+            if has_avx512() {
                 // SAFETY: the CPU has the features the function is compiled for.
                 return unsafe { first_draws_avx512(self.0, first, out) };
             }
@@ -114,6 +114,14 @@ fn first_draws_body(key: u64, first: u64, out: &mut [u64]) {
 
 fn first_draws_any(key: u64, first: u64, out: &mut [u64]) {
     first_draws_body(key, first, out);
+}
+
+/// The features [`first_draws_avx512`] is compiled for (the check is cached by std).
+#[cfg(target_arch = "x86_64")]
+fn has_avx512() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512dq")
+        && std::arch::is_x86_feature_detected!("avx512vl")
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -323,9 +331,28 @@ mod tests {
         k.first_draws(70_001, &mut out);
         let mut any = vec![0; 1003];
         first_draws_any(k.0, 70_001, &mut any);
-        for (i, (&x, &y)) in out.iter().zip(&any).enumerate() {
+        // Each SIMD variant this CPU has, whichever one `first_draws` picked.
+        let mut avx2 = any.clone();
+        let mut avx512 = any.clone();
+        #[cfg(target_arch = "x86_64")]
+        {
+            // SAFETY (both): called only where the CPU has the features.
+            if std::arch::is_x86_feature_detected!("avx2") {
+                unsafe { first_draws_avx2(k.0, 70_001, &mut avx2) };
+            }
+            if has_avx512() {
+                unsafe { first_draws_avx512(k.0, 70_001, &mut avx512) };
+            }
+        }
+        for i in 0..out.len() {
             let expected = k.stream(70_001 + i as u64).next_u64();
-            assert_eq!((x, y), (expected, expected), "agent {}", 70_001 + i);
+            let got = (out[i], any[i], avx2[i], avx512[i]);
+            assert_eq!(
+                got,
+                (expected, expected, expected, expected),
+                "agent {}",
+                70_001 + i
+            );
         }
     }
 
