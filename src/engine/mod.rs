@@ -234,9 +234,9 @@ impl Model {
         firms::relocate_and_exit(self, &mut flows, &mut events);
         firms::enter(self, &mut events);
         clock.lap(&mut self.timings.firms);
-        persons::jobs(self, &mut flows);
+        let seekers = persons::jobs(self, &mut flows);
         clock.lap(&mut self.timings.jobs);
-        persons::hire(self);
+        persons::hire(self, seekers);
         clock.lap(&mut self.timings.hiring);
         persons::migrate(self, &mut flows);
         clock.lap(&mut self.timings.migration);
