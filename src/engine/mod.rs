@@ -234,9 +234,9 @@ impl Model {
         firms::relocate_and_exit(self, &mut flows, &mut events);
         firms::enter(self, &mut events);
         clock.lap(&mut self.timings.firms);
-        let seekers = persons::jobs(self, &mut flows);
+        persons::jobs(self, &mut flows);
         clock.lap(&mut self.timings.jobs);
-        persons::hire(self, seekers);
+        persons::hire(self);
         clock.lap(&mut self.timings.hiring);
         persons::migrate(self, &mut flows);
         clock.lap(&mut self.timings.migration);

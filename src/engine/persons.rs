@@ -66,36 +66,20 @@ fn worker_outlook(m: &Model) -> Vec<u64> {
 }
 
 /// Pass 4a: exits release workers, moved firms take followers and commuters, churn.
-/// Returns the job seekers it leaves for hiring.
-pub(crate) fn jobs(m: &mut Model, flows: &mut Flows) -> Seekers {
+pub(crate) fn jobs(m: &mut Model, flows: &mut Flows) {
     let outlook = worker_outlook(m);
-    let (mut changes, idle): (Vec<Vec<JobChange>>, Vec<Vec<u32>>) = {
+    let mut changes: Vec<Vec<JobChange>> = {
         let m: &Model = m;
         m.persons
             .employer
             .par_chunks(CHUNK)
             .enumerate()
             .map(|(ci, employers)| job_changes(m, &outlook, ci * CHUNK, employers))
-            .unzip()
+            .collect()
     };
     house_followers(m, &mut changes);
     apply_job_changes(m, &changes, flows);
-    let seekers = idle
-        .into_par_iter()
-        .zip(&changes)
-        .map(|(mut ids, part)| {
-            let lost = part.iter().filter(|ch| ch.employer == NO_FIRM);
-            ids.extend(lost.map(|ch| ch.person));
-            ids
-        })
-        .collect();
-    Seekers(seekers)
 }
-
-/// Labour-force residents without a job after the jobs pass, by chunk of persons: the
-/// unemployed at its start (the pass leaves them alone) and those who lost their job in
-/// it. Hiring thus costs in proportion to seekers, not to all persons.
-pub(crate) struct Seekers(Vec<Vec<u32>>);
 
 /// The items of `items` (ordered by chunk of `id`) that fall in each chunk of `n` agents.
 fn by_chunk<T>(items: &[T], id: impl Fn(&T) -> usize, n: usize) -> Vec<&[T]> {
@@ -216,27 +200,15 @@ fn stay_behind(m: &Model, ch: &mut JobChange) {
 /// person draws, employed or not, and the outlook read for the unemployed is masked
 /// afterwards: with ~45% of persons unemployed or dependent in random order, a branch
 /// per person would mispredict far more often than the draw costs.
-/// Also returns the chunk's labour-force residents without a job.
-fn job_changes(
-    m: &Model,
-    outlook: &[u64],
-    off: usize,
-    employers: &[u32],
-) -> (Vec<JobChange>, Vec<u32>) {
+fn job_changes(m: &Model, outlook: &[u64], off: usize, employers: &[u32]) -> Vec<JobChange> {
     let key = m.key.purpose_key(m.step, Purpose::WorkerFollow);
-    let skills = &m.persons.skill[off..off + employers.len()];
     let mut out = Vec::new();
-    let mut idle = Vec::new();
     let mut draws = [0u64; BLOCK];
-    // Candidates written unconditionally and kept by advancing a count: no branch.
-    let mut found = [0u32; BLOCK];
     for (b, block) in employers.chunks(BLOCK).enumerate() {
         let first = off + b * BLOCK;
         let draws = &mut draws[..block.len()];
         key.first_draws(first as u64, draws);
-        let mut n_idle = 0;
-        let skills = &skills[b * BLOCK..];
-        for (i, ((&e, &draw), &k)) in block.iter().zip(draws.iter()).zip(skills).enumerate() {
+        for (i, (&e, &draw)) in block.iter().zip(draws.iter()).enumerate() {
             if let Some(&ahead) = employers.get(b * BLOCK + i + 24) {
                 prefetch(outlook, ahead as usize);
             }
@@ -245,12 +217,9 @@ fn job_changes(
             if employed & (draw_below(draw, o) | (o == MOVED)) {
                 out.push(job_change(m, key, first + i, e, o));
             }
-            found[n_idle] = (first + i) as u32;
-            n_idle += usize::from(!employed & (k != DEPENDENT));
         }
-        idle.extend_from_slice(&found[..n_idle]);
     }
-    (out, idle)
+    out
 }
 
 /// What happens to the job of person `pi`, employed by `e` whose outlook is `o`, given
@@ -311,18 +280,23 @@ fn ticket_note(t: u128) -> u32 {
 }
 
 /// Lottery tickets of the labour-force residents without a job, per city.
-fn job_seekers(m: &Model, key: StreamKey, seekers: Seekers) -> Vec<Vec<u128>> {
+fn job_seekers(m: &Model, key: StreamKey) -> Vec<Vec<u128>> {
     let n = m.region.n_cities();
     let p = &m.persons;
-    let parts: Vec<Vec<Vec<u128>>> = seekers
-        .0
-        .into_par_iter()
-        .map(|ids| {
+    let parts: Vec<Vec<Vec<u128>>> = p
+        .employer
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(ci, employers)| {
+            let off = ci * CHUNK;
             let mut out = vec![Vec::new(); n];
-            for pi in ids {
-                let (c, k) = (p.city[pi as usize], p.skill[pi as usize]);
-                let draw = key.stream(u64::from(pi)).next_u64();
-                out[c as usize].push(ticket(draw, pi, u32::from(k)));
+            let (skills, cities) = (&p.skill[off..], &p.city[off..]);
+            for (i, &e) in employers.iter().enumerate() {
+                if e == NO_FIRM && skills[i] != DEPENDENT {
+                    let pi = (off + i) as u32;
+                    let draw = key.stream(u64::from(pi)).next_u64();
+                    out[cities[i] as usize].push(ticket(draw, pi, u32::from(skills[i])));
+                }
             }
             out
         })
@@ -375,10 +349,10 @@ fn lottery_prefix(mut tickets: Vec<u128>, k: usize) -> Vec<u128> {
 
 /// Pass 4b: firms with vacancies hire local job seekers; both sides are ordered by a
 /// keyed lottery, so no id order privileges anyone and the thread count cannot matter.
-pub(crate) fn hire(m: &mut Model, seekers: Seekers) {
+pub(crate) fn hire(m: &mut Model) {
     let key = m.key.purpose_key(m.step, Purpose::Hiring);
     let (vacancies, slots) = vacancies(m, key);
-    let seekers: Vec<Vec<u128>> = job_seekers(m, key, seekers)
+    let seekers: Vec<Vec<u128>> = job_seekers(m, key)
         .into_par_iter()
         .zip(&slots)
         .map(|(t, &k)| lottery_prefix(t, k as usize))
