@@ -7,7 +7,7 @@ use super::CHUNK;
 use crate::agents::{DEPENDENT, Firms, HIGH, LOW, OUTSIDE, Persons};
 use crate::math::Det;
 use crate::region::Region;
-use crate::rng::{Purpose, RunKey};
+use crate::rng::{Purpose, RunKey, to_uniform};
 use crate::scenario::Behaviour;
 
 /// Rounds `weights * total` to integers that sum to `total` (largest remainder; ties by
@@ -104,15 +104,16 @@ fn populate_persons(region: &Region, key: RunKey, counts: &[CityCounts]) -> Pers
         .for_each(|(ci, (((city, hukou), skill), work))| {
             let off = ci * CHUNK;
             let mut c = counts.partition_point(|k| k.first <= off) - 1;
+            let mut first = vec![0u64; city.len()];
+            draws.first_draws(off as u64, &mut first);
             for i in 0..city.len() {
                 let id = off + i;
                 while id >= counts[c].first + counts[c].n {
                     c += 1;
                 }
                 let (k, rank) = (&counts[c], id - counts[c].first);
-                let outside = draws
-                    .stream(id as u64)
-                    .bernoulli(region.city(c).non_hukou_share);
+                // The stream's first draw as a Bernoulli trial (`Stream::bernoulli`).
+                let outside = to_uniform(first[i]) < region.city(c).non_hukou_share;
                 city[i] = c as u8;
                 work[i] = c as u8;
                 hukou[i] = if outside { OUTSIDE } else { c as u8 };
