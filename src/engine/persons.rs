@@ -203,23 +203,31 @@ fn stay_behind(m: &Model, ch: &mut JobChange) {
 fn job_changes(m: &Model, outlook: &[u64], off: usize, employers: &[u32]) -> Vec<JobChange> {
     let key = m.key.purpose_key(m.step, Purpose::WorkerFollow);
     let mut out = Vec::new();
-    let mut draws = [0u64; BLOCK];
-    for (b, block) in employers.chunks(BLOCK).enumerate() {
-        let first = off + b * BLOCK;
-        let draws = &mut draws[..block.len()];
-        key.first_draws(first as u64, draws);
-        for (i, (&e, &draw)) in block.iter().zip(draws.iter()).enumerate() {
-            if let Some(&ahead) = employers.get(b * BLOCK + i + 24) {
+    with_draws(key, off, employers.len(), |at, draws| {
+        for (i, (&e, &draw)) in employers[at..].iter().zip(draws).enumerate() {
+            if let Some(&ahead) = employers.get(at + i + 24) {
                 prefetch(outlook, ahead as usize);
             }
             let employed = e != NO_FIRM;
             let o = outlook[if employed { e as usize } else { 0 }];
             if employed & (draw_below(draw, o) | (o == MOVED)) {
-                out.push(job_change(m, key, first + i, e, o));
+                out.push(job_change(m, key, off + at + i, e, o));
             }
         }
-    }
+    });
     out
+}
+
+/// Calls `f(at, draws)` for each block of up to [`BLOCK`] of the `len` agents from `off`
+/// on, `at` being the block's start relative to `off` and `draws` its agents' first
+/// draws of `key`: the frame of every pass in which all persons draw.
+fn with_draws(key: StreamKey, off: usize, len: usize, mut f: impl FnMut(usize, &[u64])) {
+    let mut draws = [0u64; BLOCK];
+    for at in (0..len).step_by(BLOCK) {
+        let draws = &mut draws[..BLOCK.min(len - at)];
+        key.first_draws((off + at) as u64, draws);
+        f(at, draws);
+    }
 }
 
 /// What happens to the job of person `pi`, employed by `e` whose outlook is `o`, given
@@ -607,17 +615,12 @@ fn migration_choices(
     let (skills, employers, cities) =
         (&p.skill[off..end], &p.employer[off..end], &p.city[off..end]);
     let mut out = Vec::new();
-    let mut draws = [0u64; BLOCK];
-    for (b, block) in skills.chunks(BLOCK).enumerate() {
-        let first = off + b * BLOCK;
-        let draws = &mut draws[..block.len()];
-        key.first_draws(first as u64, draws);
-        let at = b * BLOCK;
-        let rest = employers[at..].iter().zip(&cities[at..]).zip(draws.iter());
-        for (i, (&k, ((&e, &c), &draw))) in block.iter().zip(rest).enumerate() {
+    with_draws(key, off, end - off, |at, draws| {
+        let rest = employers[at..].iter().zip(&cities[at..]).zip(draws);
+        for (i, (&k, ((&e, &c), &draw))) in skills[at..].iter().zip(rest).enumerate() {
             let threshold = rates.0[usize::from(e != NO_FIRM)][c as usize];
             if draw_below(draw, threshold) & (k != DEPENDENT) {
-                let pi = first + i;
+                let pi = off + at + i;
                 let mut st = key.stream(pi as u64);
                 st.next_u64();
                 let d = table.draw(k as usize, c as usize, p.hukou[pi], st.uniform());
@@ -626,7 +629,7 @@ fn migration_choices(
                 }
             }
         }
-    }
+    });
     out
 }
 
@@ -718,22 +721,18 @@ fn dependents_follow(m: &mut Model, worker_flow: &[u64], flows: &mut Flows) {
             .map(|(ci, (skills, cities))| {
                 let off = ci * CHUNK;
                 let mut out = Vec::new();
-                let mut draws = [0u64; BLOCK];
-                for (b, block) in skills.chunks(BLOCK).enumerate() {
-                    let first = off + b * BLOCK;
-                    let draws = &mut draws[..block.len()];
-                    key.first_draws(first as u64, draws);
-                    let rest = cities[b * BLOCK..].iter().zip(draws.iter());
-                    for (i, (&k, (&o, &draw))) in block.iter().zip(rest).enumerate() {
+                with_draws(key, off, skills.len(), |at, draws| {
+                    let rest = cities[at..].iter().zip(draws);
+                    for (i, (&k, (&o, &draw))) in skills[at..].iter().zip(rest).enumerate() {
                         let row = &rows[o as usize];
                         let u = to_uniform(draw);
                         if (k == DEPENDENT) & row.may_draw(u)
                             && let Some(d) = row.draw(u)
                         {
-                            out.push(((first + i) as u32, d));
+                            out.push(((off + at + i) as u32, d));
                         }
                     }
-                }
+                });
                 out
             })
             .collect();
