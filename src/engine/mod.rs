@@ -10,11 +10,13 @@ mod calibrate;
 mod cities;
 mod finance;
 mod firms;
+mod hiring;
 mod init;
 mod persons;
 mod tally;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
 
 pub use cities::CityState;
@@ -30,6 +32,28 @@ use crate::scenario::{Behaviour, Resolved, Trends};
 
 /// Work is split into chunks of this many agents; reductions combine chunks in order.
 pub(crate) const CHUNK: usize = 1 << 16;
+
+/// The items of `items` (ordered by chunk of `id`) that fall in each chunk of `n` agents.
+pub(crate) fn by_chunk<T>(items: &[T], id: impl Fn(&T) -> usize, n: usize) -> Vec<&[T]> {
+    let mut rest = items;
+    (0..n.div_ceil(CHUNK))
+        .map(|ci| {
+            let split = rest.partition_point(|x| id(x) / CHUNK <= ci);
+            let (part, tail) = rest.split_at(split);
+            rest = tail;
+            part
+        })
+        .collect()
+}
+
+/// `v` as atomics, for integer updates from parallel tasks (sums do not depend on the
+/// order of their terms).
+pub(crate) fn as_atomic(v: &mut [u32]) -> &[AtomicU32] {
+    const _: () = assert!(std::mem::align_of::<AtomicU32>() == std::mem::align_of::<u32>());
+    // SAFETY: AtomicU32 has the size and bit validity of u32 and, as asserted, its
+    // alignment; the exclusive borrow makes the atomics the only access while they live.
+    unsafe { &*(v as *mut [u32] as *const [AtomicU32]) }
+}
 
 /// Alternative-specific constants from calibration: firms per (sector, city), persons per
 /// (skill, city), row-major.
@@ -236,7 +260,7 @@ impl Model {
         clock.lap(&mut self.timings.firms);
         persons::jobs(self, &mut flows);
         clock.lap(&mut self.timings.jobs);
-        persons::hire(self);
+        hiring::hire(self);
         clock.lap(&mut self.timings.hiring);
         persons::migrate(self, &mut flows);
         clock.lap(&mut self.timings.migration);

@@ -1,16 +1,16 @@
-//! Jobs and migration: model.md section 5, passes 4 and 5. Workers of a moved firm
-//! follow, commute or look for a job; job seekers are hired locally by lottery; residents
+//! Jobs and migration: model.md section 5, passes 4a and 5. Workers of a moved firm
+//! follow, commute or look for a job (hiring, pass 4b, is in `hiring.rs`); residents
 //! and job seekers choose where to live by multinomial logit with a hukou barrier;
 //! dependents move with the workers of their city.
 
 use crate::math::Det;
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 
 use rayon::prelude::*;
 
 use super::tally::{PersonKey, Tally};
-use super::{CHUNK, Model};
+use super::{CHUNK, Model, as_atomic};
 use crate::agents::{DEPENDENT, NO_FIRM, OUTSIDE};
 use crate::record::Flows;
 use crate::rng::{Purpose, StreamKey, bernoulli_threshold, draw_below, to_uniform};
@@ -79,19 +79,6 @@ pub(crate) fn jobs(m: &mut Model, flows: &mut Flows) {
     };
     house_followers(m, &mut changes);
     apply_job_changes(m, &changes, flows);
-}
-
-/// The items of `items` (ordered by chunk of `id`) that fall in each chunk of `n` agents.
-fn by_chunk<T>(items: &[T], id: impl Fn(&T) -> usize, n: usize) -> Vec<&[T]> {
-    let mut rest = items;
-    (0..n.div_ceil(CHUNK))
-        .map(|ci| {
-            let split = rest.partition_point(|x| id(x) / CHUNK <= ci);
-            let (part, tail) = rest.split_at(split);
-            rest = tail;
-            part
-        })
-        .collect()
 }
 
 /// Applies job changes (per chunk of persons, in id order) chunk by chunk in parallel:
@@ -270,177 +257,6 @@ fn job_change(m: &Model, key: StreamKey, pi: usize, e: u32, o: u64) -> JobChange
         return keep(city, d);
     }
     quit
-}
-
-/// A place in a hiring lottery: the draw, then the id, then a note for the holder (a
-/// seeker's skill), so integer order is the order of (draw, id) and ties cannot depend
-/// on the thread count.
-fn ticket(draw: u64, id: u32, note: u32) -> u128 {
-    (u128::from(draw) << 64) | (u128::from(id) << 32) | u128::from(note)
-}
-
-fn ticket_id(t: u128) -> u32 {
-    (t >> 32) as u32
-}
-
-fn ticket_note(t: u128) -> u32 {
-    t as u32
-}
-
-/// Lottery tickets of the labour-force residents without a job, per city.
-fn job_seekers(m: &Model, key: StreamKey) -> Vec<Vec<u128>> {
-    let n = m.region.n_cities();
-    let p = &m.persons;
-    let parts: Vec<Vec<Vec<u128>>> = p
-        .employer
-        .par_chunks(CHUNK)
-        .enumerate()
-        .map(|(ci, employers)| {
-            let off = ci * CHUNK;
-            let mut out = vec![Vec::new(); n];
-            let (skills, cities) = (&p.skill[off..], &p.city[off..]);
-            for (i, &e) in employers.iter().enumerate() {
-                if e == NO_FIRM && skills[i] != DEPENDENT {
-                    let pi = (off + i) as u32;
-                    let draw = key.stream(u64::from(pi)).next_u64();
-                    out[cities[i] as usize].push(ticket(draw, pi, u32::from(skills[i])));
-                }
-            }
-            out
-        })
-        .collect();
-    (0..n)
-        .into_par_iter()
-        .map(|c| parts.iter().flat_map(|part| &part[c]).copied().collect())
-        .collect()
-}
-
-/// Tickets of the firms with vacancies per city in lottery order, noting each firm's
-/// open positions, and the open positions per city.
-fn vacancies(m: &Model, key: StreamKey) -> (Vec<Vec<u128>>, Vec<u64>) {
-    let n = m.region.n_cities();
-    let fi = &m.firms;
-    let open: Vec<u32> = (0..fi.len() as u32)
-        .into_par_iter()
-        .with_min_len(CHUNK / 4)
-        .filter(|&f| {
-            let f = f as usize;
-            fi.alive[f] && fi.target[f] > fi.employees[f]
-        })
-        .collect();
-    let mut tickets: Vec<Vec<u128>> = vec![Vec::new(); n];
-    let mut slots = vec![0u64; n];
-    for &f in &open {
-        let (c, fu) = (fi.city[f as usize] as usize, f as usize);
-        let draw = key.stream(fi.rng_key[fu]).next_u64();
-        let open = fi.target[fu] - fi.employees[fu];
-        tickets[c].push(ticket(draw, f, open));
-        slots[c] += u64::from(open);
-    }
-    tickets.par_iter_mut().for_each(|t| t.sort_unstable());
-    (tickets, slots)
-}
-
-/// The first `k` tickets in lottery order: only as many seekers as there are open
-/// positions can be hired, so the rest need not be ordered.
-fn lottery_prefix(mut tickets: Vec<u128>, k: usize) -> Vec<u128> {
-    if k == 0 {
-        return Vec::new();
-    }
-    if k < tickets.len() {
-        tickets.select_nth_unstable(k - 1);
-        tickets.truncate(k);
-    }
-    tickets.sort_unstable();
-    tickets
-}
-
-/// Pass 4b: firms with vacancies hire local job seekers; both sides are ordered by a
-/// keyed lottery, so no id order privileges anyone and the thread count cannot matter.
-pub(crate) fn hire(m: &mut Model) {
-    let key = m.key.purpose_key(m.step, Purpose::Hiring);
-    let (vacancies, slots) = vacancies(m, key);
-    let seekers: Vec<Vec<u128>> = job_seekers(m, key)
-        .into_par_iter()
-        .zip(&slots)
-        .map(|(t, &k)| lottery_prefix(t, k as usize))
-        .collect();
-    let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
-    let employees = as_atomic(&mut m.firms.employees);
-    let sector = &m.firms.sector;
-    let per_city: Vec<(Vec<(u32, u32)>, Tally)> = vacancies
-        .par_iter()
-        .zip(&seekers)
-        .enumerate()
-        .map(|(c, (firms, seekers))| {
-            let (mut hires, mut t) = (Vec::new(), Tally::zero(n, ns));
-            let mut next = seekers.iter();
-            for &firm in firms {
-                let (f, open) = (ticket_id(firm), ticket_note(firm));
-                let taken = next.by_ref().take(open as usize).fold(0, |taken, &s| {
-                    hires.push((ticket_id(s), f));
-                    t.hired(c, ticket_note(s) as u8);
-                    taken + 1
-                });
-                t.head_count_in(c, sector[f as usize], i64::from(taken));
-                employees[f as usize].fetch_add(taken, Ordering::Relaxed);
-                if taken < open {
-                    break;
-                }
-            }
-            (hires, t)
-        })
-        .collect();
-    let mut hires = Vec::new();
-    for (h, t) in per_city {
-        hires.extend(h);
-        m.tally = std::mem::take(&mut m.tally).plus(t);
-    }
-    employ(m, hires);
-}
-
-/// `v` as atomics, for integer updates from parallel tasks (sums do not depend on the
-/// order of their terms).
-fn as_atomic(v: &mut [u32]) -> &[AtomicU32] {
-    const _: () = assert!(std::mem::align_of::<AtomicU32>() == std::mem::align_of::<u32>());
-    // SAFETY: AtomicU32 has the size and bit validity of u32 and, as asserted, its
-    // alignment; the exclusive borrow makes the atomics the only access while they live.
-    unsafe { &*(v as *mut [u32] as *const [AtomicU32]) }
-}
-
-/// Writes hires (person, firm) chunk by chunk in parallel, after a counting sort by
-/// chunk: in lottery order every write would be a cache miss. A hired seeker works
-/// where they live.
-fn employ(m: &mut Model, hires: Vec<(u32, u32)>) {
-    let chunks = m.persons.len().div_ceil(CHUNK);
-    let mut start = vec![0usize; chunks + 1];
-    for &(p, _) in &hires {
-        start[p as usize / CHUNK + 1] += 1;
-    }
-    for ci in 0..chunks {
-        start[ci + 1] += start[ci];
-    }
-    let mut sorted = vec![(0u32, 0u32); hires.len()];
-    for h in hires {
-        let slot = &mut start[h.0 as usize / CHUNK];
-        sorted[*slot] = h;
-        *slot += 1;
-    }
-    let parts = by_chunk(&sorted, |h| h.0 as usize, m.persons.len());
-    let p = &mut m.persons;
-    p.employer
-        .par_chunks_mut(CHUNK)
-        .zip(p.work_city.par_chunks_mut(CHUNK))
-        .zip(p.city.par_chunks(CHUNK))
-        .zip(parts)
-        .enumerate()
-        .for_each(|(ci, (((employer, work), city), part))| {
-            for &(pi, f) in part {
-                let i = pi as usize - ci * CHUNK;
-                employer[i] = f;
-                work[i] = city[i];
-            }
-        });
 }
 
 /// Per-city parts of a resident's utility (everything except the constant, the distance
