@@ -103,12 +103,12 @@ impl StreamKey {
     }
 }
 
+/// The scalar definition itself, inlined into each variant for the compiler to vectorise.
 #[inline(always)]
 fn first_draws_body(key: u64, first: u64, out: &mut [u64]) {
+    let key = StreamKey(key);
     for (i, o) in out.iter_mut().enumerate() {
-        let agent = first.wrapping_add(i as u64);
-        let state = mix(key ^ agent.wrapping_mul(0xD6E8_FEB8_6659_FD93));
-        *o = mix(state.wrapping_add(GOLDEN));
+        *o = key.stream(first.wrapping_add(i as u64)).next_u64();
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use rayon::prelude::*;
 
 use super::tally::Tally;
-use super::{CHUNK, Model, as_atomic, by_chunk};
+use super::{CHUNK, Model, as_atomic};
 use crate::agents::{DEPENDENT, NO_FIRM};
 use crate::rng::{Purpose, StreamKey};
 
@@ -150,13 +150,17 @@ fn employ(m: &mut Model, hires: Vec<(u32, u32)>) {
     for ci in 0..chunks {
         start[ci + 1] += start[ci];
     }
+    let bounds = start.clone();
     let mut sorted = vec![(0u32, 0u32); hires.len()];
     for h in hires {
         let slot = &mut start[h.0 as usize / CHUNK];
         sorted[*slot] = h;
         *slot += 1;
     }
-    let parts = by_chunk(&sorted, |h| h.0 as usize, m.persons.len());
+    let parts = bounds
+        .windows(2)
+        .map(|w| &sorted[w[0]..w[1]])
+        .collect::<Vec<_>>();
     let p = &mut m.persons;
     p.employer
         .par_chunks_mut(CHUNK)

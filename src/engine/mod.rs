@@ -33,19 +33,6 @@ use crate::scenario::{Behaviour, Resolved, Trends};
 /// Work is split into chunks of this many agents; reductions combine chunks in order.
 pub(crate) const CHUNK: usize = 1 << 16;
 
-/// The items of `items` (ordered by chunk of `id`) that fall in each chunk of `n` agents.
-pub(crate) fn by_chunk<T>(items: &[T], id: impl Fn(&T) -> usize, n: usize) -> Vec<&[T]> {
-    let mut rest = items;
-    (0..n.div_ceil(CHUNK))
-        .map(|ci| {
-            let split = rest.partition_point(|x| id(x) / CHUNK <= ci);
-            let (part, tail) = rest.split_at(split);
-            rest = tail;
-            part
-        })
-        .collect()
-}
-
 /// `v` as atomics, for integer updates from parallel tasks (sums do not depend on the
 /// order of their terms).
 pub(crate) fn as_atomic(v: &mut [u32]) -> &[AtomicU32] {
