@@ -98,23 +98,23 @@ impl StepFrame {
         let ns = m.region.n_sectors();
         let cities = (0..n)
             .map(|c| {
-                let lf = cs.labour_force[0][c] + cs.labour_force[1][c];
-                let emp = cs.employed[0][c] + cs.employed[1][c];
+                let lf = cs.counts.labour_force[0][c] + cs.counts.labour_force[1][c];
+                let emp = cs.counts.employed[0][c] + cs.counts.employed[1][c];
                 let wage = if lf > 0 {
-                    (cs.wage[0][c] * cs.labour_force[0][c] as f64
-                        + cs.wage[1][c] * cs.labour_force[1][c] as f64)
+                    (cs.wage[0][c] * cs.counts.labour_force[0][c] as f64
+                        + cs.wage[1][c] * cs.counts.labour_force[1][c] as f64)
                         / lf as f64
                 } else {
                     cs.wage[0][c]
                 };
                 CityRow {
-                    population: cs.population[c],
+                    population: cs.counts.population[c],
                     labour_force: lf,
                     workers: emp,
                     unemployed: lf - emp,
-                    jobs: cs.jobs[c],
-                    commuters_out: cs.commuters_out[c],
-                    firms: cs.firms[c],
+                    jobs: cs.counts.jobs[c],
+                    commuters_out: cs.counts.commuters_out[c],
+                    firms: cs.counts.firms[c],
                     output_bn: cs.output_cs[c * ns..(c + 1) * ns].iter().sum(),
                     wage,
                     housing_cost: cs.housing[c],
@@ -130,8 +130,8 @@ impl StepFrame {
             .map(|i| CitySectorRow {
                 city: (i / ns) as u8,
                 sector: (i % ns) as u8,
-                firms: cs.firms_cs[i],
-                employment: cs.employment_cs[i],
+                firms: cs.counts.firms_cs[i],
+                employment: cs.counts.employment_cs[i],
                 output_bn: cs.output_cs[i],
             })
             .collect();

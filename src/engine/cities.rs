@@ -14,18 +14,8 @@ pub struct CityState {
     pub n_sectors: usize,
     /// Agents per real person.
     pub scale: f64,
-    pub population: Vec<u64>,
-    /// Labour force by skill (low, high), residents.
-    pub labour_force: [Vec<u64>; 2],
-    /// Employed residents by skill.
-    pub employed: [Vec<u64>; 2],
-    /// Residents working in another city.
-    pub commuters_out: Vec<u64>,
-    /// Jobs located here (employees of firms here, wherever they live).
-    pub jobs: Vec<u64>,
-    pub firms: Vec<u64>,
-    pub firms_cs: Vec<u64>,
-    pub employment_cs: Vec<u64>,
+    /// The counts at the start of the step: what every pass within it sees.
+    pub counts: Tally,
     /// Labour demand (sum of firm targets) by skill.
     pub demand: [Vec<f64>; 2],
 
@@ -70,20 +60,13 @@ impl CityState {
     }
 
     pub fn n(&self) -> usize {
-        self.population.len()
+        self.counts.population.len()
     }
 
     /// Takes the counts of the running tally: at the start and at the end of each step,
     /// so passes within a step all see the counts of its start.
     pub fn set_counts(&mut self, t: &Tally) {
-        self.population.clone_from(&t.population);
-        self.labour_force.clone_from(&t.labour_force);
-        self.employed.clone_from(&t.employed);
-        self.commuters_out.clone_from(&t.commuters_out);
-        self.jobs.clone_from(&t.jobs);
-        self.firms.clone_from(&t.firms);
-        self.firms_cs.clone_from(&t.firms_cs);
-        self.employment_cs.clone_from(&t.employment_cs);
+        self.counts.clone_from(t);
         self.demand = t
             .demand_units
             .clone()
@@ -98,7 +81,7 @@ impl CityState {
             .map(|c| super::value_added_per_worker_yuan(region, c))
             .collect();
         let premium = region.spec.labour.high_skill_wage_premium;
-        self.base_population = self.population.clone();
+        self.base_population = self.counts.population.clone();
         self.housing = (0..n).map(|c| region.city(c).housing_index).collect();
         self.services = (0..n).map(|c| region.city(c).public_services).collect();
         let mut low = vec![0.0; n];
@@ -114,7 +97,7 @@ impl CityState {
     }
 
     fn labour_ratio(&self, k: usize, c: usize) -> f64 {
-        (self.demand[k][c] + 1.0) / (self.labour_force[k][c] as f64 + 1.0)
+        (self.demand[k][c] + 1.0) / (self.counts.labour_force[k][c] as f64 + 1.0)
     }
 
     fn market_potential(&self, region: &Region, b: &Behaviour) -> Vec<f64> {
@@ -123,7 +106,7 @@ impl CityState {
             .map(|c| {
                 (0..n)
                     .map(|d| {
-                        self.population[d] as f64
+                        self.counts.population[d] as f64
                             * (-region.distance(c, d) / b.market_decay_km).dexp()
                     })
                     .sum()
@@ -134,7 +117,7 @@ impl CityState {
     /// Remembers start revenue per head, the level public services are funded at.
     pub fn set_base_revenue(&mut self) {
         self.base_revenue_per_head = (0..self.n())
-            .map(|c| self.revenue[c] / self.population[c].max(1) as f64)
+            .map(|c| self.revenue[c] / self.counts.population[c].max(1) as f64)
             .collect();
     }
 
@@ -147,8 +130,9 @@ impl CityState {
             // costs less where capacity grew and more where it is capped.
             let capacity = levers.capacity(c, city.capacity as f64);
             let supply = capacity / city.capacity as f64;
-            let rel = self.population[c] as f64 / (self.base_population[c].max(1) as f64 * supply);
-            let over = (self.population[c] as f64 / (capacity * self.scale) - 1.0).max(0.0);
+            let rel =
+                self.counts.population[c] as f64 / (self.base_population[c].max(1) as f64 * supply);
+            let over = (self.counts.population[c] as f64 / (capacity * self.scale) - 1.0).max(0.0);
             self.housing[c] = city.housing_index
                 * rel.dpow(b.housing_elasticity)
                 * (b.capacity_stiffness * over).dexp();
@@ -160,7 +144,7 @@ impl CityState {
                     city.avg_wage / (1.0 - hs + hs * premium) * if k == 1 { premium } else { 1.0 };
                 self.wage[k][c] = base * ratio.dpow(b.wage_elasticity);
             }
-            let per_head = self.revenue[c] / self.population[c].max(1) as f64;
+            let per_head = self.revenue[c] / self.counts.population[c].max(1) as f64;
             let funded =
                 city.public_services * (per_head / self.base_revenue_per_head[c].max(1e-12)).sqrt();
             let target = funded.max(levers.public_services_target[c]);
@@ -170,8 +154,8 @@ impl CityState {
     }
 
     pub fn unemployment(&self, c: usize) -> f64 {
-        let lf = (self.labour_force[0][c] + self.labour_force[1][c]) as f64;
-        let emp = (self.employed[0][c] + self.employed[1][c]) as f64;
+        let lf = (self.counts.labour_force[0][c] + self.counts.labour_force[1][c]) as f64;
+        let emp = (self.counts.employed[0][c] + self.counts.employed[1][c]) as f64;
         if lf > 0.0 { 1.0 - emp / lf } else { 0.0 }
     }
 }

@@ -77,7 +77,7 @@ fn transfers(m: &Model, revenue: &[f64]) -> Vec<f64> {
         let due: Vec<(usize, f64)> = rule
             .to
             .iter()
-            .map(|&(c, per_head)| (c, per_head * m.cities.population[c] as f64 / m.scale))
+            .map(|&(c, per_head)| (c, per_head * m.cities.counts.population[c] as f64 / m.scale))
             .collect();
         let total: f64 = due.iter().map(|d| d.1).sum();
         let funds: f64 = rule.from.iter().map(|&c| revenue[c].max(0.0)).sum();

@@ -85,13 +85,13 @@ fn location_value(m: &Model, s: usize, d: usize) -> f64 {
     let cs = &m.cities;
     let l = &m.levers;
     let i = l.cs(d, s);
-    let employment = cs.employment_cs.get(i).copied().unwrap_or(0) as f64 / m.scale;
+    let employment = cs.counts.employment_cs.get(i).copied().unwrap_or(0) as f64 / m.scale;
     let agglomeration = b.firm_beta_agglomeration * sec.agglomeration * (1.0 + employment).dln();
     let market = if sec.tradable {
         b.firm_beta_market * (cs.market[d] / m.scale).dln()
     } else {
-        let firms = cs.firms_cs.get(i).copied().unwrap_or(0) as f64;
-        b.firm_beta_market * ((cs.population[d] as f64 + 1.0) / (firms + 1.0)).dln()
+        let firms = cs.counts.firms_cs.get(i).copied().unwrap_or(0) as f64;
+        b.firm_beta_market * ((cs.counts.population[d] as f64 + 1.0) / (firms + 1.0)).dln()
     };
     let land =
         -b.firm_beta_land * sec.land_intensity * (cs.housing[d] * (1.0 - l.land_discount[i])).dln();

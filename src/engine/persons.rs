@@ -144,7 +144,7 @@ fn house_followers(m: &Model, changes: &mut [Vec<JobChange>]) {
     let size = |ch: &JobChange| household[m.persons.city[ch.person as usize] as usize];
     for (d, list) in arrivals.iter_mut().enumerate() {
         let capacity = m.levers.capacity(d, m.region.city(d).capacity as f64);
-        let room = (capacity * m.scale).floor() - m.cities.population[d] as f64;
+        let room = (capacity * m.scale).floor() - m.cities.counts.population[d] as f64;
         if list
             .iter()
             .map(|&(ci, j)| size(&changes[ci][j]))
@@ -454,8 +454,9 @@ fn migration_choices(
 fn household_sizes(m: &Model) -> Vec<f64> {
     (0..m.region.n_cities())
         .map(|c| {
-            let lf = (m.cities.labour_force[0][c] + m.cities.labour_force[1][c]).max(1) as f64;
-            m.cities.population[c] as f64 / lf
+            let lf = (m.cities.counts.labour_force[0][c] + m.cities.counts.labour_force[1][c])
+                .max(1) as f64;
+            m.cities.counts.population[c] as f64 / lf
         })
         .collect()
 }
@@ -463,7 +464,13 @@ fn household_sizes(m: &Model) -> Vec<f64> {
 /// Expected residents of each city once this step's firm followers and their households
 /// have moved (they arrive in the jobs pass, before migration).
 fn residents_after_followers(m: &Model, flows: &Flows, household: &[f64]) -> Vec<f64> {
-    let mut r: Vec<f64> = m.cities.population.iter().map(|&p| p as f64).collect();
+    let mut r: Vec<f64> = m
+        .cities
+        .counts
+        .population
+        .iter()
+        .map(|&p| p as f64)
+        .collect();
     for (&(o, d, s), v) in flows.iter() {
         if s.is_some() && o != d {
             r[d as usize] += v.persons as f64 * household[o as usize];
@@ -522,7 +529,8 @@ fn dependents_follow(m: &mut Model, worker_flow: &[u64], flows: &mut Flows) {
     let step = m.step;
     let rows: Vec<FollowRow> = (0..n)
         .map(|o| {
-            let lf = (m.cities.labour_force[0][o] + m.cities.labour_force[1][o]).max(1);
+            let lf =
+                (m.cities.counts.labour_force[0][o] + m.cities.counts.labour_force[1][o]).max(1);
             FollowRow::new(&worker_flow[o * n..(o + 1) * n], lf as f64)
         })
         .collect();
