@@ -6,6 +6,33 @@ use std::path::PathBuf;
 /// Everything the library can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// An input file that is not read: missing, not a regular file (a device, FIFO or
+    /// directory), too large, or not UTF-8.
+    #[error("{}: cannot read: {reason}", path.display())]
+    Unreadable { path: PathBuf, reason: String },
+    /// An output directory relocsim will not replace or write into, and why.
+    #[error("{}: {reason}", path.display())]
+    OutputRefused { path: PathBuf, reason: String },
+    /// Another relocsim process holds the lock on an output.
+    #[error(
+        "{}: being written by relocsim process {pid} on {host} since {since} (lock {}); wait for it to end, or if no such process exists remove the lock file",
+        path.display(),
+        lock.display()
+    )]
+    Locked {
+        path: PathBuf,
+        lock: PathBuf,
+        pid: u32,
+        host: String,
+        since: String,
+    },
+    /// A directory given to a command that needs a run (or a sweep) holds none.
+    #[error("{}: not a relocsim {expected} ({why})", path.display())]
+    NotARun {
+        path: PathBuf,
+        expected: &'static str,
+        why: String,
+    },
     /// A file could not be read or written.
     // The io error is part of the message, not a `source`, so that chains printed with
     // `{:#}` do not repeat it.
@@ -136,6 +163,10 @@ impl Error {
         matches!(
             self,
             Error::Parse { .. }
+                | Error::Unreadable { .. }
+                | Error::OutputRefused { .. }
+                | Error::Locked { .. }
+                | Error::NotARun { .. }
                 | Error::Invalid { .. }
                 | Error::OutputExists(_)
                 | Error::Resources { .. }

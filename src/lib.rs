@@ -16,6 +16,7 @@ pub mod bench;
 pub mod checkpoint;
 pub mod engine;
 pub mod error;
+pub mod input;
 pub mod math;
 pub mod output;
 pub mod policy;

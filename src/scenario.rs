@@ -233,10 +233,7 @@ impl Scenario {
 
 /// Reads a scenario file and its region, reporting every problem with its place.
 pub fn load(path: &Path) -> Result<Resolved> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Invalid {
-        file: path.display().to_string(),
-        problems: vec![format!("cannot read the scenario: {e}")],
-    })?;
+    let text = crate::input::read_text(path)?;
     let base = path.parent().unwrap_or(Path::new("."));
     parse(&text, &path.display().to_string(), base)
 }
@@ -273,12 +270,9 @@ pub fn resolve(scenario: Scenario, file: &str, base: &Path) -> Result<Resolved> 
         (None, None) => (Region::embedded(), region::EMBEDDED_NAME.to_string()),
         (Some(p), None) => {
             let path: PathBuf = base.join(p);
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::Invalid {
+            let text = crate::input::read_text(&path).map_err(|e| Error::Invalid {
                 file: file.to_string(),
-                problems: vec![format!(
-                    "scenario.region = {p:?}: cannot read {}: {e}",
-                    path.display()
-                )],
+                problems: vec![format!("scenario.region = {p:?}: {e}")],
             })?;
             let source = path.display().to_string();
             (Region::from_toml(&text, &source)?, source)

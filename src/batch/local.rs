@@ -249,7 +249,7 @@ pub fn verified(dir: &Path, m: &Manifest) -> bool {
 
 /// The manifest's scenario is the task's: an edited sweep file reruns what it changed.
 fn same_scenario(manifest: &Path, resolved: &Resolved) -> bool {
-    let Ok(text) = std::fs::read_to_string(manifest) else {
+    let Ok(text) = crate::input::read_text(manifest) else {
         return false;
     };
     let Ok(mut recorded) = Scenario::from_toml(&text, "") else {

@@ -3,7 +3,7 @@
 //! plan file (`DIR/plan.toml`) that tells `summarize` which runs make up the sweep.
 
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -205,12 +205,16 @@ impl Plan {
     /// Reads the `[sweep]` table of `dir/plan.toml` (the tasks follow from it).
     pub fn read(dir: &Path) -> Result<Plan> {
         let path = dir.join(PLAN_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let head = text.split("\n[[task]]").next().unwrap_or_default();
+        // Only the header is needed: the tasks follow from it, and a large sweep's
+        // plan can be far longer than any input relocsim reads whole.
+        let bytes = crate::input::read_prefix(&path, crate::input::MAX_INPUT_BYTES)?;
         let bad = |message: String| Error::Parse {
             file: path.display().to_string(),
             message,
         };
+        let end = find(&bytes, b"\n[[task]]").unwrap_or(bytes.len());
+        let head = std::str::from_utf8(&bytes[..end])
+            .map_err(|_| bad("the plan header is not UTF-8 text".into()))?;
         let plan = toml::from_str::<Header<Plan>>(head)
             .map_err(|e| bad(e.to_string()))?
             .sweep;
@@ -225,13 +229,10 @@ impl Plan {
     }
 }
 
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 fn starts_with(path: &Path, prefix: &[u8]) -> bool {
-    let Ok(file) = File::open(path) else {
-        return false;
-    };
-    let mut head = Vec::with_capacity(prefix.len());
-    file.take(prefix.len() as u64)
-        .read_to_end(&mut head)
-        .is_ok()
-        && head == prefix
+    crate::input::read_prefix(path, prefix.len() as u64).is_ok_and(|head| head == prefix)
 }

@@ -121,7 +121,7 @@ impl Sweep {
     /// Reads and checks a sweep file and every scenario it names.
     pub fn load(path: &Path) -> Result<Sweep> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::input::read_text(path)?;
         let spec: SweepFile = toml::from_str(&text).map_err(|e| Error::Parse {
             file: file.clone(),
             message: e.to_string(),
@@ -454,7 +454,7 @@ fn load_scenarios(
 }
 
 fn load_one(path: &Path) -> Result<BaseScenario> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::input::read_text(path)?;
     let file = path.display().to_string();
     let doc: Table = toml::from_str(&text).map_err(|e| Error::Parse {
         file: file.clone(),

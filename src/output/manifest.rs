@@ -74,7 +74,7 @@ impl Manifest {
 
     /// Reads the `[manifest]` table of a manifest file.
     pub fn read(path: &Path) -> Result<Manifest> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::input::read_text(path)?;
         let doc: toml::Table = toml::from_str(&text).map_err(|e| Error::Parse {
             file: path.display().to_string(),
             message: e.to_string(),

@@ -112,7 +112,7 @@ fn partition(path: &Path, key: &str) -> Option<String> {
 pub fn read_run(dir: &Path) -> Result<Run> {
     let path = dir.join("manifest.toml");
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let text = crate::input::read_text(&path)?;
     let mut scenario = Scenario::from_toml(&text, &file)?;
     let parse = |message: String| Error::Parse {
         file: file.clone(),
