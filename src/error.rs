@@ -33,6 +33,21 @@ pub enum Error {
         expected: &'static str,
         why: String,
     },
+    /// A data file of a run no longer matches the checksum its manifest records.
+    #[error(
+        "{}: does not match the SHA-256 its manifest records ({}; the file has {}): the run was changed after it was written, so it cannot be trusted or replayed",
+        file.display(),
+        short(expected),
+        short(found)
+    )]
+    ChecksumMismatch {
+        file: PathBuf,
+        expected: String,
+        found: String,
+    },
+    /// A stop request (Ctrl-C, SIGTERM) ended a run with nothing to resume from.
+    #[error("{}: {message}", out.display())]
+    Stopped { out: PathBuf, message: String },
     /// A file could not be read or written.
     // The io error is part of the message, not a `source`, so that chains printed with
     // `{:#}` do not repeat it.
@@ -127,6 +142,11 @@ pub enum Error {
     /// A run's data file cannot be read or lacks a column the comparison needs.
     #[error("reading {}: {message}", file.display())]
     Read { file: PathBuf, message: String },
+}
+
+/// The first 12 hex digits of a checksum: enough to tell two apart in a message.
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
 }
 
 impl Error {

@@ -136,10 +136,20 @@ mod tests {
         let big = dir.join("big.toml");
         let f = File::create(&big).unwrap();
         f.set_len(MAX_INPUT_BYTES + 1).unwrap();
-        assert!(read_text(&big).unwrap_err().to_string().contains("larger than"));
+        assert!(
+            read_text(&big)
+                .unwrap_err()
+                .to_string()
+                .contains("larger than")
+        );
         let bin = dir.join("bin.toml");
         std::fs::write(&bin, b"name = \"\xff\"").unwrap();
-        assert!(read_text(&bin).unwrap_err().to_string().contains("not UTF-8"));
+        assert!(
+            read_text(&bin)
+                .unwrap_err()
+                .to_string()
+                .contains("not UTF-8")
+        );
         let ok = dir.join("ok.toml");
         std::fs::write(&ok, "a = 1\n").unwrap();
         assert_eq!(read_text(&ok).unwrap(), "a = 1\n");

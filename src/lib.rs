@@ -18,6 +18,7 @@ pub mod engine;
 pub mod error;
 pub mod input;
 pub mod math;
+pub mod outdir;
 pub mod output;
 pub mod policy;
 pub mod record;

@@ -12,7 +12,38 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// Writes a line to standard output; a closed pipe (`relocsim ... | head -1`) ends the
+/// command quietly with exit code 0 instead of a panic.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::write_stdout(format_args!("{}\n", format_args!($($arg)*)))?
+    };
+}
+
+/// [`outln!`] without the newline.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::write_stdout(format_args!($($arg)*))?
+    };
+}
+
 mod sweep_cmd;
+
+/// Standard output was closed by its reader: nothing more to say, and no failure.
+#[derive(Debug, thiserror::Error)]
+#[error("standard output was closed")]
+struct PipeClosed;
+
+fn write_stdout(args: std::fmt::Arguments) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(args)
+        .and_then(|_| out.flush())
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => anyhow::Error::new(PipeClosed),
+            _ => anyhow::Error::new(e).context("writing to standard output"),
+        })
+}
 
 use relocsim::record::StepFrame;
 use relocsim::runner::{self, RunOptions};
@@ -129,6 +160,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<PipeClosed>().is_some() => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             let input = e
@@ -144,7 +176,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Run(args) => run(args),
         Command::Validate { scenario } => {
             let r = scenario::load(&scenario)?;
-            println!(
+            outln!(
                 "{}: valid ({} policies, {} cities, {} sectors, years {}-{})",
                 scenario.display(),
                 r.scenario.policies.len(),
@@ -171,7 +203,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             out,
         } => compare(&dirs, &baseline, &out),
         Command::Schema => {
-            print!("{}", relocsim::output::SCHEMA_DOC);
+            out!("{}", relocsim::output::SCHEMA_DOC);
             Ok(())
         }
         Command::Policies { kind } => policies(kind.as_deref()),
@@ -182,7 +214,7 @@ fn dispatch(cli: Cli) -> Result<()> {
 
 fn compare(dirs: &[PathBuf], baseline: &str, out: &std::path::Path) -> Result<()> {
     let w = relocsim::report::compare(dirs, baseline, out)?;
-    println!(
+    outln!(
         "compared {} scenarios ({} runs) with {baseline}: wrote {} files in {}; open {}",
         w.groups,
         w.runs,
@@ -196,7 +228,7 @@ fn compare(dirs: &[PathBuf], baseline: &str, out: &std::path::Path) -> Result<()
 fn policies(kind: Option<&str>) -> Result<()> {
     use relocsim::policy::{KINDS, doc};
     let Some(name) = kind else {
-        print!("{}", doc::list());
+        out!("{}", doc::list());
         return Ok(());
     };
     let Some(k) = doc::find(name) else {
@@ -209,7 +241,7 @@ fn policies(kind: Option<&str>) -> Result<()> {
             )],
         });
     };
-    print!("{}", doc::describe(k));
+    out!("{}", doc::describe(k));
     Ok(())
 }
 
@@ -246,8 +278,9 @@ fn options(args: &RunArgs, out: PathBuf) -> Result<RunOptions> {
     })
 }
 
-/// The first Ctrl-C or SIGTERM asks the run to stop at the next step boundary (with a
-/// checkpoint); a second one aborts at once, leaving only the hidden partial directory.
+/// The first Ctrl-C or SIGTERM asks the run to stop: at the next step boundary (with a
+/// checkpoint) if the step ends within `runner::STOP_GRACE`, else where it is; a second
+/// one aborts at once (exit code 130), leaving only the hidden partial directory.
 fn stop_on_signal() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
@@ -256,7 +289,10 @@ fn stop_on_signal() -> Arc<AtomicBool> {
             eprintln!("\naborted: nothing was moved into place");
             std::process::exit(130);
         }
-        eprintln!("\nstopping at the next step boundary (press Ctrl-C again to abort)");
+        eprintln!(
+            "\nstopping: the step in progress ends, or is abandoned after {} s (press Ctrl-C again to abort)",
+            relocsim::runner::STOP_GRACE.as_secs()
+        );
     });
     if let Err(e) = installed {
         eprintln!(
@@ -304,19 +340,21 @@ fn run(args: RunArgs) -> Result<()> {
     };
     let result = result.with_context(|| label)?;
     if result.interrupted() {
+        let m = &result.manifest;
         anyhow::bail!(
-            "interrupted after step {} of {}: {} holds the steps done and a checkpoint; continue with `relocsim run --resume {}`",
-            result.model.step,
+            "interrupted after step {} of {}: {} holds the steps done and a checkpoint of step {}; continue with `relocsim run --resume {}`",
+            m.steps_completed,
             result.model.steps,
             result.dir.display(),
+            m.checkpoint_step.unwrap_or(m.steps_completed),
             result.dir.display()
         );
     }
     if !args.quiet {
         if let (Some(r), Some(a), Some(b)) = (resolved_for_summary, first, last) {
-            print_summary(&r, &a, &b);
+            print_summary(&r, &a, &b)?;
         }
-        println!(
+        outln!(
             "wrote {} in {:.2} s ({} steps, {} agents)",
             result.dir.display(),
             result.wall_seconds,
@@ -341,21 +379,22 @@ fn progress_bar(len: u64, quiet: bool, template: &str) -> ProgressBar {
 }
 
 /// Headline indicators at the start and at the end of the run.
-fn print_summary(r: &Resolved, first: &StepFrame, last: &StepFrame) {
-    println!("{:<36} {:>16} {:>16}", "indicator", first.year, last.year);
+fn print_summary(r: &Resolved, first: &StepFrame, last: &StepFrame) -> Result<()> {
+    outln!("{:<36} {:>16} {:>16}", "indicator", first.year, last.year);
     // Directed moves are the interest-compensation mechanism at work; the report's
     // headline list leaves them to the detail tables.
     let mut names = relocsim::record::headline_indicators(&r.region.spec);
     names.push("directed_moves_cum".to_string());
     for n in names {
         if let (Some(a), Some(b)) = (first.indicator(&n), last.indicator(&n)) {
-            println!(
+            outln!(
                 "{n:<36} {:>16} {:>16}",
                 relocsim::output::human(a),
                 relocsim::output::human(b)
             );
         }
     }
+    Ok(())
 }
 
 fn thread_count(flag: Option<usize>) -> Result<usize> {
@@ -374,7 +413,7 @@ fn thread_count(flag: Option<usize>) -> Result<usize> {
 
 fn replay(run_dir: &std::path::Path, threads: Option<usize>, quiet: bool) -> Result<()> {
     let threads = thread_count(threads)?;
-    let manifest = relocsim::output::Manifest::read(&run_dir.join("manifest.toml"))?;
+    let manifest = relocsim::replay::read_manifest(run_dir)?;
     let bar = progress_bar(u64::from(manifest.steps_completed) + 1, quiet, STEP_BAR);
     let report = relocsim::replay::replay(run_dir, threads, |m, _| {
         bar.set_message(format!("{} agents", m.n_agents()));
@@ -384,13 +423,13 @@ fn replay(run_dir: &std::path::Path, threads: Option<usize>, quiet: bool) -> Res
     let report = report.with_context(|| format!("replaying {}", run_dir.display()))?;
     for f in &report.files {
         match &f.difference {
-            None => println!("{:<24} identical", f.name),
-            Some(d) => println!("{:<24} DIFFERS: {d}", f.name),
+            None => outln!("{:<24} identical", f.name),
+            Some(d) => outln!("{:<24} DIFFERS: {d}", f.name),
         }
     }
     match report.first_difference() {
         None => {
-            println!(
+            outln!(
                 "replay of {} with {threads} threads: all {} data files identical",
                 run_dir.display(),
                 report.files.len()
@@ -417,7 +456,7 @@ fn bench(path: &std::path::Path, scale: f64, threads: Option<usize>) -> Result<(
     let mib = relocsim::resources::estimate_bytes(&resolved) / (1024.0 * 1024.0);
     eprintln!("estimated memory: {mib:.0} MiB");
     let r = relocsim::bench::run(&resolved, threads)?;
-    println!(
+    outln!(
         "scenario {} at scale {} on {} threads: {} agents, {} steps",
         path.display(),
         r.scale,
@@ -425,26 +464,26 @@ fn bench(path: &std::path::Path, scale: f64, threads: Option<usize>) -> Result<(
         r.agents,
         r.steps
     );
-    println!("  initialisation        {:>9.3} s", r.init_seconds);
-    println!(
+    outln!("  initialisation        {:>9.3} s", r.init_seconds);
+    outln!(
         "  steps                 {:>9.3} s ({:.3} s a step)",
         r.step_seconds,
         r.step_seconds / f64::from(r.steps.max(1))
     );
-    println!(
+    outln!(
         "  agent-steps per second {:>12.0}",
         r.agent_steps_per_second()
     );
-    println!("  ns per agent per step  {:>12.2}", r.ns_per_agent_step());
+    outln!("  ns per agent per step  {:>12.2}", r.ns_per_agent_step());
     if let Some(b) = r.peak_bytes {
-        println!(
+        outln!(
             "  peak resident memory   {:>9.1} MiB",
             b as f64 / (1024.0 * 1024.0)
         );
     }
-    println!("  time by pass (all steps):");
+    outln!("  time by pass (all steps):");
     for (name, d) in r.timings.phases() {
-        println!("    {name:<34} {:>9.3} s", d.as_secs_f64());
+        outln!("    {name:<34} {:>9.3} s", d.as_secs_f64());
     }
     Ok(())
 }

@@ -47,7 +47,8 @@ pub fn replay(
     on_step: impl FnMut(&Model, &StepFrame) + Send,
 ) -> Result<ReplayReport> {
     let manifest_path = run_dir.join("manifest.toml");
-    let manifest = Manifest::read(&manifest_path)?;
+    let manifest = read_manifest(run_dir)?;
+    verify(run_dir, &manifest)?;
     if manifest.status != crate::output::RunStatus::Complete {
         return Err(Error::Invalid {
             file: manifest_path.display().to_string(),
@@ -70,10 +71,56 @@ pub fn replay(
     };
     let result =
         run_to_dir(&resolved, &opts, on_step).and_then(|r| compare(run_dir, &r.dir, &manifest));
-    let _ = std::fs::remove_dir_all(&scratch);
+    let _ = crate::outdir::remove_run(&opts.out)
+        .and_then(|_| std::fs::remove_dir(&scratch).map_err(|e| Error::io(&scratch, e)));
     result
 }
 
+/// The manifest of the run in `dir`, or a one-line refusal when `dir` holds no run.
+pub fn read_manifest(dir: &Path) -> Result<Manifest> {
+    let path = dir.join("manifest.toml");
+    if !dir.is_dir() || !path.exists() {
+        let why = if dir.is_dir() {
+            "it holds no manifest.toml".to_string()
+        } else if dir.exists() {
+            "it is not a directory".to_string()
+        } else {
+            "no such directory".to_string()
+        };
+        return Err(Error::NotARun {
+            path: dir.to_path_buf(),
+            expected: "run",
+            why,
+        });
+    }
+    Manifest::read(&path)
+}
+
+/// Every data file the manifest lists is there with the checksum it records: a replay
+/// compares with the published run only if the run is still what was published.
+pub fn verify(dir: &Path, manifest: &Manifest) -> Result<()> {
+    for f in &manifest.files {
+        let path = dir.join(&f.name);
+        if !path.is_file() {
+            return Err(Error::Read {
+                file: path,
+                message: "listed in the run's manifest but missing".into(),
+            });
+        }
+        let found = sha256_file(&path)?;
+        if found != f.sha256 {
+            return Err(Error::ChecksumMismatch {
+                file: path,
+                expected: f.sha256.clone(),
+                found,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The scratch directory of this process; a run a crashed replay of the same process id
+/// left in it is replaced like any run.
 fn scratch_dir() -> PathBuf {
     std::env::temp_dir().join(format!("relocsim-replay-{}", std::process::id()))
 }

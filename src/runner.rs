@@ -6,13 +6,14 @@
 //! an uninterrupted run writes.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::checkpoint::{self, CheckpointInfo};
-use crate::engine::Model;
+use crate::engine::{Abandon, Model};
 use crate::error::{Error, Result};
+use crate::outdir::{self, Lock, sibling};
 use crate::output::manifest::{sha256_file, utc_timestamp};
 use crate::output::{FileEntry, Manifest, ParquetSink, RunStatus, Sink};
 use crate::record::StepFrame;
@@ -53,24 +54,26 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-/// `DIR/.NAME.SUFFIX`: hidden, beside the run so the final rename is atomic.
-fn sibling(out: &Path, suffix: &str) -> PathBuf {
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "run".into());
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    parent.join(format!(".{name}.{suffix}"))
-}
-
-fn fresh_dir(dir: &Path) -> Result<()> {
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+/// The lock on `out`, after checking that `out` names a directory to write; for a new
+/// run (`replace` is Some(force)) also that an existing `out` may be replaced, so a
+/// refusal comes before any work.
+fn claim(out: &Path, replace: Option<bool>) -> Result<Lock> {
+    if out.file_name().is_none() {
+        return Err(Error::OutputRefused {
+            path: out.to_path_buf(),
+            reason: "names no directory of its own (`.`, `..` or `/`): give --out a new directory"
+                .into(),
+        });
     }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))
+    let lock = Lock::acquire(&sibling(out, "lock"), out)?;
+    if let Some(force) = replace {
+        let exists = std::fs::symlink_metadata(out).is_ok();
+        if exists && !force && out.is_dir() && !out.is_symlink() {
+            return Err(Error::OutputExists(out.to_path_buf()));
+        }
+        outdir::check_replaceable(out)?;
+    }
+    Ok(lock)
 }
 
 fn pool(threads: usize, at: &Path) -> Result<rayon::ThreadPool> {
@@ -86,12 +89,10 @@ pub fn run_to_dir(
     opts: &RunOptions,
     on_step: impl FnMut(&Model, &StepFrame) + Send,
 ) -> Result<RunResult> {
-    if opts.out.exists() && !opts.force {
-        return Err(Error::OutputExists(opts.out.clone()));
-    }
+    let _lock = claim(&opts.out, Some(opts.force))?;
     crate::resources::check(resolved)?;
     let tmp = sibling(&opts.out, "partial");
-    fresh_dir(&tmp)?;
+    outdir::fresh_work_dir(&tmp)?;
     let info = CheckpointInfo {
         step: 0,
         snapshot_every: opts.snapshot_every,
@@ -106,16 +107,19 @@ pub fn run_to_dir(
         tmp: &tmp,
         info,
         started: Instant::now(),
+        checkpointed: Mutex::new(None),
     };
     let mut on_step = on_step;
     let outcome = pool(opts.threads, &tmp)?.install(|| {
-        let mut model = Model::new(resolved);
+        let Some(mut model) = Model::new_abandonable(resolved, run.abandon()) else {
+            return Err(run.stopped("during initialisation, before the first step"));
+        };
         sink.begin(&model)?;
         let frame = model.initial_frame();
         sink.record(&model, &frame)?;
         on_step(&model, &frame);
         run.drive(&mut model, &mut sink, &mut on_step)
-            .map(|status| (model, status))
+            .map(|ending| (model, ending))
     });
     run.finish(outcome, sink, &[])
 }
@@ -126,6 +130,7 @@ pub fn resume(
     opts: &RunOptions,
     on_step: impl FnMut(&Model, &StepFrame) + Send,
 ) -> Result<RunResult> {
+    let _lock = claim(&opts.out, None)?;
     let partial = sibling(&opts.out, "partial");
     let source = [opts.out.clone(), partial.clone()]
         .into_iter()
@@ -142,7 +147,7 @@ pub fn resume(
     let tmp = sibling(&opts.out, "resuming");
     let pool = pool(opts.threads, &tmp)?;
     let (resolved, info, mut model) = pool.install(|| checkpoint::load(&ckpt))?;
-    fresh_dir(&tmp)?;
+    outdir::fresh_work_dir(&tmp)?;
     let mut o = opts.clone();
     o.snapshot_every = info.snapshot_every;
     o.checkpoint_every = info.checkpoint_every;
@@ -153,14 +158,33 @@ pub fn resume(
         tmp: &tmp,
         info,
         started: Instant::now(),
+        checkpointed: Mutex::new(None),
     };
     let mut on_step = on_step;
-    let status = pool.install(|| {
+    model.set_abandon(run.abandon());
+    let ending = pool.install(|| {
         sink.begin(&model)?;
         sink.restore(&ckpt)?;
         run.drive(&mut model, &mut sink, &mut on_step)
     });
-    run.finish(status.map(|s| (model, s)), sink, &[source, partial])
+    run.finish(ending.map(|e| (model, e)), sink, &[source, partial])
+}
+
+/// How long the step in progress may go on after a stop request. A step that ends
+/// within it is checkpointed, so the run resumes to the same bytes; a longer one (large
+/// scales) is abandoned, so that the stop takes effect within seconds, and the run
+/// keeps its last periodic checkpoint (`--checkpoint-every`), if it has one.
+pub const STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// How the step loop ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ending {
+    Complete,
+    /// Stopped at a step boundary, with a checkpoint of that step.
+    Interrupted,
+    /// Stopped inside a step: the model is inconsistent; the last periodic checkpoint,
+    /// if any, is what can be resumed.
+    Abandoned,
 }
 
 /// The parts of a run the step loop and the ending share.
@@ -170,6 +194,8 @@ struct Run<'a> {
     tmp: &'a Path,
     info: CheckpointInfo,
     started: Instant,
+    /// Step of the checkpoint in `tmp/checkpoint`, once one is written.
+    checkpointed: Mutex<Option<u32>>,
 }
 
 impl Run<'_> {
@@ -180,19 +206,43 @@ impl Run<'_> {
             .is_some_and(|s| s.load(Ordering::SeqCst))
     }
 
+    fn checkpoint_step(&self) -> Option<u32> {
+        *self.checkpointed.lock().expect("no panic while held")
+    }
+
+    /// The engine's view of a stop request (see [`STOP_GRACE`]).
+    fn abandon(&self) -> Abandon {
+        match &self.opts.stop {
+            Some(stop) => Abandon::after(stop.clone(), STOP_GRACE),
+            None => Abandon::default(),
+        }
+    }
+
+    /// A stop that left nothing to resume from.
+    fn stopped(&self, when: &str) -> Error {
+        Error::Stopped {
+            out: self.opts.out.clone(),
+            message: format!(
+                "stopped {when}; no checkpoint was kept, so nothing of this session was moved into place (use --checkpoint-every N to make long runs resumable)"
+            ),
+        }
+    }
+
     /// Steps to the end or to a stop request; checkpoints on schedule and at a stop.
     fn drive(
         &self,
         model: &mut Model,
         sink: &mut ParquetSink,
         on_step: &mut impl FnMut(&Model, &StepFrame),
-    ) -> Result<RunStatus> {
+    ) -> Result<Ending> {
         while !model.is_done() {
             if self.stop_requested() {
                 self.checkpoint(model, sink)?;
-                return Ok(RunStatus::Interrupted);
+                return Ok(Ending::Interrupted);
             }
-            let frame = model.step();
+            let Some(frame) = model.try_step() else {
+                return Ok(Ending::Abandoned);
+            };
             sink.record(model, &frame)?;
             on_step(model, &frame);
             let due = self
@@ -203,13 +253,13 @@ impl Run<'_> {
                 self.checkpoint(model, sink)?;
             }
         }
-        Ok(RunStatus::Complete)
+        Ok(Ending::Complete)
     }
 
     /// Replaces `tmp/checkpoint` with one at the model's current step.
     fn checkpoint(&self, model: &Model, sink: &mut ParquetSink) -> Result<()> {
         let next = self.tmp.join("checkpoint.new");
-        fresh_dir(&next)?;
+        outdir::fresh_work_dir(&next)?;
         sink.checkpoint(&next)?;
         let info = CheckpointInfo {
             step: model.step,
@@ -217,43 +267,53 @@ impl Run<'_> {
         };
         checkpoint::save(&next, model, self.resolved, &info)?;
         let dir = self.tmp.join("checkpoint");
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        }
-        std::fs::rename(&next, &dir).map_err(|e| Error::io(&dir, e))
+        outdir::remove_work_dir(&dir)?;
+        std::fs::rename(&next, &dir).map_err(|e| Error::io(&dir, e))?;
+        *self.checkpointed.lock().expect("no panic while held") = Some(model.step);
+        Ok(())
     }
 
     /// Closes the files, writes the manifest and moves the run into place; on failure
     /// removes the temporary directory, so nothing half-written looks like a run.
+    /// A run abandoned inside a step without a checkpoint of its own leaves everything
+    /// as it was before it started (an earlier interrupted run stays resumable).
     fn finish(
         &self,
-        outcome: Result<(Model, RunStatus)>,
+        outcome: Result<(Model, Ending)>,
         mut sink: ParquetSink,
         superseded: &[PathBuf],
     ) -> Result<RunResult> {
-        let done = outcome.and_then(|(model, status)| {
-            sink.finish(&model)?;
-            if status == RunStatus::Complete {
-                let ck = self.tmp.join("checkpoint");
-                if ck.exists() {
-                    std::fs::remove_dir_all(&ck).map_err(|e| Error::io(&ck, e))?;
-                }
+        let done = outcome.and_then(|(model, ending)| {
+            if ending == Ending::Abandoned && self.checkpoint_step().is_none() {
+                return Err(self.stopped(&format!("during step {}", model.step + 1)));
             }
+            sink.finish(&model)?;
+            let status = match ending {
+                Ending::Complete => {
+                    outdir::remove_work_dir(&self.tmp.join("checkpoint"))?;
+                    RunStatus::Complete
+                }
+                Ending::Interrupted | Ending::Abandoned => RunStatus::Interrupted,
+            };
             let manifest = self.manifest(&model, status, &sink)?;
             Ok((model, manifest))
         });
         let (model, manifest) = match done {
             Ok(x) => x,
             Err(e) => {
-                let _ = std::fs::remove_dir_all(self.tmp);
+                let _ = outdir::remove_work_dir(self.tmp);
                 return Err(e);
             }
         };
-        for old in superseded.iter().chain(std::iter::once(&self.opts.out)) {
-            if old.exists() {
-                std::fs::remove_dir_all(old).map_err(|e| Error::io(old, e))?;
+        for old in superseded {
+            if old == &self.opts.out {
+                outdir::remove_run(old)?;
+            } else {
+                outdir::remove_work_dir(old)?;
             }
         }
+        outdir::remove_run(&self.opts.out)?;
+        outdir::unmark(self.tmp)?;
         std::fs::rename(self.tmp, &self.opts.out).map_err(|e| Error::io(&self.opts.out, e))?;
         let wall_seconds = manifest.wall_seconds;
         Ok(RunResult {
@@ -288,6 +348,10 @@ impl Run<'_> {
             snapshot_every: self.opts.snapshot_every,
             checkpoint_every: self.opts.checkpoint_every,
             resumed_from_step: (self.info.step > 0).then_some(self.info.step),
+            checkpoint_step: match status {
+                RunStatus::Interrupted => self.checkpoint_step(),
+                RunStatus::Complete => None,
+            },
             threads: self.opts.threads,
             command_line: self.opts.command_line.clone(),
             started_utc: self.info.started_utc.clone(),

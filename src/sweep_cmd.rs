@@ -161,7 +161,7 @@ fn plan(path: &Path, out: Option<PathBuf>) -> Result<()> {
             .zip(width)
             .map(|(c, w)| format!("{c:<w$}"))
             .collect();
-        println!("{}", cells.join("  ").trim_end());
+        outln!("{}", cells.join("  ").trim_end());
     }
     Ok(())
 }
@@ -210,15 +210,16 @@ fn run(args: RunArgs) -> Result<()> {
     bar.finish_and_clear();
     let report = report.with_context(|| format!("running sweep {}", args.sweep.display()))?;
     if !args.quiet {
-        println!(
-            "sweep {} into {}: {} ran, {} resumed, {} skipped (complete and verified), {} failed, {} interrupted",
+        outln!(
+            "sweep {} into {}: {} ran, {} resumed, {} skipped (complete and verified), {} failed, {} interrupted, {} left to another process writing them",
             sweep.plan().name,
             out.display(),
             report.ran,
             report.resumed,
             report.skipped,
             report.failed.len(),
-            report.interrupted + report.not_started
+            report.interrupted + report.not_started,
+            report.busy
         );
     }
     if !report.failed.is_empty() {
@@ -226,6 +227,12 @@ fn run(args: RunArgs) -> Result<()> {
             "{} task(s) failed; their errors are in {}; run the sweep again to retry them",
             report.failed.len(),
             out.join(batch::local::FAILED_DIR).display()
+        );
+    }
+    if report.busy > 0 {
+        anyhow::bail!(
+            "{} task(s) were being written by another relocsim process and were left to it; run the sweep again once it ends",
+            report.busy
         );
     }
     if !report.all_complete() {
@@ -258,7 +265,7 @@ fn slurm(args: SlurmArgs) -> Result<()> {
         baseline: args.baseline,
     };
     let s = batch::write_scripts(&sweep, &opts)?;
-    println!(
+    outln!(
         "{} tasks in a job array of {} elements:\n  {}\n  {}\n  {}\nsubmit with: bash {}",
         sweep.plan().len(),
         s.array_size,
@@ -282,12 +289,14 @@ pub fn summarize(args: SummarizeArgs) -> Result<()> {
         eprintln!("warning: run {m} is not complete and is left out");
     }
     let baseline = r.baseline.as_deref().unwrap_or("none");
-    println!(
+    outln!(
         "summarised {} runs ({} summary rows, {} paired differences against {baseline}):",
-        r.runs, r.summary_rows, r.difference_rows
+        r.runs,
+        r.summary_rows,
+        r.difference_rows
     );
     for f in &r.files {
-        println!("  {}", f.display());
+        outln!("  {}", f.display());
     }
     Ok(())
 }

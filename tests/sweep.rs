@@ -344,6 +344,8 @@ fn a_failing_task_is_recorded_and_the_others_complete() {
     let (path, out) = common::sweep_setup("fail", &["baseline", "non_capital_relief"], 2, "");
     let sweep = Sweep::load(&path).unwrap();
     // A file where the baseline's variant directory should be: even root cannot run there.
+    // The plan goes first: a sweep writes only into a directory of its own.
+    sweep.plan().write(&out).unwrap();
     let blocker = out.join("scenario=baseline/variant=default");
     std::fs::create_dir_all(blocker.parent().unwrap()).unwrap();
     std::fs::write(&blocker, "in the way").unwrap();

@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::plan::{Share, Task};
+use super::plan::{Plan, Share, Task};
 use super::sweep::Sweep;
 use crate::error::{Error, Result};
+use crate::outdir::Lock;
 use crate::output::manifest::sha256_file;
 use crate::output::{Manifest, RunStatus};
 use crate::runner::{self, RunOptions};
@@ -49,6 +50,9 @@ pub enum TaskOutcome {
     Resumed,
     /// Stopped at a step boundary; the next `sweep run` resumes it.
     Interrupted,
+    /// Being written by another process (another `sweep run` of an overlapping share):
+    /// left to it.
+    Busy,
     Failed(String),
 }
 
@@ -68,13 +72,15 @@ pub struct SweepReport {
     pub interrupted: usize,
     /// Tasks not started because a stop was requested.
     pub not_started: usize,
+    /// Tasks another process was writing.
+    pub busy: usize,
     pub failed: Vec<(Task, String)>,
 }
 
 impl SweepReport {
     /// True when every task of the share is complete.
     pub fn all_complete(&self) -> bool {
-        self.failed.is_empty() && self.interrupted == 0 && self.not_started == 0
+        self.failed.is_empty() && self.interrupted == 0 && self.not_started == 0 && self.busy == 0
     }
 
     fn add(&mut self, task: &Task, outcome: TaskOutcome) {
@@ -83,6 +89,7 @@ impl SweepReport {
             TaskOutcome::Skipped => self.skipped += 1,
             TaskOutcome::Resumed => self.resumed += 1,
             TaskOutcome::Interrupted => self.interrupted += 1,
+            TaskOutcome::Busy => self.busy += 1,
             TaskOutcome::Failed(m) => self.failed.push((task.clone(), m)),
         }
     }
@@ -107,6 +114,8 @@ pub fn run_local(
     on: impl Fn(Progress) + Sync,
 ) -> Result<SweepReport> {
     let plan = sweep.plan();
+    check_sweep_dir(&opts.out)?;
+    let _lock = Lock::acquire(&opts.out.join(lock_name(opts.share)), &opts.out)?;
     plan.write(&opts.out)?;
     // Tasks are made as workers take them: memory does not grow with the sweep.
     let next = AtomicUsize::new(0);
@@ -136,6 +145,43 @@ pub fn run_local(
     let mut report = report.into_inner().expect("no worker panics");
     report.failed.sort_by_key(|(t, _)| t.index);
     Ok(report)
+}
+
+/// A sweep writes into a new or empty directory, or one holding a sweep relocsim wrote
+/// (its plan), never into a folder of other files.
+fn check_sweep_dir(out: &Path) -> Result<()> {
+    let refused = |reason: String| Error::OutputRefused {
+        path: out.to_path_buf(),
+        reason,
+    };
+    match std::fs::symlink_metadata(out) {
+        Err(_) => return Ok(()),
+        Ok(m) if !m.is_dir() => {
+            return Err(refused(
+                "exists and is not a directory: choose another --out".into(),
+            ));
+        }
+        Ok(_) => {}
+    }
+    let mut entries = std::fs::read_dir(out).map_err(|e| Error::io(out, e))?;
+    if entries.next().is_none() {
+        return Ok(());
+    }
+    Plan::read(out).map(|_| ()).map_err(|e| {
+        refused(format!(
+            "not a relocsim sweep directory ({e}); a sweep writes only into a new or empty directory or one of its own: choose another --out"
+        ))
+    })
+}
+
+/// One lock per share: the array elements of one sweep run at once on their own
+/// shares, while a second writer of the same share is refused.
+fn lock_name(share: Share) -> String {
+    if share == Share::ALL {
+        ".relocsim-sweep.lock".into()
+    } else {
+        format!(".relocsim-sweep-{}-of-{}.lock", share.index, share.count)
+    }
 }
 
 fn stop_requested(opts: &LocalOptions) -> bool {
@@ -200,6 +246,8 @@ fn attempt(
         Ok(r) if r.interrupted() => Ok(TaskOutcome::Interrupted),
         Ok(_) if status == Existing::Interrupted => Ok(TaskOutcome::Resumed),
         Ok(_) => Ok(TaskOutcome::Ran),
+        Err(Error::Locked { .. }) => Ok(TaskOutcome::Busy),
+        Err(Error::Stopped { .. }) => Ok(TaskOutcome::Interrupted),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -277,7 +325,7 @@ fn failure_record(out: &Path, task: &Task, outcome: &TaskOutcome) -> Result<()> 
             let text = toml::to_string(&record).expect("a failure record serialises");
             std::fs::write(&path, text).map_err(|e| Error::io(&path, e))
         }
-        TaskOutcome::Interrupted => Ok(()),
+        TaskOutcome::Interrupted | TaskOutcome::Busy => Ok(()),
         _ if path.exists() => std::fs::remove_file(&path).map_err(|e| Error::io(&path, e)),
         _ => Ok(()),
     }

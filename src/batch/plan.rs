@@ -205,6 +205,17 @@ impl Plan {
     /// Reads the `[sweep]` table of `dir/plan.toml` (the tasks follow from it).
     pub fn read(dir: &Path) -> Result<Plan> {
         let path = dir.join(PLAN_FILE);
+        if !path.is_file() {
+            return Err(Error::NotARun {
+                path: dir.to_path_buf(),
+                expected: "sweep",
+                why: if dir.is_dir() {
+                    format!("it holds no {PLAN_FILE}; `relocsim sweep run` writes one")
+                } else {
+                    "no such directory".into()
+                },
+            });
+        }
         // Only the header is needed: the tasks follow from it, and a large sweep's
         // plan can be far longer than any input relocsim reads whole.
         let bytes = crate::input::read_prefix(&path, crate::input::MAX_INPUT_BYTES)?;

@@ -77,6 +77,9 @@ pub fn summarize(opts: &SummaryOptions) -> Result<SummaryReport> {
         });
     }
     let skip: BTreeSet<usize> = missing.iter().map(|t| t.index).collect();
+    // Two summaries at once would write the same hidden files.
+    let lock = opts.dir.join(".relocsim-summary.lock");
+    let _lock = crate::outdir::Lock::acquire(&lock, &opts.dir)?;
     let mut out = Outputs::create(&opts.dir)?;
     for (si, s) in plan.scenarios.iter().enumerate() {
         for (vi, v) in plan.variants.iter().enumerate() {

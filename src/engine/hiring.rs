@@ -37,6 +37,9 @@ fn job_seekers(m: &Model, key: StreamKey) -> Vec<Vec<u128>> {
         .map(|(ci, employers)| {
             let off = ci * CHUNK;
             let mut out = vec![Vec::new(); n];
+            if m.abandon.is_set() {
+                return out;
+            }
             let (skills, cities) = (&p.skill[off..], &p.city[off..]);
             for (i, &e) in employers.iter().enumerate() {
                 if e == NO_FIRM && skills[i] != DEPENDENT {

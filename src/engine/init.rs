@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::CHUNK;
+use super::{Abandon, CHUNK};
 use crate::agents::{DEPENDENT, Firms, HIGH, LOW, OUTSIDE, Persons};
 use crate::math::Det;
 use crate::region::Region;
@@ -89,7 +89,12 @@ fn city_counts(region: &Region, scale: f64) -> Vec<CityCounts> {
 
 /// Residents of every city, in city order, high skill first, then low, then dependents;
 /// filled in parallel (each person's hukou draw is keyed by its id).
-fn populate_persons(region: &Region, key: RunKey, counts: &[CityCounts]) -> Persons {
+fn populate_persons(
+    region: &Region,
+    key: RunKey,
+    counts: &[CityCounts],
+    abandon: &Abandon,
+) -> Persons {
     let total: usize = counts.iter().map(|c| c.n).sum();
     let mut p = Persons::with_len(total);
     let draws = key.purpose_key(0, Purpose::InitPerson);
@@ -102,6 +107,10 @@ fn populate_persons(region: &Region, key: RunKey, counts: &[CityCounts]) -> Pers
     slices
         .enumerate()
         .for_each(|(ci, (((city, hukou), skill), work))| {
+            // An abandoned initialisation is dropped whole.
+            if abandon.is_set() {
+                return;
+            }
             let off = ci * CHUNK;
             let mut c = counts.partition_point(|k| k.first <= off) - 1;
             let mut first = vec![0u64; city.len()];
@@ -129,9 +138,15 @@ fn populate_persons(region: &Region, key: RunKey, counts: &[CityCounts]) -> Pers
     p
 }
 
-pub fn populate(region: &Region, b: &Behaviour, key: RunKey, scale: f64) -> (Firms, Persons) {
+pub fn populate(
+    region: &Region,
+    b: &Behaviour,
+    key: RunKey,
+    scale: f64,
+    abandon: &Abandon,
+) -> (Firms, Persons) {
     let counts = city_counts(region, scale);
-    let mut persons = populate_persons(region, key, &counts);
+    let mut persons = populate_persons(region, key, &counts, abandon);
     let mut firms = Firms::default();
     for (c, k) in counts.iter().enumerate() {
         let city = region.city(c);

@@ -16,7 +16,8 @@ mod persons;
 mod tally;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::AtomicU32;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 pub use cities::CityState;
@@ -98,6 +99,40 @@ impl PhaseClock {
     }
 }
 
+/// Abandons the step (or the initialisation) in progress once a stop request has been
+/// pending for a grace period: a step that ends within it is left to end (its caller
+/// can then save it), a longer one (large scales) stops where it is, so that a stop
+/// takes effect within seconds. Long passes look at it between chunks of agents, the
+/// step between passes. An abandoned model is inconsistent and must be dropped.
+#[derive(Clone, Debug, Default)]
+pub struct Abandon(Option<Arc<Pending>>);
+
+#[derive(Debug)]
+pub struct Pending {
+    request: Arc<AtomicBool>,
+    grace: Duration,
+    /// When the engine first saw the request.
+    seen: OnceLock<Instant>,
+}
+
+impl Abandon {
+    /// Abandons once `request` has been set for `grace`.
+    pub fn after(request: Arc<AtomicBool>, grace: Duration) -> Abandon {
+        Abandon(Some(Arc::new(Pending {
+            request,
+            grace,
+            seen: OnceLock::new(),
+        })))
+    }
+
+    pub(crate) fn is_set(&self) -> bool {
+        let Some(p) = &self.0 else {
+            return false;
+        };
+        p.request.load(Ordering::Relaxed) && p.seen.get_or_init(Instant::now).elapsed() >= p.grace
+    }
+}
+
 /// Running totals that indicators report cumulatively.
 #[derive(Clone, Debug, Default)]
 pub struct Cumulative {
@@ -129,6 +164,8 @@ pub struct Model {
     pub cumulative: Cumulative,
     pub levers: Levers,
     pub timings: Timings,
+    /// See [`Abandon`]; unset unless a caller installs one.
+    pub(crate) abandon: Abandon,
 }
 
 /// Multinomial-logit probabilities of utilities `v` (shifted by the maximum, so large
@@ -161,11 +198,22 @@ pub fn value_added_per_worker_yuan(region: &Region, c: usize) -> f64 {
 impl Model {
     /// Builds the initial population and calibrates it so the start is a steady state.
     pub fn new(resolved: &Resolved) -> Model {
+        Model::new_abandonable(resolved, Abandon::default())
+            .expect("an unset abandon flag never abandons")
+    }
+
+    /// [`Model::new`] that gives up (None) once `abandon` is set; steps of the model
+    /// look at the same flag (see [`Model::try_step`]).
+    pub fn new_abandonable(resolved: &Resolved, abandon: Abandon) -> Option<Model> {
         let started = Instant::now();
         let sc = &resolved.scenario;
         let region = resolved.region.clone();
         let key = RunKey::new(sc.scenario.seed, sc.scenario.replicate);
-        let (firms, persons) = init::populate(&region, &sc.behaviour, key, sc.scenario.scale);
+        let (firms, persons) =
+            init::populate(&region, &sc.behaviour, key, sc.scenario.scale, &abandon);
+        if abandon.is_set() {
+            return None;
+        }
         let levers = Levers::neutral(region.n_cities(), region.n_sectors());
         let tally = Tally::count(&region, &firms, &persons);
         let mut model = Model {
@@ -192,16 +240,29 @@ impl Model {
             cumulative: Cumulative::default(),
             levers,
             timings: Timings::default(),
+            abandon,
         };
+        if model.abandon.is_set() {
+            return None;
+        }
         model.cities.set_counts(&model.tally);
         model
             .cities
             .initialise_prices(&model.region, &model.behaviour, model.scale);
         finance::account(&mut model, &mut Vec::new());
         model.cities.set_base_revenue();
+        if model.abandon.is_set() {
+            return None;
+        }
         calibrate::calibrate(&mut model);
         model.timings.init = started.elapsed();
-        model
+        (!model.abandon.is_set()).then_some(model)
+    }
+
+    /// Installs the flag that abandons a step in progress (a model read back from a
+    /// checkpoint is built without one).
+    pub fn set_abandon(&mut self, abandon: Abandon) {
+        self.abandon = abandon;
     }
 
     /// Rebuilds the counts derived from the agents after a checkpoint was read in.
@@ -229,6 +290,22 @@ impl Model {
 
     /// Advances one year and returns what happened in it.
     pub fn step(&mut self) -> StepFrame {
+        self.try_step()
+            .expect("a step is abandoned only when an abandon flag is set")
+    }
+
+    /// [`Model::step`], or None when the abandon flag was set during the step: the
+    /// model is then inconsistent (only `step`, back at the last completed step, is
+    /// meaningful) and must be dropped.
+    pub fn try_step(&mut self) -> Option<StepFrame> {
+        let frame = self.advance();
+        if frame.is_none() {
+            self.step -= 1;
+        }
+        frame
+    }
+
+    fn advance(&mut self) -> Option<StepFrame> {
         self.step += 1;
         let year = self.year();
         let mut levers = Levers::neutral(self.region.n_cities(), self.region.n_sectors());
@@ -245,12 +322,16 @@ impl Model {
         firms::relocate_and_exit(self, &mut flows, &mut events);
         firms::enter(self, &mut events);
         clock.lap(&mut self.timings.firms);
+        self.go_on()?;
         persons::jobs(self, &mut flows);
         clock.lap(&mut self.timings.jobs);
+        self.go_on()?;
         hiring::hire(self);
         clock.lap(&mut self.timings.hiring);
+        self.go_on()?;
         persons::migrate(self, &mut flows);
         clock.lap(&mut self.timings.migration);
+        self.go_on()?;
         debug_assert_eq!(
             self.tally,
             Tally::count(&self.region, &self.firms, &self.persons),
@@ -261,7 +342,12 @@ impl Model {
         clock.lap(&mut self.timings.accounts);
         let frame = StepFrame::build(self, flows, events);
         clock.lap(&mut self.timings.record);
-        frame
+        Some(frame)
+    }
+
+    /// None once the step is to be abandoned (for `?` between passes).
+    fn go_on(&self) -> Option<()> {
+        (!self.abandon.is_set()).then_some(())
     }
 
     pub(crate) fn add_flow(flows: &mut Flows, key: FlowKey, firms: u64, jobs: u64, persons: u64) {

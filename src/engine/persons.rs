@@ -74,7 +74,13 @@ pub(crate) fn jobs(m: &mut Model, flows: &mut Flows) {
             .employer
             .par_chunks(CHUNK)
             .enumerate()
-            .map(|(ci, employers)| job_changes(m, &outlook, ci * CHUNK, employers))
+            .map(|(ci, employers)| {
+                // An abandoned step is dropped whole: skipping chunks is enough.
+                if m.abandon.is_set() {
+                    return Vec::new();
+                }
+                job_changes(m, &outlook, ci * CHUNK, employers)
+            })
             .collect()
     };
     house_followers(m, &mut changes);
@@ -302,7 +308,12 @@ pub(crate) fn migrate(m: &mut Model, flows: &mut Flows) {
         let rates = MigrationRates::new(m);
         let parts: Vec<Vec<(u32, u8)>> = (0..m.persons.len().div_ceil(CHUNK))
             .into_par_iter()
-            .map(|ci| migration_choices(m, &table, &rates, key, ci * CHUNK))
+            .map(|ci| {
+                if m.abandon.is_set() {
+                    return Vec::new();
+                }
+                migration_choices(m, &table, &rates, key, ci * CHUNK)
+            })
             .collect();
         parts.concat()
     };
@@ -545,6 +556,9 @@ fn dependents_follow(m: &mut Model, worker_flow: &[u64], flows: &mut Flows) {
             .map(|(ci, (skills, cities))| {
                 let off = ci * CHUNK;
                 let mut out = Vec::new();
+                if m.abandon.is_set() {
+                    return out;
+                }
                 with_draws(key, off, skills.len(), |at, draws| {
                     let rest = cities[at..].iter().zip(draws);
                     for (i, (&k, (&o, &draw))) in skills[at..].iter().zip(rest).enumerate() {

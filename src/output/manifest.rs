@@ -48,6 +48,10 @@ pub struct Manifest {
     /// Set when this run continued an interrupted one from a checkpoint at that step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resumed_from_step: Option<u32>,
+    /// Of an interrupted run: the step of the checkpoint `--resume` continues from (the
+    /// last step done, or an earlier one when the stop came inside a step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint_step: Option<u32>,
     /// Worker threads of the last session (they do not change the data).
     pub threads: usize,
     pub command_line: Vec<String>,

@@ -129,8 +129,36 @@ pub fn compare(inputs: &[PathBuf], baseline: &str, out: &Path) -> Result<Written
     write(&cmp, out)
 }
 
-/// Writes table.md, table.csv, charts/*.svg and *.png, and report.html into `out`.
+/// Writes table.md, table.csv, charts/*.svg and *.png, and report.html into `out`: into
+/// a hidden sibling first, which replaces an earlier report only when it is complete. A
+/// directory holding anything but an earlier report is refused.
 pub fn write(cmp: &Comparison, out: &Path) -> Result<Written> {
+    crate::outdir::check_report_dir(out)?;
+    let _lock = crate::outdir::Lock::acquire(&crate::outdir::sibling(out, "lock"), out)?;
+    let tmp = crate::outdir::sibling(out, "partial");
+    crate::outdir::fresh_work_dir(&tmp)?;
+    let written = write_into(cmp, &tmp).and_then(|files| {
+        crate::outdir::seal_report(&tmp, &files)?;
+        crate::outdir::remove_report(out)?;
+        std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
+        Ok(files)
+    });
+    let files = match written {
+        Ok(files) => files,
+        Err(e) => {
+            let _ = crate::outdir::remove_work_dir(&tmp);
+            return Err(e);
+        }
+    };
+    Ok(Written {
+        dir: out.to_path_buf(),
+        files,
+        groups: cmp.groups.len(),
+        runs: cmp.runs().count(),
+    })
+}
+
+fn write_into(cmp: &Comparison, out: &Path) -> Result<Vec<PathBuf>> {
     let charts_dir = out.join("charts");
     std::fs::create_dir_all(&charts_dir).map_err(|e| Error::io(&charts_dir, e))?;
     let table = HeadlineTable::build(cmp);
@@ -149,12 +177,7 @@ pub fn write(cmp: &Comparison, out: &Path) -> Result<Written> {
         put(&format!("charts/{}.png", c.chart.stem()), &c.png)?;
     }
     put("report.html", html::page(cmp, &table, &rendered).as_bytes())?;
-    Ok(Written {
-        dir: out.to_path_buf(),
-        files,
-        groups: cmp.groups.len(),
-        runs: cmp.runs().count(),
-    })
+    Ok(files)
 }
 
 #[cfg(test)]
