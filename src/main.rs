@@ -275,6 +275,7 @@ fn options(args: &RunArgs, out: PathBuf) -> Result<RunOptions> {
         checkpoint_every: args.checkpoint_every,
         command_line: std::env::args().collect(),
         stop: Some(stop_on_signal()),
+        stop_grace: None,
     })
 }
 

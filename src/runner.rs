@@ -32,6 +32,9 @@ pub struct RunOptions {
     pub command_line: Vec<String>,
     /// Set (by a signal handler) to stop at the next step boundary.
     pub stop: Option<Arc<AtomicBool>>,
+    /// How long a step may go on after a stop request before it is abandoned
+    /// [default: [`STOP_GRACE`]].
+    pub stop_grace: Option<Duration>,
 }
 
 pub struct RunResult {
@@ -135,13 +138,13 @@ pub fn resume(
     let source = [opts.out.clone(), partial.clone()]
         .into_iter()
         .find(|d| d.join("checkpoint/checkpoint.toml").exists())
-        .ok_or_else(|| Error::Invalid {
-            file: opts.out.display().to_string(),
-            problems: vec![format!(
-                "nothing to resume: no checkpoint in {} or {} (a run keeps one when it is interrupted, or every N steps with --checkpoint-every N)",
-                opts.out.display(),
+        .ok_or_else(|| Error::NotARun {
+            path: opts.out.clone(),
+            expected: "run to resume",
+            why: format!(
+                "nothing to resume: no checkpoint in it or in {}; a run keeps one when it is interrupted, or every N steps with --checkpoint-every N",
                 partial.display()
-            )],
+            ),
         })?;
     let ckpt = source.join("checkpoint");
     let tmp = sibling(&opts.out, "resuming");
@@ -213,7 +216,7 @@ impl Run<'_> {
     /// The engine's view of a stop request (see [`STOP_GRACE`]).
     fn abandon(&self) -> Abandon {
         match &self.opts.stop {
-            Some(stop) => Abandon::after(stop.clone(), STOP_GRACE),
+            Some(stop) => Abandon::after(stop.clone(), self.opts.stop_grace.unwrap_or(STOP_GRACE)),
             None => Abandon::default(),
         }
     }

@@ -29,6 +29,7 @@ fn opts(out: &Path, checkpoint_every: Option<u32>) -> RunOptions {
         checkpoint_every,
         command_line: vec!["test".into()],
         stop: Some(Arc::new(AtomicBool::new(false))),
+        stop_grace: None,
     }
 }
 
