@@ -139,6 +139,11 @@ pub enum Error {
         first: PathBuf,
         second: PathBuf,
     },
+    /// A checkpoint that is damaged, foreign or of another format. Resuming from it could
+    /// continue into data other than the interrupted run's, so it is refused; this is
+    /// not the user's input but a failure of what a run left on disk.
+    #[error("{}: {reason}: cannot resume; rerun without --resume", path.display())]
+    Checkpoint { path: PathBuf, reason: String },
     /// A run's data file cannot be read or lacks a column the comparison needs.
     #[error("reading {}: {message}", file.display())]
     Read { file: PathBuf, message: String },

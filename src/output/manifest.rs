@@ -112,6 +112,12 @@ pub fn sha256_bytes(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// The hex digest of bytes hashed as they were streamed (so a large file is not read
+/// a second time to be hashed).
+pub fn sha256_finish(hasher: Sha256) -> String {
+    hex(&hasher.finalize())
+}
+
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
