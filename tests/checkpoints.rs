@@ -23,6 +23,7 @@ fn opts(out: &Path) -> RunOptions {
         checkpoint_every: None,
         command_line: vec!["test".into()],
         stop: Some(Arc::new(AtomicBool::new(false))),
+        stop_grace: None,
     }
 }
 

@@ -448,3 +448,36 @@ fn a_stopped_sweep_resumes_to_the_same_bytes() {
         assert_eq!(b.status, RunStatus::Complete);
     }
 }
+
+#[test]
+fn a_task_whose_checkpoint_was_damaged_runs_afresh_to_the_same_bytes() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let (path, whole) = common::sweep_setup("damaged", &["baseline"], 1, "");
+    let sweep = Sweep::load(&path).unwrap();
+    common::run_sweep(&sweep, &whole);
+    let stop = Arc::new(AtomicBool::new(false));
+    let opts = relocsim::batch::LocalOptions {
+        out: whole.with_file_name("stopped"),
+        jobs: 1,
+        threads: 1,
+        share: Share::ALL,
+        stop: Some(stop.clone()),
+        command_line: vec!["test".into()],
+    };
+    let first =
+        relocsim::batch::run_local(&sweep, &opts, |_| stop.store(true, Ordering::SeqCst)).unwrap();
+    assert_eq!(first.interrupted, 1);
+    let task = sweep.plan().task(0);
+    let state = opts.out.join(&task.path).join("checkpoint/state.bin");
+    let mut bytes = std::fs::read(&state).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 1;
+    std::fs::write(&state, bytes).unwrap();
+    stop.store(false, Ordering::SeqCst);
+    let rest = relocsim::batch::run_local(&sweep, &opts, |_| {}).unwrap();
+    assert_eq!((rest.ran, rest.resumed, rest.failed.len()), (1, 0, 0));
+    let read = |root: &Path| Manifest::read(&root.join(&task.path).join("manifest.toml")).unwrap();
+    let sums = |m: &Manifest| m.files.iter().map(|f| f.sha256.clone()).collect::<Vec<_>>();
+    assert_eq!(sums(&read(&whole)), sums(&read(&opts.out)));
+}

@@ -237,14 +237,21 @@ fn attempt(
         stop: opts.stop.clone(),
         ..Default::default()
     };
-    let result = if status == Existing::Interrupted {
+    let mut resumed = status == Existing::Interrupted;
+    let mut result = if resumed {
         runner::resume(&ro, |_, _| step())
     } else {
         runner::run_to_dir(&resolved, &ro, |_, _| step())
     };
+    // A damaged checkpoint cannot be resumed: the task starts afresh (the interrupted
+    // run it replaces is relocsim's own).
+    if let Err(Error::Checkpoint { .. }) = result {
+        resumed = false;
+        result = runner::run_to_dir(&resolved, &ro, |_, _| step());
+    }
     match result {
         Ok(r) if r.interrupted() => Ok(TaskOutcome::Interrupted),
-        Ok(_) if status == Existing::Interrupted => Ok(TaskOutcome::Resumed),
+        Ok(_) if resumed => Ok(TaskOutcome::Resumed),
         Ok(_) => Ok(TaskOutcome::Ran),
         Err(Error::Locked { .. }) => Ok(TaskOutcome::Busy),
         Err(Error::Stopped { .. }) => Ok(TaskOutcome::Interrupted),
