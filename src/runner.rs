@@ -114,7 +114,8 @@ pub fn run_to_dir(
     };
     let mut on_step = on_step;
     let outcome = pool(opts.threads, &tmp)?.install(|| {
-        let Some(mut model) = Model::new_abandonable(resolved, run.abandon()) else {
+        let (abandon, _watch) = run.abandon();
+        let Some(mut model) = Model::new_abandonable(resolved, abandon) else {
             return Err(run.stopped("during initialisation, before the first step"));
         };
         sink.begin(&model)?;
@@ -164,7 +165,8 @@ pub fn resume(
         checkpointed: Mutex::new(None),
     };
     let mut on_step = on_step;
-    model.set_abandon(run.abandon());
+    let (abandon, _watch) = run.abandon();
+    model.set_abandon(abandon);
     let ending = pool.install(|| {
         sink.begin(&model)?;
         sink.restore(&ckpt)?;
@@ -190,6 +192,49 @@ enum Ending {
     Abandoned,
 }
 
+/// Sets the abandon flag once a stop request has been pending for the grace period,
+/// counted from the request itself (the engine looks at the flag only between chunks
+/// and passes); ends with the run.
+struct Watch {
+    done: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watch {
+    const POLL: Duration = Duration::from_millis(20);
+
+    fn start(stop: Arc<AtomicBool>, abandon: Arc<AtomicBool>, grace: Duration) -> Watch {
+        let done = Arc::new(AtomicBool::new(false));
+        let ended = done.clone();
+        let thread = std::thread::spawn(move || {
+            let mut since: Option<Instant> = None;
+            while !ended.load(Ordering::SeqCst) {
+                if stop.load(Ordering::SeqCst) {
+                    let t = *since.get_or_insert_with(Instant::now);
+                    if t.elapsed() >= grace {
+                        abandon.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                }
+                std::thread::sleep(Self::POLL);
+            }
+        });
+        Watch {
+            done,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// The parts of a run the step loop and the ending share.
 struct Run<'a> {
     resolved: &'a Resolved,
@@ -213,12 +258,16 @@ impl Run<'_> {
         *self.checkpointed.lock().expect("no panic while held")
     }
 
-    /// The engine's view of a stop request (see [`STOP_GRACE`]).
-    fn abandon(&self) -> Abandon {
-        match &self.opts.stop {
-            Some(stop) => Abandon::after(stop.clone(), self.opts.stop_grace.unwrap_or(STOP_GRACE)),
-            None => Abandon::default(),
-        }
+    /// The engine's view of a stop request (see [`STOP_GRACE`]), and the watch that
+    /// turns the one into the other while it lives.
+    fn abandon(&self) -> (Abandon, Option<Watch>) {
+        let Some(stop) = &self.opts.stop else {
+            return (Abandon::default(), None);
+        };
+        let flag = Arc::new(AtomicBool::new(false));
+        let grace = self.opts.stop_grace.unwrap_or(STOP_GRACE);
+        let watch = Watch::start(stop.clone(), flag.clone(), grace);
+        (Abandon::new(flag), Some(watch))
     }
 
     /// A stop that left nothing to resume from.

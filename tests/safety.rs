@@ -474,12 +474,10 @@ fn an_abandoned_model_stops_where_it_is() {
     use std::sync::atomic::AtomicBool;
     let r = common::shipped("baseline", 3, 0.001);
     let set = Arc::new(AtomicBool::new(true));
-    assert!(
-        relocsim::Model::new_abandonable(&r, Abandon::after(set.clone(), Duration::ZERO)).is_none()
-    );
+    assert!(relocsim::Model::new_abandonable(&r, Abandon::new(set.clone())).is_none());
     let mut m = relocsim::Model::new(&r);
     m.step();
-    m.set_abandon(Abandon::after(set, Duration::ZERO));
+    m.set_abandon(Abandon::new(set));
     assert!(m.try_step().is_none());
     assert_eq!(m.step, 1, "back at the last step completed");
 }

@@ -16,8 +16,8 @@ mod persons;
 mod tally;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 pub use cities::CityState;
@@ -99,37 +99,21 @@ impl PhaseClock {
     }
 }
 
-/// Abandons the step (or the initialisation) in progress once a stop request has been
-/// pending for a grace period: a step that ends within it is left to end (its caller
-/// can then save it), a longer one (large scales) stops where it is, so that a stop
-/// takes effect within seconds. Long passes look at it between chunks of agents, the
-/// step between passes. An abandoned model is inconsistent and must be dropped.
+/// Abandons the step (or the initialisation) in progress once set: long passes look at
+/// it between chunks of agents, the step between passes, so that a stop takes effect
+/// within seconds at any scale. An abandoned model is inconsistent and must be dropped.
+/// Set from outside (the runner sets it when a stop request outlasts its grace period),
+/// never by the engine.
 #[derive(Clone, Debug, Default)]
-pub struct Abandon(Option<Arc<Pending>>);
-
-#[derive(Debug)]
-pub struct Pending {
-    request: Arc<AtomicBool>,
-    grace: Duration,
-    /// When the engine first saw the request.
-    seen: OnceLock<Instant>,
-}
+pub struct Abandon(Option<Arc<AtomicBool>>);
 
 impl Abandon {
-    /// Abandons once `request` has been set for `grace`.
-    pub fn after(request: Arc<AtomicBool>, grace: Duration) -> Abandon {
-        Abandon(Some(Arc::new(Pending {
-            request,
-            grace,
-            seen: OnceLock::new(),
-        })))
+    pub fn new(flag: Arc<AtomicBool>) -> Abandon {
+        Abandon(Some(flag))
     }
 
     pub(crate) fn is_set(&self) -> bool {
-        let Some(p) = &self.0 else {
-            return false;
-        };
-        p.request.load(Ordering::Relaxed) && p.seen.get_or_init(Instant::now).elapsed() >= p.grace
+        self.0.as_ref().is_some_and(|f| f.load(Ordering::Relaxed))
     }
 }
 
