@@ -165,6 +165,10 @@ pub fn populate(
         // first; hiring is skill-blind, so the order only fixes who starts employed.
         let mut next_worker = k.first;
         for s in 0..region.n_sectors() {
+            // Filling the firms is serial and long at large scales.
+            if abandon.is_set() {
+                return (firms, persons);
+            }
             let nf = if employment[s] > 0 {
                 real_firms[s].max(1)
             } else {
