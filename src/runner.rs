@@ -89,7 +89,7 @@ pub fn run_to_dir(
     if opts.out.exists() && !opts.force {
         return Err(Error::OutputExists(opts.out.clone()));
     }
-    crate::resources::check(resolved)?;
+    crate::resources::check(resolved, &crate::resources::Usage::of(opts))?;
     let tmp = sibling(&opts.out, "partial");
     fresh_dir(&tmp)?;
     let info = CheckpointInfo {
