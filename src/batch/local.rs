@@ -16,6 +16,7 @@ use super::sweep::Sweep;
 use crate::error::{Error, Result};
 use crate::output::manifest::sha256_file;
 use crate::output::{Manifest, RunStatus};
+use crate::resources::{self, Usage};
 use crate::runner::{self, RunOptions};
 use crate::scenario::{Resolved, Scenario};
 
@@ -107,6 +108,7 @@ pub fn run_local(
     on: impl Fn(Progress) + Sync,
 ) -> Result<SweepReport> {
     let plan = sweep.plan();
+    check_memory(sweep, opts)?;
     plan.write(&opts.out)?;
     // Tasks are made as workers take them: memory does not grow with the sweep.
     let next = AtomicUsize::new(0);
@@ -136,6 +138,32 @@ pub fn run_local(
     let mut report = report.into_inner().expect("no worker panics");
     report.failed.sort_by_key(|(t, _)| t.index);
     Ok(report)
+}
+
+/// Refuses the share if any of its runs, as many times over as run at once, would not
+/// fit: each run also checks itself as it starts, but runs starting together each see
+/// memory none of them has taken yet.
+fn check_memory(sweep: &Sweep, opts: &LocalOptions) -> Result<()> {
+    let plan = sweep.plan();
+    let tasks: Vec<usize> = (0..plan.len())
+        .filter(|&i| opts.share.contains(i))
+        .collect();
+    let usage = Usage {
+        threads: opts.threads,
+        snapshots: false,
+        runs: opts.jobs.clamp(1, tasks.len().max(1)),
+    };
+    // Replicates differ only in their seed, which does not change the estimate.
+    let mut runs: Vec<(usize, usize)> = tasks
+        .iter()
+        .map(|&i| plan.coordinates(i))
+        .map(|(s, v, _)| (s, v))
+        .collect();
+    runs.dedup();
+    for (s, v) in runs {
+        resources::check(&sweep.resolve(s, v, 0)?, &usage)?;
+    }
+    Ok(())
 }
 
 fn stop_requested(opts: &LocalOptions) -> bool {
