@@ -66,14 +66,21 @@ pub enum Error {
     /// A run directory exists already and `--force` was not given.
     #[error("{0} exists already; pass --force to replace it or choose another --out")]
     OutputExists(PathBuf),
-    /// The run would not fit in this machine's memory.
+    /// The run (or `runs` runs at once) would not fit under the tightest memory limit
+    /// on this process, named by `limit`.
     #[error(
-        "scale {scale}: the run needs an estimated {needed_gib:.1} GiB of memory but {available_gib:.1} GiB are available; the largest scale that fits is about {max_scale:.3}"
+        "scale {scale}{}: {} an estimated {} of memory but {} are available ({limit}); the largest scale that fits is about {max_scale:.3}",
+        if *runs > 1 { format!(", {runs} runs at once") } else { String::new() },
+        if *runs > 1 { "the runs need" } else { "the run needs" },
+        size(*needed_bytes),
+        size(*available_bytes),
     )]
     Resources {
         scale: f64,
-        needed_gib: f64,
-        available_gib: f64,
+        runs: usize,
+        needed_bytes: f64,
+        available_bytes: f64,
+        limit: &'static str,
         max_scale: f64,
     },
     /// The Parquet writer failed.
@@ -207,3 +214,14 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+/// Bytes in GiB, or in MiB below one GiB where one decimal of a GiB says little.
+fn size(bytes: f64) -> String {
+    if bytes >= GIB {
+        format!("{:.1} GiB", bytes / GIB)
+    } else {
+        format!("{:.0} MiB", bytes / (1024.0 * 1024.0))
+    }
+}

@@ -324,7 +324,9 @@ fn run(args: RunArgs) -> Result<()> {
             .expect("clap requires a scenario without --resume");
         let (resolved, opts) = resolve(&args, &path)?;
         if !args.quiet {
-            let mib = relocsim::resources::estimate_bytes(&resolved) / (1024.0 * 1024.0);
+            let usage = relocsim::resources::Usage::of(&opts);
+            let mib =
+                relocsim::resources::estimate(&resolved, &usage).resident() / (1024.0 * 1024.0);
             eprintln!("estimated memory: {mib:.0} MiB");
         }
         let bar = progress_bar(resolved.steps() as u64 + 1, args.quiet, STEP_BAR);
@@ -452,9 +454,10 @@ fn bench(path: &std::path::Path, scale: f64, threads: Option<usize>) -> Result<(
     let file = path.display().to_string();
     let base = path.parent().map(PathBuf::from).unwrap_or_default();
     let resolved = scenario::resolve(resolved.scenario, &file, &base)?;
-    relocsim::resources::check(&resolved)?;
     let threads = thread_count(threads)?;
-    let mib = relocsim::resources::estimate_bytes(&resolved) / (1024.0 * 1024.0);
+    let usage = relocsim::resources::Usage::one_run(threads);
+    relocsim::resources::check(&resolved, &usage)?;
+    let mib = relocsim::resources::estimate(&resolved, &usage).resident() / (1024.0 * 1024.0);
     eprintln!("estimated memory: {mib:.0} MiB");
     let r = relocsim::bench::run(&resolved, threads)?;
     outln!(

@@ -93,7 +93,7 @@ pub fn run_to_dir(
     on_step: impl FnMut(&Model, &StepFrame) + Send,
 ) -> Result<RunResult> {
     let _lock = claim(&opts.out, Some(opts.force))?;
-    crate::resources::check(resolved)?;
+    crate::resources::check(resolved, &crate::resources::Usage::of(opts))?;
     let tmp = sibling(&opts.out, "partial");
     outdir::fresh_work_dir(&tmp)?;
     let info = CheckpointInfo {

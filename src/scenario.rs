@@ -270,9 +270,18 @@ pub fn resolve(scenario: Scenario, file: &str, base: &Path) -> Result<Resolved> 
         (None, None) => (Region::embedded(), region::EMBEDDED_NAME.to_string()),
         (Some(p), None) => {
             let path: PathBuf = base.join(p);
-            let text = crate::input::read_text(&path).map_err(|e| Error::Invalid {
-                file: file.to_string(),
-                problems: vec![format!("scenario.region = {p:?}: {e}")],
+            let text = crate::input::read_text(&path).map_err(|e| {
+                let why = match e {
+                    Error::Unreadable { reason, .. } => reason,
+                    other => other.to_string(),
+                };
+                Error::Invalid {
+                    file: file.to_string(),
+                    problems: vec![format!(
+                        "scenario.region = {p:?}: cannot read {}: {why}",
+                        path.display()
+                    )],
+                }
             })?;
             let source = path.display().to_string();
             (Region::from_toml(&text, &source)?, source)

@@ -145,14 +145,20 @@ fn replay_confirms_a_run_and_names_the_file_that_changed() {
         .byte_range();
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[(start + len / 2) as usize] ^= 0x01;
+    let changed = dir.join("changed.parquet");
+    std::fs::write(&changed, &bytes).unwrap();
+    let place = relocsim::replay::first_difference(&path, &changed).unwrap();
+    assert!(place.starts_with("row group 1, column "), "{place}");
+    // In the run directory, the change is caught against the manifest before anything
+    // runs.
     std::fs::write(&path, bytes).unwrap();
     let bad = relocsim(&["replay", o, "--quiet"]);
     assert_eq!(bad.status.code(), Some(1));
     let msg = String::from_utf8_lossy(&bad.stderr);
     assert!(
-        msg.contains("first difference in flows.parquet: row group"),
+        msg.contains("flows.parquet: does not match the SHA-256 its manifest records"),
         "{msg}"
     );
-    assert!(msg.contains("column"), "{msg}");
+    assert!(bad.stdout.is_empty(), "nothing was replayed");
     std::fs::remove_dir_all(dir).unwrap();
 }

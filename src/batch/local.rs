@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::outdir::Lock;
 use crate::output::manifest::sha256_file;
 use crate::output::{Manifest, RunStatus};
+use crate::resources::{self, Usage};
 use crate::runner::{self, RunOptions};
 use crate::scenario::{Resolved, Scenario};
 
@@ -115,6 +116,7 @@ pub fn run_local(
 ) -> Result<SweepReport> {
     let plan = sweep.plan();
     check_sweep_dir(&opts.out)?;
+    check_memory(sweep, opts)?;
     let _lock = Lock::acquire(&opts.out.join(lock_name(opts.share)), &opts.out)?;
     plan.write(&opts.out)?;
     // Tasks are made as workers take them: memory does not grow with the sweep.
@@ -182,6 +184,32 @@ fn lock_name(share: Share) -> String {
     } else {
         format!(".relocsim-sweep-{}-of-{}.lock", share.index, share.count)
     }
+}
+
+/// Refuses the share if any of its runs, as many times over as run at once, would not
+/// fit: each run also checks itself as it starts, but runs starting together each see
+/// memory none of them has taken yet.
+fn check_memory(sweep: &Sweep, opts: &LocalOptions) -> Result<()> {
+    let plan = sweep.plan();
+    let tasks: Vec<usize> = (0..plan.len())
+        .filter(|&i| opts.share.contains(i))
+        .collect();
+    let usage = Usage {
+        threads: opts.threads,
+        snapshots: false,
+        runs: opts.jobs.clamp(1, tasks.len().max(1)),
+    };
+    // Replicates differ only in their seed, which does not change the estimate.
+    let mut runs: Vec<(usize, usize)> = tasks
+        .iter()
+        .map(|&i| plan.coordinates(i))
+        .map(|(s, v, _)| (s, v))
+        .collect();
+    runs.dedup();
+    for (s, v) in runs {
+        resources::check(&sweep.resolve(s, v, 0)?, &usage)?;
+    }
+    Ok(())
 }
 
 fn stop_requested(opts: &LocalOptions) -> bool {

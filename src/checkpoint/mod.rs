@@ -148,7 +148,13 @@ pub fn load(dir: &Path) -> Result<(Resolved, CheckpointInfo, Model)> {
     let sealed = read_sealed(&dir.join(META))?;
     verify_files(dir, &sealed.files)?;
     let resolved = load_scenario(&dir.join(SCENARIO), &sealed.run)?;
-    crate::resources::check(&resolved)?;
+    // Called inside the run's thread pool: its size is the run's threads.
+    let usage = crate::resources::Usage {
+        threads: rayon::current_num_threads(),
+        snapshots: sealed.run.snapshot_every.is_some(),
+        runs: 1,
+    };
+    crate::resources::check(&resolved, &usage)?;
     let model = load_state(&dir.join(STATE), &resolved, &sealed)?;
     Ok((resolved, sealed.run, model))
 }
