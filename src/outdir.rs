@@ -100,9 +100,30 @@ fn is_work_dir(dir: &Path) -> Result<bool> {
     Ok(entries(dir)?.is_empty())
 }
 
-/// Checks that `dir` may be replaced by a new run: it does not exist, or it is an empty
-/// directory or a run relocsim wrote, and it is no protected place.
-pub fn check_replaceable(dir: &Path) -> Result<()> {
+/// A kind of output directory relocsim replaces whole: how to tell one it wrote.
+struct Kind {
+    what: &'static str,
+    /// Why anything else is refused, and what was (not) done.
+    rule: &'static str,
+    /// Why a non-empty directory is not one of this kind, if it is not.
+    not_ours: fn(&Path) -> Result<Option<String>>,
+}
+
+const RUN: Kind = Kind {
+    what: "run",
+    rule: "--force replaces only runs relocsim wrote; nothing was deleted",
+    not_ours: not_a_run,
+};
+
+const REPORT: Kind = Kind {
+    what: "report",
+    rule: "a report replaces only an earlier report; nothing was written",
+    not_ours: not_a_report,
+};
+
+/// Checks that `dir` may be replaced by output of `kind`: it does not exist, or it is
+/// an empty directory or output of that kind relocsim wrote, and no protected place.
+fn check(dir: &Path, kind: &Kind) -> Result<()> {
     let meta = match std::fs::symlink_metadata(dir) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -117,7 +138,7 @@ pub fn check_replaceable(dir: &Path) -> Result<()> {
     if !meta.is_dir() {
         return Err(refused(
             dir,
-            "exists and is not a directory; relocsim writes a run into a directory: choose another --out",
+            "exists and is not a directory: choose another --out",
         ));
     }
     if let Some(place) = protected(dir) {
@@ -129,24 +150,35 @@ pub fn check_replaceable(dir: &Path) -> Result<()> {
     if entries(dir)?.is_empty() {
         return Ok(());
     }
-    match not_a_run(dir)? {
+    match (kind.not_ours)(dir)? {
         None => Ok(()),
         Some(why) => Err(refused(
             dir,
             format!(
-                "not a relocsim run ({why}): --force replaces only runs relocsim wrote; nothing was deleted, choose another --out"
+                "not a relocsim {} ({why}): {}, choose another --out",
+                kind.what, kind.rule
             ),
         )),
     }
 }
 
-/// Removes the run directory `dir` (if it exists) after [`check_replaceable`].
-pub fn remove_run(dir: &Path) -> Result<()> {
-    check_replaceable(dir)?;
+/// Removes `dir` (if it exists) after [`check`].
+fn remove(dir: &Path, kind: &Kind) -> Result<()> {
+    check(dir, kind)?;
     if dir.exists() {
         std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
     Ok(())
+}
+
+/// Checks that `dir` may be replaced by a new run.
+pub fn check_replaceable(dir: &Path) -> Result<()> {
+    check(dir, &RUN)
+}
+
+/// Removes the run directory `dir` (if it exists) after [`check_replaceable`].
+pub fn remove_run(dir: &Path) -> Result<()> {
+    remove(dir, &RUN)
 }
 
 /// Creates the hidden working directory `dir` with its marker, first removing an
@@ -209,36 +241,9 @@ fn not_a_report(dir: &Path) -> Result<Option<String>> {
 }
 
 /// Checks that a comparison report may be written into `dir`: new, empty, or an
-/// earlier report relocsim wrote (which it replaces), and no protected place.
+/// earlier report relocsim wrote (which it replaces).
 pub fn check_report_dir(dir: &Path) -> Result<()> {
-    let meta = match std::fs::symlink_metadata(dir) {
-        Ok(m) => m,
-        Err(_) => return Ok(()),
-    };
-    if !meta.is_dir() {
-        return Err(refused(
-            dir,
-            "exists and is not a directory: choose another --out",
-        ));
-    }
-    if let Some(place) = protected(dir) {
-        return Err(refused(
-            dir,
-            format!("{place}: relocsim never replaces it; choose a new directory for --out"),
-        ));
-    }
-    if entries(dir)?.is_empty() {
-        return Ok(());
-    }
-    match not_a_report(dir)? {
-        None => Ok(()),
-        Some(why) => Err(refused(
-            dir,
-            format!(
-                "not a relocsim report ({why}): a report replaces only an earlier report; nothing was written, choose another --out"
-            ),
-        )),
-    }
+    check(dir, &REPORT)
 }
 
 /// Writes the report's file list into `dir` (the report just written).
@@ -255,11 +260,7 @@ pub fn seal_report(dir: &Path, files: &[PathBuf]) -> Result<()> {
 
 /// Removes an earlier report in `dir` (if there is one) after [`check_report_dir`].
 pub fn remove_report(dir: &Path) -> Result<()> {
-    check_report_dir(dir)?;
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    }
-    Ok(())
+    remove(dir, &REPORT)
 }
 
 /// `DIR/.NAME.SUFFIX`: hidden, beside `out`.

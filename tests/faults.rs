@@ -142,21 +142,10 @@ fn relocsim(args: &[&str]) -> Command {
     c
 }
 
-/// A long enough run (about 280 yearly steps) that a signal arrives mid-run.
-fn long_scenario(dir: &Path) -> PathBuf {
-    let p = dir.join("long.toml");
-    std::fs::write(
-        &p,
-        "[scenario]\nname = \"long\"\nend_year = 2300\nscale = 0.004\n",
-    )
-    .unwrap();
-    p
-}
-
 #[test]
 fn sigterm_stops_the_command_at_a_step_boundary_and_resume_finishes_it() {
     let dir = tmpdir("sigterm");
-    let scen = long_scenario(&dir);
+    let scen = common::long_scenario(&dir);
     let out = dir.join("run");
     let child = relocsim(&[
         "run",
@@ -196,7 +185,7 @@ fn sigterm_stops_the_command_at_a_step_boundary_and_resume_finishes_it() {
 #[test]
 fn a_second_signal_aborts_and_leaves_nothing_that_looks_like_a_run() {
     let dir = tmpdir("abort");
-    let scen = long_scenario(&dir);
+    let scen = common::long_scenario(&dir);
     let out = dir.join("run");
     let child = relocsim(&[
         "run",

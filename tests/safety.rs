@@ -7,7 +7,7 @@
 mod common;
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -209,21 +209,10 @@ fn concurrent_writers_never_leave_a_run_that_fails_its_checksums() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// A run long enough (about 280 yearly steps) to be in progress while others try.
-fn long_scenario(dir: &Path) -> PathBuf {
-    let p = dir.join("long.toml");
-    std::fs::write(
-        &p,
-        "[scenario]\nname = \"long\"\nend_year = 2300\nscale = 0.004\n",
-    )
-    .unwrap();
-    p
-}
-
 #[test]
 fn a_second_writer_is_refused_and_a_killed_writers_lock_is_taken_over() {
     let dir = common::tmpdir("safety", "lock");
-    let scen = long_scenario(&dir);
+    let scen = common::long_scenario(&dir);
     let scen = scen.to_str().unwrap();
     let mut first = bin()
         .current_dir(&dir)

@@ -416,28 +416,37 @@ fn many_small_tasks_complete_with_bounded_work_in_flight() {
     );
 }
 
-#[test]
-fn a_stopped_sweep_resumes_to_the_same_bytes() {
+/// Runs `sweep` into `out`, asking to stop as soon as the first run has recorded its
+/// initial state; returns the report and options to run the rest with (no stop).
+fn stopped_at_the_first_run(
+    sweep: &Sweep,
+    out: &Path,
+) -> (relocsim::batch::SweepReport, relocsim::batch::LocalOptions) {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
-    let (path, whole) = common::sweep_setup("stop", &["baseline", "non_capital_relief"], 2, "");
-    let sweep = Sweep::load(&path).unwrap();
-    common::run_sweep(&sweep, &whole);
     let stop = Arc::new(AtomicBool::new(false));
-    let opts = relocsim::batch::LocalOptions {
-        out: whole.with_file_name("stopped"),
+    let mut opts = relocsim::batch::LocalOptions {
+        out: out.to_path_buf(),
         jobs: 1,
         threads: 1,
         share: Share::ALL,
         stop: Some(stop.clone()),
         command_line: vec!["test".into()],
     };
-    // Ask to stop as soon as the first run has recorded its initial state.
     let first =
-        relocsim::batch::run_local(&sweep, &opts, |_| stop.store(true, Ordering::SeqCst)).unwrap();
+        relocsim::batch::run_local(sweep, &opts, |_| stop.store(true, Ordering::SeqCst)).unwrap();
+    opts.stop = None;
+    (first, opts)
+}
+
+#[test]
+fn a_stopped_sweep_resumes_to_the_same_bytes() {
+    let (path, whole) = common::sweep_setup("stop", &["baseline", "non_capital_relief"], 2, "");
+    let sweep = Sweep::load(&path).unwrap();
+    common::run_sweep(&sweep, &whole);
+    let (first, opts) = stopped_at_the_first_run(&sweep, &whole.with_file_name("stopped"));
     assert_eq!((first.interrupted, first.not_started), (1, 3));
     assert!(!first.all_complete());
-    stop.store(false, Ordering::SeqCst);
     let rest = relocsim::batch::run_local(&sweep, &opts, |_| {}).unwrap();
     assert_eq!((rest.resumed, rest.ran, rest.skipped), (1, 3, 0));
     for t in sweep.plan().tasks() {
@@ -451,22 +460,10 @@ fn a_stopped_sweep_resumes_to_the_same_bytes() {
 
 #[test]
 fn a_task_whose_checkpoint_was_damaged_runs_afresh_to_the_same_bytes() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
     let (path, whole) = common::sweep_setup("damaged", &["baseline"], 1, "");
     let sweep = Sweep::load(&path).unwrap();
     common::run_sweep(&sweep, &whole);
-    let stop = Arc::new(AtomicBool::new(false));
-    let opts = relocsim::batch::LocalOptions {
-        out: whole.with_file_name("stopped"),
-        jobs: 1,
-        threads: 1,
-        share: Share::ALL,
-        stop: Some(stop.clone()),
-        command_line: vec!["test".into()],
-    };
-    let first =
-        relocsim::batch::run_local(&sweep, &opts, |_| stop.store(true, Ordering::SeqCst)).unwrap();
+    let (first, opts) = stopped_at_the_first_run(&sweep, &whole.with_file_name("stopped"));
     assert_eq!(first.interrupted, 1);
     let task = sweep.plan().task(0);
     let state = opts.out.join(&task.path).join("checkpoint/state.bin");
@@ -474,7 +471,6 @@ fn a_task_whose_checkpoint_was_damaged_runs_afresh_to_the_same_bytes() {
     let at = bytes.len() / 2;
     bytes[at] ^= 1;
     std::fs::write(&state, bytes).unwrap();
-    stop.store(false, Ordering::SeqCst);
     let rest = relocsim::batch::run_local(&sweep, &opts, |_| {}).unwrap();
     assert_eq!((rest.ran, rest.resumed, rest.failed.len()), (1, 0, 0));
     let read = |root: &Path| Manifest::read(&root.join(&task.path).join("manifest.toml")).unwrap();

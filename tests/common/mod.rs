@@ -66,6 +66,18 @@ pub fn relocsim(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// `dir/long.toml`: a run long enough (about 280 yearly steps) to be in progress while a
+/// test signals it or tries to write beside it.
+pub fn long_scenario(dir: &Path) -> std::path::PathBuf {
+    let p = dir.join("long.toml");
+    std::fs::write(
+        &p,
+        "[scenario]\nname = \"long\"\nend_year = 2300\nscale = 0.004\n",
+    )
+    .unwrap();
+    p
+}
+
 /// A fresh, empty temporary directory for one test.
 pub fn tmpdir(prefix: &str, name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("relocsim-{prefix}-{}-{name}", std::process::id()));
