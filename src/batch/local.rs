@@ -165,8 +165,16 @@ fn check_sweep_dir(out: &Path) -> Result<()> {
         }
         Ok(_) => {}
     }
-    let mut entries = std::fs::read_dir(out).map_err(|e| Error::io(out, e))?;
-    if entries.next().is_none() {
+    // The array elements of one sweep start at once: another element's lock, or its
+    // plan before it is renamed into place, may be all there is yet.
+    let mut others = std::fs::read_dir(out)
+        .map_err(|e| Error::io(out, e))?
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            !(name.starts_with(".relocsim-sweep") || name.starts_with(".plan.toml."))
+        });
+    if others.next().is_none() {
         return Ok(());
     }
     Plan::read(out).map(|_| ()).map_err(|e| {
