@@ -20,6 +20,7 @@ use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
 
 pub use cities::CityState;
+pub use init::agents_at;
 pub use tally::Tally;
 
 use crate::agents::{Firms, Persons};

@@ -278,9 +278,15 @@ impl PolicySpec {
     }
 }
 
-/// Reports every pair of policies whose settings contradict each other.
-pub fn validate_combination(policies: &[PolicySpec], region: &Region, p: &mut Vec<String>) {
-    conflicts::check(policies, region, p);
+/// Reports every pair of policies whose settings contradict each other; `numbers` holds
+/// each policy's index in its file (some may have been left out as unreadable).
+pub fn validate_combination(
+    policies: &[PolicySpec],
+    numbers: &[usize],
+    region: &Region,
+    p: &mut Vec<String>,
+) {
+    conflicts::check(policies, numbers, region, p);
 }
 
 /// Owned names for a default list.
@@ -321,15 +327,12 @@ pub(crate) fn check_unit(key: &str, field: &str, v: f64, p: &mut Vec<String>) {
     check_range(key, field, v, 0.0, 1.0, p);
 }
 
-pub(crate) fn check_nonneg(key: &str, field: &str, v: f64, p: &mut Vec<String>) {
-    if !(v.is_finite() && v >= 0.0) {
-        p.push(format!("{key}.{field} = {v}: must be a finite number >= 0"));
-    }
-}
-
+/// Every number a policy takes has both bounds: an unbounded one could push a utility or
+/// a price to infinity.
 pub(crate) fn check_range(key: &str, field: &str, v: f64, lo: f64, hi: f64, p: &mut Vec<String>) {
     if !(v.is_finite() && (lo..=hi).contains(&v)) {
-        p.push(format!("{key}.{field} = {v}: must be in [{lo}, {hi}]"));
+        let key = format!("{key}.{field}");
+        p.push(crate::validate::out_of_range(&key, v, lo, hi));
     }
 }
 
