@@ -576,8 +576,9 @@ fn validate_scale(scale: f64, region: &Region, p: &mut Vec<String>) {
     let (firms, persons) = agents(region, scale);
     if firms < cells || persons < cells {
         p.push(format!(
-            "scenario.scale = {scale}: gives {firms} firm agents and {persons} person agents, fewer than the {cells} cities x sectors of the region; the smallest valid scale here is {}",
-            smallest_scale(region)
+            "scenario.scale = {}: gives {firms} firm agents and {persons} person agents, fewer than the {cells} cities x sectors of the region; the smallest valid scale here is {}",
+            validate::number(scale),
+            validate::number(smallest_scale(region))
         ));
     }
 }
@@ -595,11 +596,9 @@ fn validate_parameters(s: &Scenario, p: &mut Vec<String>) {
             .as_float()
             .expect("parameters are floats");
         if !(v.is_finite() && (r.min..=r.max).contains(&v)) {
-            p.push(format!(
-                "{} ({})",
-                validate::out_of_range(r.key, v, r.min, r.max),
-                r.why
-            ));
+            let n = validate::number;
+            let problem = validate::out_of_range(r.key, n(v), n(r.min), n(r.max));
+            p.push(format!("{problem} ({})", r.why));
         }
     }
 }
@@ -653,10 +652,7 @@ mod tests {
         assert!(p.is_empty(), "{s}: {p:?}");
         validate_scale(s * 0.9, &r, &mut p);
         assert_eq!(p.len(), 1, "{s}");
-        assert!(
-            p[0].contains(&format!("the smallest valid scale here is {s}")),
-            "{}",
-            p[0]
-        );
+        let expected = format!("the smallest valid scale here is {}", validate::number(s));
+        assert!(p[0].contains(&expected), "{}", p[0]);
     }
 }

@@ -26,6 +26,16 @@ pub fn out_of_range(
     format!("{key} = {value}: out of range; valid: {min} to {max}")
 }
 
+/// A number as a user would write it: `1e-12` and `1e300` rather than all their zeros.
+pub fn number(v: f64) -> String {
+    let a = v.abs();
+    if a.is_finite() && a != 0.0 && !(1e-5..1e16).contains(&a) {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}
+
 /// What the structural check of one file found, and a copy of the document without the
 /// offending keys for the checks of meaning. Problems added later are located by the
 /// key path they start with.
