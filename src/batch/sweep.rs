@@ -567,13 +567,14 @@ fn build_variants(spec: &SweepFile, names: &[String], problems: &mut Vec<String>
         bases = spec
             .variants
             .iter()
-            .map(|v| explicit_variant(v, names, problems))
+            .enumerate()
+            .map(|(i, v)| explicit_variant(i, v, names, problems))
             .collect();
     }
     let mut out = bases;
     for (i, axis) in spec.axes.iter().enumerate() {
         let label = axis_label(&spec.axes, i);
-        let points = axis_points(axis, i + 1, &label, names, problems);
+        let points = axis_points(axis, i, &label, names, problems);
         out = out
             .iter()
             .flat_map(|v| points.iter().map(move |(part, o)| extend(v, part, o)))
@@ -625,15 +626,23 @@ fn extend(v: &Variant, part: &str, o: &Override) -> Variant {
     Variant { name, overrides }
 }
 
-fn explicit_variant(v: &VariantSpec, names: &[String], problems: &mut Vec<String>) -> Variant {
+/// The `i`th `[[variant]]` table. Messages name it by its key path, `variant[i]`, so
+/// they are located in the sweep file.
+fn explicit_variant(
+    i: usize,
+    v: &VariantSpec,
+    names: &[String],
+    problems: &mut Vec<String>,
+) -> Variant {
     if !valid_name(&v.name) {
         problems.push(format!(
-            "variant name {:?}: use letters, digits, '-', '_', '.' and '+', not starting with '.' or '_'",
+            "variant[{i}].name = {:?}: use letters, digits, '-', '_', '.' and '+', not starting with '.' or '_'",
             v.name
         ));
     }
+    let source = format!("variant[{i}] ({:?})", v.name);
     check_names(
-        &format!("variant {:?} scenarios", v.name),
+        &format!("{source}.scenarios"),
         &v.scenarios,
         names,
         problems,
@@ -643,7 +652,7 @@ fn explicit_variant(v: &VariantSpec, names: &[String], problems: &mut Vec<String
         .map(|(key, value)| Override {
             key,
             value,
-            source: format!("variant {:?}", v.name),
+            source: source.clone(),
             only: v.scenarios.clone(),
         })
         .collect();
@@ -665,19 +674,20 @@ fn axis_label(axes: &[AxisSpec], i: usize) -> String {
     overrides::safe_name(if shared { &axes[i].key } else { &mine })
 }
 
+/// The variant-name parts and overrides of the `i`th axis (`axis[i]` in messages).
 fn axis_points(
     axis: &AxisSpec,
-    number: usize,
+    i: usize,
     label: &str,
     names: &[String],
     problems: &mut Vec<String>,
 ) -> Vec<(String, Override)> {
-    let source = format!("axis {number}");
+    let source = format!("axis[{i}]");
     if axis.values.is_empty() {
         problems.push(format!("{source} `{}`: values is empty", axis.key));
     }
     check_names(
-        &format!("{source} scenarios"),
+        &format!("{source}.scenarios"),
         &axis.scenarios,
         names,
         problems,
