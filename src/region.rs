@@ -123,7 +123,13 @@ impl Region {
     }
 
     pub fn embedded() -> Region {
-        Region::from_toml(EMBEDDED_JJJ, EMBEDDED_NAME).expect("embedded region is valid")
+        // Checked once: a sweep resolves every scenario and variant against it.
+        static EMBEDDED: std::sync::OnceLock<Region> = std::sync::OnceLock::new();
+        EMBEDDED
+            .get_or_init(|| {
+                Region::from_toml(EMBEDDED_JJJ, EMBEDDED_NAME).expect("embedded region is valid")
+            })
+            .clone()
     }
 
     fn from_spec(spec: RegionSpec) -> Region {

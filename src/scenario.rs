@@ -200,8 +200,11 @@ pub struct Resolved {
 }
 
 impl Resolved {
+    /// Years simulated after the start (at most [`MAX_YEARS`] once validated).
     pub fn steps(&self) -> u32 {
-        (self.scenario.scenario.end_year - self.scenario.scenario.start_year) as u32
+        let run = &self.scenario.scenario;
+        let span = i64::from(run.end_year) - i64::from(run.start_year);
+        u32::try_from(span).unwrap_or(0)
     }
 
     pub fn year_of(&self, step: u32) -> i32 {
@@ -356,129 +359,46 @@ const fn range(key: &'static str, min: f64, max: f64, why: &'static str) -> Para
 const PROBABILITY: &str = "a yearly probability or share";
 const WEIGHT: &str = "a logit weight; beyond it one term drowns all others";
 const ELASTICITY: &str = "an elasticity; beyond it one firm's hazard spans orders of magnitude";
+const PER_VALUE_ADDED: &str = "a logit weight per fraction of value added";
 
 /// Every behavioural and trend parameter with its valid range: wide enough for
 /// sensitivity analysis, narrow enough that no value in it gives NaN, infinities or
 /// explosive growth (`tests/parameter_ranges.rs` runs each at both ends).
+#[rustfmt::skip]
 pub const PARAMETER_RANGES: [ParameterRange; 33] = [
-    range(
-        "behaviour.firm_size_tail",
-        0.2,
-        5.0,
-        "a Pareto tail index; near 0 sizes overflow",
-    ),
-    range(
-        "behaviour.firm_size_max_ratio",
-        2.0,
-        1e5,
-        "largest over smallest firm; at 1 the size mean is 0/0",
-    ),
-    range(
-        "behaviour.productivity_sigma",
-        0.01,
-        2.0,
-        "sigma of log productivity; above 2 productivities span ten orders of magnitude",
-    ),
-    range(
-        "behaviour.cost_pressure",
-        0.0,
-        20.0,
-        "a hazard multiplier; below 0 hazards turn negative",
-    ),
+    range("behaviour.firm_size_tail", 0.2, 5.0, "a Pareto tail index; near 0 sizes overflow"),
+    range("behaviour.firm_size_max_ratio", 2.0, 1e5, "largest over smallest firm; at 1 the size mean is 0/0"),
+    range("behaviour.productivity_sigma", 0.01, 2.0, "sigma of log productivity; above 2 productivities span ten orders of magnitude"),
+    range("behaviour.cost_pressure", 0.0, 20.0, "a hazard multiplier; below 0 hazards turn negative"),
     range("behaviour.size_hazard_elasticity", -3.0, 3.0, ELASTICITY),
     range("behaviour.age_hazard_elasticity", -3.0, 3.0, ELASTICITY),
-    range(
-        "behaviour.exit_productivity_elasticity",
-        -5.0,
-        5.0,
-        ELASTICITY,
-    ),
+    range("behaviour.exit_productivity_elasticity", -5.0, 5.0, ELASTICITY),
     range("behaviour.firm_beta_agglomeration", -20.0, 20.0, WEIGHT),
     range("behaviour.firm_beta_market", 0.0, 20.0, WEIGHT),
     range("behaviour.firm_beta_land", 0.0, 20.0, WEIGHT),
     range("behaviour.firm_beta_wage", 0.0, 20.0, WEIGHT),
-    range(
-        "behaviour.firm_beta_tax",
-        0.0,
-        100.0,
-        "a logit weight per fraction of value added",
-    ),
-    range(
-        "behaviour.firm_beta_subsidy",
-        0.0,
-        100.0,
-        "a logit weight per fraction of value added",
-    ),
+    range("behaviour.firm_beta_tax", 0.0, 100.0, PER_VALUE_ADDED),
+    range("behaviour.firm_beta_subsidy", 0.0, 100.0, PER_VALUE_ADDED),
     range("behaviour.firm_beta_port", 0.0, 20.0, WEIGHT),
-    range(
-        "behaviour.firm_moving_cost",
-        0.0,
-        20.0,
-        "a cost in logit units; below 0 moving pays for itself",
-    ),
+    range("behaviour.firm_moving_cost", 0.0, 20.0, "a cost in logit units; below 0 moving pays for itself"),
     range("behaviour.follow_probability", 0.0, 1.0, PROBABILITY),
-    range(
-        "behaviour.commute_range_km",
-        0.0,
-        20_000.0,
-        "a distance; 20,000 km is half the Earth's circumference",
-    ),
+    range("behaviour.commute_range_km", 0.0, 20_000.0, "a distance; 20,000 km is half the Earth's circumference"),
     range("behaviour.separation_rate", 0.0, 1.0, PROBABILITY),
     range("behaviour.migration_rate", 0.0, 1.0, PROBABILITY),
     range("behaviour.job_seeker_migration_rate", 0.0, 1.0, PROBABILITY),
     range("behaviour.beta_income", 0.0, 20.0, WEIGHT),
-    range(
-        "behaviour.distance_income_ratio",
-        0.0,
-        20.0,
-        "an elasticity of needed income to distance",
-    ),
+    range("behaviour.distance_income_ratio", 0.0, 20.0, "an elasticity of needed income to distance"),
     range("behaviour.beta_public_services", 0.0, 20.0, WEIGHT),
     range("behaviour.beta_housing", 0.0, 20.0, WEIGHT),
-    range(
-        "behaviour.hukou_barrier",
-        0.0,
-        20.0,
-        "a utility cost in logit units",
-    ),
-    range(
-        "behaviour.housing_elasticity",
-        0.0,
-        10.0,
-        "an elasticity of housing cost to population",
-    ),
-    range(
-        "behaviour.capacity_stiffness",
-        0.0,
-        50.0,
-        "an exponent on crowding; above it housing costs overflow",
-    ),
-    range(
-        "behaviour.wage_elasticity",
-        0.0,
-        5.0,
-        "an elasticity of wages to labour demand",
-    ),
-    range(
-        "behaviour.market_decay_km",
-        1.0,
-        20_000.0,
-        "a distance; near 0 market potential divides by it",
-    ),
+    range("behaviour.hukou_barrier", 0.0, 20.0, "a utility cost in logit units"),
+    range("behaviour.housing_elasticity", 0.0, 10.0, "an elasticity of housing cost to population"),
+    range("behaviour.capacity_stiffness", 0.0, 50.0, "an exponent on crowding; steeper makes any crowding prohibitive"),
+    range("behaviour.wage_elasticity", 0.0, 5.0, "an elasticity of wages to labour demand"),
+    range("behaviour.market_decay_km", 1.0, 20_000.0, "a distance; near 0 market potential divides by it"),
     range("behaviour.public_service_adjustment", 0.0, 1.0, PROBABILITY),
     range("behaviour.origin_resistance", 0.0, 1.0, PROBABILITY),
-    range(
-        "trends.firm_growth",
-        -0.2,
-        0.2,
-        "a yearly growth rate; beyond 20% a year firms explode or vanish",
-    ),
-    range(
-        "trends.productivity_growth",
-        -0.2,
-        0.2,
-        "a yearly growth rate; beyond 20% a year productivity explodes or vanishes",
-    ),
+    range("trends.firm_growth", -0.2, 0.2, "a yearly growth rate; beyond 20% a year firms explode or vanish"),
+    range("trends.productivity_growth", -0.2, 0.2, "a yearly growth rate; beyond 20% a year productivity explodes or vanishes"),
 ];
 
 fn validate(s: &Scenario, region: &Region, numbers: &[usize]) -> Vec<String> {

@@ -144,7 +144,9 @@ impl Window {
         if self.ramp_years == 0 {
             return 1.0;
         }
-        (f64::from(year - self.start + 1) / f64::from(self.ramp_years)).min(1.0)
+        // In i64: years are validated, but a window built in code need not be.
+        let years_in = i64::from(year) - i64::from(self.start) + 1;
+        (years_in as f64 / f64::from(self.ramp_years)).min(1.0)
     }
 
     /// Full-strength years in force up to and including `year`: how long a policy whose

@@ -12,7 +12,6 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-pub use shape::MAX_COUNT;
 use shape::Shape;
 use walk::{Found, Seg, Walker};
 
