@@ -133,8 +133,9 @@ struct RunArgs {
     /// Run directory to create [default: output/<scenario name>].
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Random seed (overrides the scenario's).
-    #[arg(long)]
+    /// Random seed (overrides the scenario's); at most 2^63 - 1, so that the run's
+    /// manifest can write it back as a TOML integer.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     seed: Option<u64>,
     /// Agents per real person and firm; 1 is the full region (overrides the scenario's).
     #[arg(long)]

@@ -222,7 +222,7 @@ pub const REPORT_MARKER: &str = ".relocsim-report";
 
 /// Why `dir` is not a report relocsim wrote, if it is not one.
 fn not_a_report(dir: &Path) -> Result<Option<String>> {
-    let Ok(listing) = std::fs::read_to_string(dir.join(REPORT_MARKER)) else {
+    let Ok(listing) = crate::input::read_text(&dir.join(REPORT_MARKER)) else {
         return Ok(Some("it holds no relocsim report".into()));
     };
     let tops: Vec<&str> = listing

@@ -96,20 +96,18 @@ pub struct Region {
 }
 
 impl Region {
-    /// Parses and validates region TOML; `file` names the source in messages.
+    /// Parses and validates region TOML; `file` names the source in messages. Every
+    /// problem is reported at once, with its line and column.
     pub fn from_toml(text: &str, file: &str) -> Result<Region> {
-        let problems = crate::validate::check_region(text, file);
-        if !problems.is_empty() {
-            return Err(Error::Invalid {
-                file: file.to_string(),
-                problems,
-            });
+        let mut checked = crate::validate::scan_region(text, file);
+        if let Some(spec) = checked.deserialize::<RegionSpec>() {
+            let problems = validate(&spec);
+            if checked.is_clean() && problems.is_empty() {
+                return Ok(Region::from_spec(spec));
+            }
+            problems.iter().for_each(|p| checked.add(p));
         }
-        let spec: RegionSpec = toml::from_str(text).map_err(|e| Error::Parse {
-            file: file.to_string(),
-            message: e.to_string(),
-        })?;
-        Region::checked(spec, file).map_err(|e| e.located(text, file))
+        Err(checked.into_error())
     }
 
     /// Validates a region given as data (inline in a scenario or manifest).
@@ -125,7 +123,13 @@ impl Region {
     }
 
     pub fn embedded() -> Region {
-        Region::from_toml(EMBEDDED_JJJ, EMBEDDED_NAME).expect("embedded region is valid")
+        // Checked once: a sweep resolves every scenario and variant against it.
+        static EMBEDDED: std::sync::OnceLock<Region> = std::sync::OnceLock::new();
+        EMBEDDED
+            .get_or_init(|| {
+                Region::from_toml(EMBEDDED_JJJ, EMBEDDED_NAME).expect("embedded region is valid")
+            })
+            .clone()
     }
 
     fn from_spec(spec: RegionSpec) -> Region {

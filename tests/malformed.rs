@@ -1,10 +1,11 @@
 //! Bad input never panics and always says what is wrong: a corpus of malformed scenarios
 //! (tests/malformed/*.toml, each naming its expected messages in `# expect:` lines), and
-//! thousands of mutations of the corpus and the shipped scenarios.
+//! thousands of mutations of the corpus and the shipped scenarios and sweep files.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
+use relocsim::batch::Sweep;
 use relocsim::rng::{Purpose, RunKey};
 use relocsim::scenario;
 
@@ -116,4 +117,57 @@ fn no_input_makes_the_parser_panic() {
         }
     }
     assert!(checked > 3000, "{checked} mutants checked");
+}
+
+/// The shipped sweep files and the sweep seeds of the fuzz corpus, all written against
+/// `scenarios/sweeps/` (their scenarios are `../NAME.toml`).
+fn sweep_seeds() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut seeds = Vec::new();
+    for dir in ["scenarios/sweeps", "fuzz/corpus/sweep"] {
+        for e in std::fs::read_dir(root.join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|e| e == "toml") {
+                seeds.push(p);
+            }
+        }
+    }
+    seeds.sort();
+    seeds
+}
+
+#[test]
+fn no_sweep_file_makes_the_reader_panic() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sweeps");
+    let seeds = sweep_seeds();
+    assert!(seeds.len() >= 5, "{seeds:?}");
+    let key = RunKey::new(2025, 0);
+    let (mut checked, mut accepted) = (0, 0);
+    for (s, path) in seeds.iter().enumerate() {
+        let text = std::fs::read(path).unwrap();
+        for i in 0..120 {
+            let bytes = mutate(&text, key, (s as u64) << 32 | i);
+            let Ok(text) = String::from_utf8(bytes) else {
+                continue;
+            };
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                Sweep::parse(&text, "mutant.toml", &base)
+            }));
+            match outcome {
+                Ok(Ok(_)) => accepted += 1,
+                Ok(Err(e)) => assert!(
+                    e.is_input_error() || matches!(e, relocsim::Error::Io { .. }),
+                    "{e}"
+                ),
+                Err(_) => panic!(
+                    "sweep reader panicked on a mutant of {}:\n{text}",
+                    path.display()
+                ),
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 500, "{checked} mutants checked");
+    // Mutants that stay valid go through every check, down to each scenario x variant.
+    assert!(accepted > 20, "{accepted} of {checked} mutants accepted");
 }

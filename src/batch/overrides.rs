@@ -11,7 +11,7 @@ pub struct Override {
     /// The dotted path, e.g. `policy.0.hazard_multiplier`.
     pub key: String,
     pub value: Value,
-    /// Where the sweep file says it, for messages: `[set]`, `axis 1`, `variant "strong"`.
+    /// Where the sweep file says it, for messages: `[set]`, `axis[0]`, `variant[1] ("strong")`.
     pub source: String,
     /// Scenario names it applies to; empty means every scenario.
     pub only: Vec<String>,

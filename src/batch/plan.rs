@@ -50,7 +50,10 @@ struct Header<P> {
 impl Plan {
     /// Number of runs: scenarios x variants x replicates.
     pub fn len(&self) -> usize {
-        self.scenarios.len() * self.variants.len() * self.replicates as usize
+        // Saturating: a plan file read from disk may claim any counts.
+        (self.scenarios.len())
+            .saturating_mul(self.variants.len())
+            .saturating_mul(self.replicates as usize)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -229,6 +232,13 @@ impl Plan {
         let plan = toml::from_str::<Header<Plan>>(head)
             .map_err(|e| bad(e.to_string()))?
             .sweep;
+        if plan.len() as u64 > super::sweep::MAX_RUNS {
+            return Err(bad(format!(
+                "{} runs: a sweep may have at most {}",
+                plan.len(),
+                super::sweep::MAX_RUNS
+            )));
+        }
         if plan.tasks != plan.len() {
             return Err(bad(format!(
                 "tasks = {} but the scenarios, variants and replicates make {}",

@@ -12,7 +12,8 @@ use toml::{Table, Value};
 use super::overrides::{self, Override};
 use super::plan::Plan;
 use crate::error::{Error, Result};
-use crate::scenario::{self, Resolved, Scenario};
+use crate::scenario::{self, MAX_NAME_LEN, Resolved, Scenario};
+use crate::validate;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -120,29 +121,54 @@ pub struct Sweep {
 impl Sweep {
     /// Reads and checks a sweep file and every scenario it names.
     pub fn load(path: &Path) -> Result<Sweep> {
-        let file = path.display().to_string();
         let text = crate::input::read_text(path)?;
-        let spec: SweepFile = toml::from_str(&text).map_err(|e| Error::Parse {
-            file: file.clone(),
-            message: e.to_string(),
-        })?;
-        let mut problems = Vec::new();
         let base = path.parent().unwrap_or(Path::new("."));
-        let scenarios = load_scenarios(&spec.sweep.scenarios, base, &mut problems);
+        Sweep::parse(&text, &path.display().to_string(), base)
+    }
+
+    /// A sweep from its text; `file` names it in messages and scenario paths are
+    /// relative to `base`. Its size is checked first, before anything is built; then
+    /// every problem is reported at once, located in the sweep file where it can be.
+    pub fn parse(text: &str, file: &str, base: &Path) -> Result<Sweep> {
+        let mut checked = validate::scan_sweep(text, file);
+        let Some(spec) = checked.deserialize::<SweepFile>() else {
+            return Err(checked.into_error());
+        };
+        if let Some(problem) = too_large(&spec) {
+            checked.add(&problem);
+            return Err(checked.into_error());
+        }
+        let mut problems = Vec::new();
+        let mut sweep = Sweep::build(&spec, file, base, &mut problems);
+        if problems.is_empty() && checked.is_clean() {
+            sweep.check(&mut problems);
+        }
+        problems.iter().for_each(|p| checked.add(p));
+        if checked.is_clean() {
+            Ok(sweep)
+        } else {
+            Err(checked.into_error())
+        }
+    }
+
+    /// Scenarios, variants and plan of a sweep file, with the problems found on the way.
+    fn build(spec: &SweepFile, file: &str, base: &Path, problems: &mut Vec<String>) -> Sweep {
+        let scenarios = load_scenarios(&spec.sweep.scenarios, base, problems);
         let names: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
-        check_header(&spec, path, &names, &mut problems);
-        let variants = build_variants(&spec, &names, &mut problems);
-        let common = common_overrides(&spec, &scenarios);
+        let path = Path::new(file);
+        check_header(spec, path, &names, problems);
+        let variants = build_variants(spec, &names, problems);
+        let common = common_overrides(spec, &scenarios);
         let plan = Plan {
             name: spec.sweep.name.clone().unwrap_or_else(|| stem(path)),
-            file,
+            file: file.to_string(),
             replicates: spec.sweep.replicates,
             baseline: spec.sweep.baseline.clone(),
             scenarios: names,
             variants: variants.iter().map(|v| v.name.clone()).collect(),
             tasks: 0,
         };
-        let mut sweep = Sweep {
+        Sweep {
             file: path.to_path_buf(),
             scenarios,
             common,
@@ -152,17 +178,6 @@ impl Sweep {
                 tasks: plan.len(),
                 ..plan
             },
-        };
-        if problems.is_empty() {
-            sweep.check(&mut problems);
-        }
-        if problems.is_empty() {
-            Ok(sweep)
-        } else {
-            Err(Error::Invalid {
-                file: sweep.plan.file,
-                problems,
-            })
         }
     }
 
@@ -237,6 +252,13 @@ impl Sweep {
         }
         if let Some(Value::Table(run)) = doc.get_mut("scenario") {
             run.insert("replicate".into(), Value::Integer(i64::from(replicate)));
+        }
+        let problems = validate::check_scenario_table(&doc);
+        if !problems.is_empty() {
+            return Err(Error::Invalid {
+                file: label.to_string(),
+                problems,
+            });
         }
         Value::Table(doc)
             .try_into()
@@ -456,20 +478,45 @@ fn load_scenarios(
 fn load_one(path: &Path) -> Result<BaseScenario> {
     let text = crate::input::read_text(path)?;
     let file = path.display().to_string();
+    let resolved = scenario::parse(&text, &file, path.parent().unwrap_or(Path::new(".")))?;
     let doc: Table = toml::from_str(&text).map_err(|e| Error::Parse {
         file: file.clone(),
         message: e.to_string(),
     })?;
-    let resolved = scenario::resolve(
-        Scenario::from_toml(&text, &file)?,
-        &file,
-        path.parent().unwrap_or(Path::new(".")),
-    )?;
     Ok(BaseScenario {
         name: resolved.scenario.scenario.name,
         path: path.to_path_buf(),
         doc,
     })
+}
+
+/// The most runs a sweep may have. Its variants and plan are built in memory (about a
+/// kilobyte a run) and each run is a simulation: beyond this a sweep is a mistake or
+/// several sweeps.
+pub const MAX_RUNS: u64 = 1_000_000;
+
+/// Scenarios x variants x replicates, if above [`MAX_RUNS`]: counted from the file
+/// before any variant is built.
+fn too_large(spec: &SweepFile) -> Option<String> {
+    let explicit = spec.variants.len().max(1) as u128;
+    let variants = spec
+        .axes
+        .iter()
+        .try_fold(explicit, |n, a| n.checked_mul(a.values.len() as u128));
+    let scenarios = spec.sweep.scenarios.len() as u128;
+    let replicates = u128::from(spec.sweep.replicates);
+    let runs = variants
+        .and_then(|v| v.checked_mul(scenarios))
+        .and_then(|r| r.checked_mul(replicates));
+    if runs.is_some_and(|r| r <= u128::from(MAX_RUNS)) {
+        return None;
+    }
+    let count = |n: Option<u128>| n.map_or("more than 10^38".into(), |n| n.to_string());
+    Some(format!(
+        "sweep: {scenarios} scenario(s) x {} variant(s) x {replicates} replicate(s) = {} runs; a sweep may have at most {MAX_RUNS} runs: split it into smaller sweeps",
+        count(variants),
+        count(runs)
+    ))
 }
 
 fn check_header(spec: &SweepFile, path: &Path, names: &[String], problems: &mut Vec<String>) {
@@ -484,6 +531,12 @@ fn check_header(spec: &SweepFile, path: &Path, names: &[String], problems: &mut 
     if !valid_name(&name) {
         problems.push(format!(
             "sweep.name = {name:?}: use letters, digits, '-', '_', '.' and '+', not starting with '.' or '_'"
+        ));
+    }
+    if name.len() > MAX_NAME_LEN {
+        problems.push(format!(
+            "sweep.name: {} characters; at most {MAX_NAME_LEN} (it names the output directory and its files)",
+            name.len()
         ));
     }
     if let Some(b) = &sw.baseline {
@@ -514,13 +567,14 @@ fn build_variants(spec: &SweepFile, names: &[String], problems: &mut Vec<String>
         bases = spec
             .variants
             .iter()
-            .map(|v| explicit_variant(v, names, problems))
+            .enumerate()
+            .map(|(i, v)| explicit_variant(i, v, names, problems))
             .collect();
     }
     let mut out = bases;
     for (i, axis) in spec.axes.iter().enumerate() {
         let label = axis_label(&spec.axes, i);
-        let points = axis_points(axis, i + 1, &label, names, problems);
+        let points = axis_points(axis, i, &label, names, problems);
         out = out
             .iter()
             .flat_map(|v| points.iter().map(move |(part, o)| extend(v, part, o)))
@@ -531,15 +585,34 @@ fn build_variants(spec: &SweepFile, names: &[String], problems: &mut Vec<String>
             v.name = "default".into();
         }
     }
-    for (i, v) in out.iter().enumerate() {
-        if out[..i].iter().any(|w| w.name == v.name) {
+    check_variant_names(&out, problems);
+    out
+}
+
+/// Variant names name directories and, with a scenario name, files: they must differ
+/// and be short enough.
+fn check_variant_names(variants: &[Variant], problems: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    for v in variants {
+        if !seen.insert(v.name.as_str()) {
             problems.push(format!(
                 "two variants are named {:?}: give the [[variant]] tables or the axis values distinct names",
                 v.name
             ));
         }
     }
-    out
+    let long: Vec<&Variant> = variants
+        .iter()
+        .filter(|v| v.name.len() > MAX_NAME_LEN)
+        .collect();
+    if let Some(first) = long.first() {
+        problems.push(format!(
+            "{} variant name(s) longer than {MAX_NAME_LEN} characters, e.g. {:?} ({} characters): they name files; shorten the [[variant]] names, axis keys or values",
+            long.len(),
+            first.name,
+            first.name.len()
+        ));
+    }
 }
 
 fn extend(v: &Variant, part: &str, o: &Override) -> Variant {
@@ -553,15 +626,23 @@ fn extend(v: &Variant, part: &str, o: &Override) -> Variant {
     Variant { name, overrides }
 }
 
-fn explicit_variant(v: &VariantSpec, names: &[String], problems: &mut Vec<String>) -> Variant {
+/// The `i`th `[[variant]]` table. Messages name it by its key path, `variant[i]`, so
+/// they are located in the sweep file.
+fn explicit_variant(
+    i: usize,
+    v: &VariantSpec,
+    names: &[String],
+    problems: &mut Vec<String>,
+) -> Variant {
     if !valid_name(&v.name) {
         problems.push(format!(
-            "variant name {:?}: use letters, digits, '-', '_', '.' and '+', not starting with '.' or '_'",
+            "variant[{i}].name = {:?}: use letters, digits, '-', '_', '.' and '+', not starting with '.' or '_'",
             v.name
         ));
     }
+    let source = format!("variant[{i}] ({:?})", v.name);
     check_names(
-        &format!("variant {:?} scenarios", v.name),
+        &format!("{source}.scenarios"),
         &v.scenarios,
         names,
         problems,
@@ -571,7 +652,7 @@ fn explicit_variant(v: &VariantSpec, names: &[String], problems: &mut Vec<String
         .map(|(key, value)| Override {
             key,
             value,
-            source: format!("variant {:?}", v.name),
+            source: source.clone(),
             only: v.scenarios.clone(),
         })
         .collect();
@@ -593,19 +674,20 @@ fn axis_label(axes: &[AxisSpec], i: usize) -> String {
     overrides::safe_name(if shared { &axes[i].key } else { &mine })
 }
 
+/// The variant-name parts and overrides of the `i`th axis (`axis[i]` in messages).
 fn axis_points(
     axis: &AxisSpec,
-    number: usize,
+    i: usize,
     label: &str,
     names: &[String],
     problems: &mut Vec<String>,
 ) -> Vec<(String, Override)> {
-    let source = format!("axis {number}");
+    let source = format!("axis[{i}]");
     if axis.values.is_empty() {
         problems.push(format!("{source} `{}`: values is empty", axis.key));
     }
     check_names(
-        &format!("{source} scenarios"),
+        &format!("{source}.scenarios"),
         &axis.scenarios,
         names,
         problems,

@@ -161,8 +161,10 @@ pub fn load(dir: &Path) -> Result<(Resolved, CheckpointInfo, Model)> {
 
 /// `checkpoint.toml`, once its format is known and its seal matches.
 fn read_sealed(meta: &Path) -> Result<Sealed> {
-    let bytes = std::fs::read(meta).map_err(|e| Error::io(meta, e))?;
-    let text = String::from_utf8(bytes).map_err(|_| damaged(meta, "not text"))?;
+    let text = crate::input::read_text(meta).map_err(|e| match e {
+        Error::Unreadable { reason, .. } => damaged(meta, reason),
+        other => other,
+    })?;
     let table: toml::Table =
         toml::from_str(&text).map_err(|e| damaged(meta, format!("not TOML: {}", e.message())))?;
     check_format(meta, table.get("format"))?;

@@ -13,7 +13,10 @@ use super::persons::{move_cost, place_value};
 use super::{Calibration, Model, softmax_into};
 use crate::agents::{DEPENDENT, NO_FIRM, OUTSIDE};
 
-const MAX_ITERATIONS: usize = 5000;
+/// Where stayers dominate (a high hukou barrier, a strong taste for public services) the
+/// contraction is slow: the valid parameter ranges need up to some tens of thousands of
+/// iterations. A run that converges sooner stops sooner, with the same constants.
+const MAX_ITERATIONS: usize = 200_000;
 const TOLERANCE: f64 = 1e-10;
 
 /// Fills `m.calibration`: mean sizes first (hazards depend on them), then constants.

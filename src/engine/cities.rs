@@ -8,6 +8,10 @@ use crate::policy::Levers;
 use crate::region::Region;
 use crate::scenario::Behaviour;
 
+/// Crowding raises housing cost at most e^50-fold: already far beyond what anyone pays,
+/// and any more would overflow when a population stands far above a tight cap.
+const MAX_CROWDING_EXPONENT: f64 = 50.0;
+
 /// Per-city (and per city x sector, row-major) state. Counts are in agents.
 #[derive(Clone, Debug, Default)]
 pub struct CityState {
@@ -135,7 +139,9 @@ impl CityState {
             let over = (self.counts.population[c] as f64 / (capacity * self.scale) - 1.0).max(0.0);
             self.housing[c] = city.housing_index
                 * rel.dpow(b.housing_elasticity)
-                * (b.capacity_stiffness * over).dexp();
+                * (b.capacity_stiffness * over)
+                    .min(MAX_CROWDING_EXPONENT)
+                    .dexp();
             for k in 0..2 {
                 let ratio = self.labour_ratio(k, c) / self.base_ratio[k][c];
                 let hs = city.high_skill_share;

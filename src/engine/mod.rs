@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 pub use cities::CityState;
+pub use init::agents_at;
 pub use tally::Tally;
 
 use crate::agents::{Firms, Persons};

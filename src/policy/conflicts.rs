@@ -9,8 +9,14 @@
 use super::{Claim, PolicySpec};
 use crate::region::Region;
 
-/// Pushes one problem for every contradicting pair of claims of overlapping policies.
-pub(super) fn check(policies: &[PolicySpec], region: &Region, p: &mut Vec<String>) {
+/// Pushes one problem for every contradicting pair of claims of overlapping policies;
+/// `numbers` are the policies' indices in their file.
+pub(super) fn check(
+    policies: &[PolicySpec],
+    numbers: &[usize],
+    region: &Region,
+    p: &mut Vec<String>,
+) {
     let claims: Vec<Vec<Claim>> = policies.iter().map(|x| x.claims(region)).collect();
     for (i, a) in policies.iter().enumerate() {
         for (j, b) in policies.iter().enumerate().skip(i + 1) {
@@ -19,7 +25,7 @@ pub(super) fn check(policies: &[PolicySpec], region: &Region, p: &mut Vec<String
                 continue;
             }
             let years = format!("{}-{}", wa.start.max(wb.start), wa.end.min(wb.end));
-            let who = |k: usize, x: &PolicySpec| format!("policy[{k}] ({})", x.kind());
+            let who = |k: usize, x: &PolicySpec| format!("policy[{}] ({})", numbers[k], x.kind());
             let (na, nb) = (who(i, a), who(j, b));
             for ca in &claims[i] {
                 for cb in &claims[j] {

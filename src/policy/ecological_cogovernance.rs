@@ -5,8 +5,8 @@
 
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{
-    Claim, Dose, Kind, Levers, Transfer, cells, check_cities, check_nonneg, check_range,
-    check_sectors, listed_cities,
+    Claim, Dose, Kind, Levers, Transfer, cells, check_cities, check_range, check_sectors,
+    listed_cities,
 };
 use crate::region::Region;
 
@@ -151,16 +151,20 @@ impl Kind for EcologicalCogovernance {
             1.0,
             p,
         );
-        check_nonneg(
+        check_range(
             key,
             "polluter_min_intensity",
             self.polluter_min_intensity,
+            0.0,
+            1e6,
             p,
         );
-        check_nonneg(
+        check_range(
             key,
             "compensation_per_head_yuan",
             self.compensation_per_head_yuan,
+            0.0,
+            1e6,
             p,
         );
         if self.compensation_per_head_yuan > 0.0 && self.compensation_to.is_empty() {

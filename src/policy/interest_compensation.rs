@@ -5,8 +5,8 @@
 
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{
-    Dose, Kind, Levers, TaxSharing, check_cities, check_nonneg, check_sectors, check_unit,
-    city_set, sector_set,
+    Dose, Kind, Levers, TaxSharing, check_cities, check_range, check_sectors, check_unit, city_set,
+    sector_set,
 };
 use crate::region::Region;
 
@@ -176,7 +176,14 @@ impl Kind for InterestCompensation {
         check_unit(key, "three_tax_rate", self.three_tax_rate, p);
         check_unit(key, "resistance_reduction", self.resistance_reduction, p);
         check_unit(key, "directed_hazard", self.directed_hazard, p);
-        check_nonneg(key, "min_annual_tax_yuan", self.min_annual_tax_yuan, p);
+        check_range(
+            key,
+            "min_annual_tax_yuan",
+            self.min_annual_tax_yuan,
+            0.0,
+            1e12,
+            p,
+        );
         if self.origins.is_empty() {
             p.push(format!("{key}.origins: name at least one origin city"));
         }

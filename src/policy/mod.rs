@@ -144,7 +144,9 @@ impl Window {
         if self.ramp_years == 0 {
             return 1.0;
         }
-        (f64::from(year - self.start + 1) / f64::from(self.ramp_years)).min(1.0)
+        // In i64: years are validated, but a window built in code need not be.
+        let years_in = i64::from(year) - i64::from(self.start) + 1;
+        (years_in as f64 / f64::from(self.ramp_years)).min(1.0)
     }
 
     /// Full-strength years in force up to and including `year`: how long a policy whose
@@ -278,9 +280,15 @@ impl PolicySpec {
     }
 }
 
-/// Reports every pair of policies whose settings contradict each other.
-pub fn validate_combination(policies: &[PolicySpec], region: &Region, p: &mut Vec<String>) {
-    conflicts::check(policies, region, p);
+/// Reports every pair of policies whose settings contradict each other; `numbers` holds
+/// each policy's index in its file (some may have been left out as unreadable).
+pub fn validate_combination(
+    policies: &[PolicySpec],
+    numbers: &[usize],
+    region: &Region,
+    p: &mut Vec<String>,
+) {
+    conflicts::check(policies, numbers, region, p);
 }
 
 /// Owned names for a default list.
@@ -321,15 +329,13 @@ pub(crate) fn check_unit(key: &str, field: &str, v: f64, p: &mut Vec<String>) {
     check_range(key, field, v, 0.0, 1.0, p);
 }
 
-pub(crate) fn check_nonneg(key: &str, field: &str, v: f64, p: &mut Vec<String>) {
-    if !(v.is_finite() && v >= 0.0) {
-        p.push(format!("{key}.{field} = {v}: must be a finite number >= 0"));
-    }
-}
-
+/// Every number a policy takes has both bounds: an unbounded one could push a utility or
+/// a price to infinity.
 pub(crate) fn check_range(key: &str, field: &str, v: f64, lo: f64, hi: f64, p: &mut Vec<String>) {
     if !(v.is_finite() && (lo..=hi).contains(&v)) {
-        p.push(format!("{key}.{field} = {v}: must be in [{lo}, {hi}]"));
+        let key = format!("{key}.{field}");
+        let n = crate::validate::number;
+        p.push(crate::validate::out_of_range(&key, n(v), n(lo), n(hi)));
     }
 }
 

@@ -4,8 +4,8 @@
 
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{
-    Claim, Dose, Kind, Levers, cells, check_cities, check_nonneg, check_range, check_sectors,
-    check_unit, city_set, sector_set,
+    Claim, Dose, Kind, Levers, cells, check_cities, check_range, check_sectors, check_unit,
+    city_set, sector_set,
 };
 use crate::region::Region;
 
@@ -152,8 +152,8 @@ impl Kind for NonCapitalRelief {
             1000.0,
             p,
         );
-        check_nonneg(key, "extra_cost", self.extra_cost, p);
-        check_nonneg(key, "receiving_bonus", self.receiving_bonus, p);
+        check_range(key, "extra_cost", self.extra_cost, 0.0, 1.0, p);
+        check_range(key, "receiving_bonus", self.receiving_bonus, 0.0, 1.0, p);
         check_unit(key, "close_share", self.close_share, p);
     }
 

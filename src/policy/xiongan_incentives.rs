@@ -4,7 +4,7 @@
 
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{
-    Dose, Kind, Levers, check_cities, check_nonneg, check_sectors, check_unit, city_set, sector_set,
+    Dose, Kind, Levers, check_cities, check_range, check_sectors, check_unit, city_set, sector_set,
 };
 use crate::region::Region;
 
@@ -138,12 +138,21 @@ impl Kind for XionganIncentives {
     fn validate(&self, key: &str, region: &Region, p: &mut Vec<String>) {
         check_cities(key, "cities", &self.cities, region, p);
         check_sectors(key, &self.sectors, region, p);
-        check_nonneg(key, "subsidy_per_job_yuan", self.subsidy_per_job_yuan, p);
+        check_range(
+            key,
+            "subsidy_per_job_yuan",
+            self.subsidy_per_job_yuan,
+            0.0,
+            1e6,
+            p,
+        );
         check_unit(key, "land_discount", self.land_discount, p);
-        check_nonneg(
+        check_range(
             key,
             "public_services_target",
             self.public_services_target,
+            0.0,
+            10.0,
             p,
         );
     }

@@ -1,0 +1,355 @@
+//! What each file may hold: its keys, their types, which are required and the valid
+//! range of every integer. Most of it is read from the types themselves (their
+//! serialised defaults and the policy catalogue), so it cannot drift from the parser;
+//! integer ranges are written here, because a serialised default does not say whether
+//! its field is a `u8` or an `i64`, nor which years or counts make sense.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use crate::policy::{self, doc};
+use crate::region::{self, RegionSpec};
+use crate::scenario::{Behaviour, FIRST_YEAR, LAST_YEAR, Run, Trends};
+
+/// The smallest and largest value an integer key accepts.
+pub type IntRange = (i128, i128);
+
+/// What a key may hold.
+#[derive(Clone, Debug)]
+pub enum Shape {
+    /// Keys with their shapes, and the keys that must be present.
+    Table(BTreeMap<String, Shape>, BTreeSet<String>),
+    /// An array of tables (`[[city]]`, `[[axis]]`), each of the inner shape.
+    Tables(Box<Shape>),
+    /// `[[policy]]` tables: the keys depend on `kind`.
+    Policies,
+    List(Box<Shape>),
+    /// A table whose keys the user chooses (city -> cap, override path -> value).
+    Map(Box<Shape>),
+    /// Either shape, whichever the value's type fits (a sweep's scenario entries).
+    Either(Box<Shape>, Box<Shape>),
+    /// An integer in its range; `None` only until a range is set (a test checks).
+    Integer(Option<IntRange>),
+    Number,
+    Text,
+    Boolean,
+    /// Anything (the `[manifest]` table of a run's manifest).
+    Any,
+}
+
+const YEARS: IntRange = (FIRST_YEAR as i128, LAST_YEAR as i128);
+
+/// Persons, firms and capacities: ten billion, more than the world holds, so sums over
+/// 250 cities stay far from overflow.
+pub const MAX_COUNT: i128 = 10_000_000_000;
+
+/// A ramp longer than the span of valid years never reaches full strength.
+const MAX_RAMP: i128 = (LAST_YEAR - FIRST_YEAR) as i128;
+
+/// Integer keys of a scenario. The seed stops at i64::MAX because a run's manifest
+/// writes it back as a TOML integer, which cannot hold more.
+const SCENARIO_INTEGERS: [(&str, IntRange); 4] = [
+    ("scenario.start_year", YEARS),
+    ("scenario.end_year", YEARS),
+    ("scenario.seed", (0, i64::MAX as i128)),
+    ("scenario.replicate", (0, u32::MAX as i128)),
+];
+
+const REGION_INTEGERS: [(&str, IntRange); 5] = [
+    ("base_year", YEARS),
+    ("city.population", (1, MAX_COUNT)),
+    ("city.firms", (0, MAX_COUNT)),
+    ("city.capacity", (1, MAX_COUNT)),
+    ("city.population_cap", (1, MAX_COUNT)),
+];
+
+/// Integer keys of `[[policy]]` tables, by name whatever the kind.
+const POLICY_INTEGERS: [(&str, IntRange); 7] = [
+    ("start", YEARS),
+    ("end", YEARS),
+    ("ramp_years", (0, MAX_RAMP)),
+    ("tax_holiday_years", (0, u8::MAX as i128)),
+    ("years", (0, u8::MAX as i128)),
+    ("extension_years", (0, u8::MAX as i128)),
+    ("small_city_population", (0, MAX_COUNT)),
+];
+
+fn shape_of(v: &toml::Value) -> Shape {
+    match v {
+        // An empty table in a sample is a map keyed by the user (city -> value).
+        toml::Value::Table(t) if t.is_empty() => Shape::Any,
+        toml::Value::Table(t) => Shape::Table(
+            t.iter().map(|(k, v)| (k.clone(), shape_of(v))).collect(),
+            BTreeSet::new(),
+        ),
+        toml::Value::Array(a) if a.iter().all(|x| x.is_table()) && !a.is_empty() => {
+            Shape::Tables(Box::new(
+                a.iter()
+                    .map(shape_of)
+                    .fold(Shape::Table(BTreeMap::new(), BTreeSet::new()), merge),
+            ))
+        }
+        toml::Value::Array(a) => Shape::List(Box::new(a.first().map_or(Shape::Any, shape_of))),
+        toml::Value::Integer(_) => Shape::Integer(None),
+        toml::Value::Float(_) => Shape::Number,
+        toml::Value::String(_) => Shape::Text,
+        toml::Value::Boolean(_) => Shape::Boolean,
+        toml::Value::Datetime(_) => Shape::Any,
+    }
+}
+
+/// Union of two table shapes (optional keys appear in some samples only).
+fn merge(a: Shape, b: Shape) -> Shape {
+    match (a, b) {
+        (Shape::Table(mut x, r), Shape::Table(y, _)) => {
+            for (k, v) in y {
+                x.entry(k).or_insert(v);
+            }
+            Shape::Table(x, r)
+        }
+        (a, _) => a,
+    }
+}
+
+fn table_shape<T: serde::Serialize>(sample: &T) -> Shape {
+    shape_of(&toml::Value::try_from(sample).expect("schema samples serialise"))
+}
+
+/// Sets the range of the integer at `path` (dotted; arrays of tables are passed through).
+fn set_range(shape: &mut Shape, path: &str, range: IntRange) {
+    let mut cur = shape;
+    for part in path.split('.') {
+        while let Shape::Tables(inner) = cur {
+            cur = inner;
+        }
+        let Shape::Table(t, _) = cur else {
+            panic!("{path}: not a table on the way");
+        };
+        cur = t
+            .get_mut(part)
+            .unwrap_or_else(|| panic!("{path}: no such key"));
+    }
+    assert!(matches!(cur, Shape::Integer(_)), "{path}: not an integer");
+    *cur = Shape::Integer(Some(range));
+}
+
+fn with_ranges(mut shape: Shape, ranges: &[(&str, IntRange)]) -> Shape {
+    for (path, range) in ranges {
+        set_range(&mut shape, path, *range);
+    }
+    shape
+}
+
+/// Marks every key of every table required, except the optional ones named.
+fn require_all(shape: Shape, optional: &[&str]) -> Shape {
+    match shape {
+        Shape::Table(t, _) => {
+            let required = t
+                .keys()
+                .filter(|k| !optional.contains(&k.as_str()))
+                .cloned()
+                .collect();
+            Shape::Table(
+                t.into_iter()
+                    .map(|(k, v)| (k, require_all(v, optional)))
+                    .collect(),
+                required,
+            )
+        }
+        Shape::Tables(inner) => Shape::Tables(Box::new(require_all(*inner, optional))),
+        other => other,
+    }
+}
+
+/// A region file, or a scenario's inline `[region]` table.
+pub fn region() -> &'static Shape {
+    static SHAPE: OnceLock<Shape> = OnceLock::new();
+    SHAPE.get_or_init(|| {
+        let mut spec: RegionSpec =
+            toml::from_str(region::EMBEDDED_JJJ).expect("embedded region parses");
+        for c in &mut spec.cities {
+            c.population_cap.get_or_insert(1);
+        }
+        let shape = with_ranges(table_shape(&spec), &REGION_INTEGERS);
+        require_all(shape, &["population_cap", "new_area", "hinterland"])
+    })
+}
+
+/// A scenario file (a run's manifest is one too).
+pub fn scenario() -> &'static Shape {
+    static SHAPE: OnceLock<Shape> = OnceLock::new();
+    SHAPE.get_or_init(|| {
+        let run = Run {
+            name: String::new(),
+            description: String::new(),
+            start_year: 0,
+            end_year: 0,
+            seed: 0,
+            replicate: 0,
+            scale: 0.0,
+            region: Some(String::new()),
+        };
+        let mut top = BTreeMap::new();
+        let mut run_shape = table_shape(&run);
+        if let Shape::Table(_, required) = &mut run_shape {
+            required.insert("name".into());
+        }
+        top.insert("scenario".into(), run_shape);
+        top.insert("behaviour".into(), table_shape(&Behaviour::default()));
+        top.insert("trends".into(), table_shape(&Trends::default()));
+        top.insert("policy".into(), Shape::Policies);
+        top.insert("region".into(), region().clone());
+        top.insert("manifest".into(), Shape::Any);
+        let shape = Shape::Table(top, BTreeSet::from(["scenario".to_string()]));
+        with_ranges(shape, &SCENARIO_INTEGERS)
+    })
+}
+
+/// The keys and types of one policy kind: its window, its parameters and defaults.
+pub fn policy(kind: &doc::KindDoc) -> &'static Shape {
+    static SHAPES: OnceLock<BTreeMap<&'static str, Shape>> = OnceLock::new();
+    let all = SHAPES.get_or_init(|| {
+        policy::KINDS
+            .iter()
+            .map(|k| (k.name, build_policy(k)))
+            .collect()
+    });
+    &all[kind.name]
+}
+
+fn policy_integer(key: &str) -> Shape {
+    let range = POLICY_INTEGERS.iter().find(|(k, _)| *k == key);
+    Shape::Integer(Some(
+        range
+            .unwrap_or_else(|| panic!("policy key {key}: no range"))
+            .1,
+    ))
+}
+
+fn build_policy(kind: &doc::KindDoc) -> Shape {
+    let mut t: BTreeMap<String, Shape> = BTreeMap::new();
+    for (k, v) in doc::defaults(kind.name) {
+        let shape = match shape_of(&v) {
+            Shape::Integer(_) => policy_integer(&k),
+            // Lists with an empty default are lists of city or sector names.
+            Shape::List(inner) if matches!(*inner, Shape::Any) => {
+                Shape::List(Box::new(Shape::Text))
+            }
+            other => other,
+        };
+        t.insert(k, shape);
+    }
+    // The one map of a policy: caps per city, in persons.
+    if let Some(caps) = t.get_mut("caps") {
+        *caps = Shape::Map(Box::new(Shape::Integer(Some((1, MAX_COUNT)))));
+    }
+    let mut required: BTreeSet<String> = ["kind", "start", "end"].map(String::from).into();
+    for p in kind.params {
+        if !t.contains_key(p.name) {
+            t.insert(p.name.to_string(), Shape::Any);
+            required.insert(p.name.to_string());
+        }
+    }
+    for k in ["start", "end", "ramp_years"] {
+        t.insert(k.into(), policy_integer(k));
+    }
+    t.insert("kind".into(), Shape::Text);
+    Shape::Table(t, required)
+}
+
+fn table(keys: Vec<(&str, Shape)>, required: &[&str]) -> Shape {
+    Shape::Table(
+        keys.into_iter().map(|(k, s)| (k.to_string(), s)).collect(),
+        required.iter().map(|s| s.to_string()).collect(),
+    )
+}
+
+fn names() -> Shape {
+    Shape::List(Box::new(Shape::Text))
+}
+
+fn overrides() -> Shape {
+    Shape::Map(Box::new(Shape::Any))
+}
+
+/// A sweep file (see `batch::sweep`): written by hand, as its types only deserialise.
+pub fn sweep() -> &'static Shape {
+    static SHAPE: OnceLock<Shape> = OnceLock::new();
+    SHAPE.get_or_init(|| {
+        let entry = Shape::Either(
+            Box::new(Shape::Text),
+            Box::new(table(
+                vec![("file", Shape::Text), ("set", overrides())],
+                &["file"],
+            )),
+        );
+        let header = table(
+            vec![
+                ("name", Shape::Text),
+                ("scenarios", Shape::List(Box::new(entry))),
+                ("replicates", Shape::Integer(Some((1, u32::MAX as i128)))),
+                ("baseline", Shape::Text),
+            ],
+            &["scenarios"],
+        );
+        let axis = table(
+            vec![
+                ("key", Shape::Text),
+                ("values", Shape::List(Box::new(Shape::Any))),
+                ("scenarios", names()),
+            ],
+            &["key", "values"],
+        );
+        let variant = table(
+            vec![
+                ("name", Shape::Text),
+                ("set", overrides()),
+                ("scenarios", names()),
+            ],
+            &["name"],
+        );
+        table(
+            vec![
+                ("sweep", header),
+                ("set", overrides()),
+                ("axis", Shape::Tables(Box::new(axis))),
+                ("variant", Shape::Tables(Box::new(variant))),
+            ],
+            &["sweep"],
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Paths of integers whose range was never set.
+    fn unset(shape: &Shape, path: &str, out: &mut Vec<String>) {
+        match shape {
+            Shape::Integer(None) => out.push(path.to_string()),
+            Shape::Table(t, _) => {
+                for (k, s) in t {
+                    unset(s, &format!("{path}.{k}"), out);
+                }
+            }
+            Shape::Tables(s) | Shape::List(s) | Shape::Map(s) => unset(s, path, out),
+            Shape::Either(a, b) => {
+                unset(a, path, out);
+                unset(b, path, out);
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_integer_key_has_a_range() {
+        let mut out = Vec::new();
+        unset(scenario(), "", &mut out);
+        unset(sweep(), "", &mut out);
+        for k in policy::KINDS {
+            unset(policy(k), k.name, &mut out);
+        }
+        assert!(out.is_empty(), "integers without a range: {out:?}");
+    }
+}
