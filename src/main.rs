@@ -146,7 +146,8 @@ struct RunArgs {
     /// No progress bar and no summary.
     #[arg(long)]
     quiet: bool,
-    /// Replace an existing run directory.
+    /// Replace an existing run directory (only one relocsim wrote: a folder holding other
+    /// files is refused, and nothing is deleted).
     #[arg(long)]
     force: bool,
     /// Also write firms.parquet and persons.parquet every N steps (and at the last).
