@@ -131,34 +131,9 @@ impl Walker {
                 self.table(path, t, s, required, at, cut);
                 self.missing(path, t, span, required, cut);
             }
-            (Shape::Map(s), DeValue::Table(t)) => {
-                for (k, x) in t.iter() {
-                    let key: &str = k.get_ref();
-                    let deeper = with(at, Seg::Key(key.to_string()));
-                    self.value(
-                        &joined(path, key),
-                        x.get_ref(),
-                        &x.span(),
-                        s,
-                        &deeper,
-                        &deeper,
-                    );
-                }
-            }
-            // A bad city or list element takes its whole list: removing one would shift
-            // the others (and a region missing a city means something else).
+            (Shape::Map(s), DeValue::Table(t)) => self.map(path, t, s, at),
             (Shape::Tables(s) | Shape::List(s), DeValue::Array(a)) => {
-                for (i, item) in a.iter().enumerate() {
-                    let deeper = with(at, Seg::Item(i));
-                    self.value(
-                        &format!("{path}[{i}]"),
-                        item.get_ref(),
-                        &item.span(),
-                        s,
-                        &deeper,
-                        cut,
-                    );
-                }
+                self.items(path, a, s, at, cut)
             }
             (Shape::Policies, DeValue::Array(a)) => {
                 for (i, item) in a.iter().enumerate() {
@@ -173,26 +148,63 @@ impl Walker {
             (Shape::Integer(Some(range)), DeValue::Integer(i)) => {
                 self.range(path, i, span, *range, cut);
             }
-            (Shape::Number, DeValue::Integer(i)) => {
-                let fits =
-                    integer(i).is_some() || u128::from_str_radix(i.as_str(), i.radix()).is_ok();
-                if !fits {
-                    self.bad(
-                        span,
-                        format!("{path} = {i}: too large for a 64-bit number"),
-                        cut,
-                    );
-                }
-            }
-            (Shape::Number, DeValue::Float(f)) => {
-                // The parser refuses a float too large for f64 unless written `inf`.
-                let value: f64 = f.as_str().parse().unwrap_or(f64::NAN);
-                if value.is_infinite() && !f.as_str().contains("inf") {
-                    let message = format!("{path} = {}: too large for a 64-bit number", f.as_str());
-                    self.bad(span, message, cut);
-                }
-            }
+            (Shape::Number, _) => self.number(path, v, span, cut),
             _ => {}
+        }
+    }
+
+    /// Each entry of a table keyed by the user (city -> value).
+    fn map(&mut self, path: &str, t: &DeTable, s: &Shape, at: &[Seg]) {
+        for (k, x) in t.iter() {
+            let key: &str = k.get_ref();
+            let deeper = with(at, Seg::Key(key.to_string()));
+            let span = x.span();
+            self.value(&joined(path, key), x.get_ref(), &span, s, &deeper, &deeper);
+        }
+    }
+
+    /// Each element of a list. A bad city or list element takes its whole list:
+    /// removing one would shift the others (and a region missing a city means
+    /// something else).
+    fn items(
+        &mut self,
+        path: &str,
+        a: &[toml::Spanned<DeValue>],
+        s: &Shape,
+        at: &[Seg],
+        cut: &[Seg],
+    ) {
+        for (i, item) in a.iter().enumerate() {
+            let deeper = with(at, Seg::Item(i));
+            let (p, span) = (format!("{path}[{i}]"), item.span());
+            self.value(&p, item.get_ref(), &span, s, &deeper, cut);
+        }
+    }
+
+    /// A number must fit a 64-bit float as written.
+    fn number(&mut self, path: &str, v: &DeValue, span: &Range<usize>, cut: &[Seg]) {
+        let too_large = match v {
+            DeValue::Integer(i) => {
+                integer(i).is_none() && u128::from_str_radix(i.as_str(), i.radix()).is_err()
+            }
+            // The parser refuses a float too large for f64 unless written `inf`.
+            DeValue::Float(f) => {
+                let value: f64 = f.as_str().parse().unwrap_or(f64::NAN);
+                value.is_infinite() && !f.as_str().contains("inf")
+            }
+            _ => false,
+        };
+        if too_large {
+            let raw = match v {
+                DeValue::Integer(i) => i.to_string(),
+                DeValue::Float(f) => f.as_str().to_string(),
+                _ => String::new(),
+            };
+            self.bad(
+                span,
+                format!("{path} = {raw}: too large for a 64-bit number"),
+                cut,
+            );
         }
     }
 
