@@ -306,44 +306,10 @@ fn stop_on_signal() -> Arc<AtomicBool> {
 }
 
 fn run(args: RunArgs) -> Result<()> {
-    let mut first: Option<StepFrame> = None;
-    let mut last: Option<StepFrame> = None;
-    let (result, resolved_for_summary, label) = if let Some(dir) = &args.resume {
-        let opts = options(&args, dir.clone())?;
-        let bar = progress_bar(0, args.quiet, STEP_BAR);
-        let r = runner::resume(&opts, |m, frame| {
-            bar.set_length(u64::from(m.steps));
-            bar.set_position(u64::from(m.step));
-            bar.set_message(format!("{} agents", m.n_agents()));
-            last = Some(frame.clone());
-        });
-        bar.finish_and_clear();
-        (r, None, format!("resuming {}", dir.display()))
-    } else {
-        let path = args
-            .scenario
-            .clone()
-            .expect("clap requires a scenario without --resume");
-        let (resolved, opts) = resolve(&args, &path)?;
-        if !args.quiet {
-            let usage = opts.usage();
-            let mib =
-                relocsim::resources::estimate(&resolved, &usage).resident() / (1024.0 * 1024.0);
-            eprintln!("estimated memory: {mib:.0} MiB");
-        }
-        let bar = progress_bar(resolved.steps() as u64 + 1, args.quiet, STEP_BAR);
-        let r = runner::run_to_dir(&resolved, &opts, |m, frame| {
-            bar.set_message(format!("{} agents", m.n_agents()));
-            bar.inc(1);
-            if first.is_none() {
-                first = Some(frame.clone());
-            }
-            last = Some(frame.clone());
-        });
-        bar.finish_and_clear();
-        (r, Some(resolved), format!("running {}", path.display()))
+    let (result, summary) = match &args.resume {
+        Some(dir) => (resume_run(&args, dir)?, None),
+        None => new_run(&args)?,
     };
-    let result = result.with_context(|| label)?;
     if result.interrupted() {
         let m = &result.manifest;
         anyhow::bail!(
@@ -356,8 +322,8 @@ fn run(args: RunArgs) -> Result<()> {
         );
     }
     if !args.quiet {
-        if let (Some(r), Some(a), Some(b)) = (resolved_for_summary, first, last) {
-            print_summary(&r, &a, &b)?;
+        if let Some((r, first, last)) = summary {
+            print_summary(&r, &first, &last)?;
         }
         outln!(
             "wrote {} in {:.2} s ({} steps, {} agents)",
@@ -368,6 +334,47 @@ fn run(args: RunArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The first and last step of a run, for the summary.
+type Summary = (Resolved, StepFrame, StepFrame);
+
+/// `relocsim run SCENARIO`: the run, and what its summary needs.
+fn new_run(args: &RunArgs) -> Result<(runner::RunResult, Option<Summary>)> {
+    let path = args
+        .scenario
+        .clone()
+        .expect("clap requires a scenario without --resume");
+    let (resolved, opts) = resolve(args, &path)?;
+    if !args.quiet {
+        let bytes = relocsim::resources::estimate(&resolved, &opts.usage()).resident();
+        eprintln!("estimated memory: {:.0} MiB", bytes / (1024.0 * 1024.0));
+    }
+    let bar = progress_bar(resolved.steps() as u64 + 1, args.quiet, STEP_BAR);
+    let (mut first, mut last) = (None, None);
+    let result = runner::run_to_dir(&resolved, &opts, |m, frame| {
+        bar.set_message(format!("{} agents", m.n_agents()));
+        bar.inc(1);
+        first.get_or_insert_with(|| frame.clone());
+        last = Some(frame.clone());
+    });
+    bar.finish_and_clear();
+    let result = result.with_context(|| format!("running {}", path.display()))?;
+    let summary = first.zip(last).map(|(a, b)| (resolved, a, b));
+    Ok((result, summary))
+}
+
+/// `relocsim run --resume DIR`.
+fn resume_run(args: &RunArgs, dir: &std::path::Path) -> Result<runner::RunResult> {
+    let opts = options(args, dir.to_path_buf())?;
+    let bar = progress_bar(0, args.quiet, STEP_BAR);
+    let result = runner::resume(&opts, |m, _| {
+        bar.set_length(u64::from(m.steps));
+        bar.set_position(u64::from(m.step));
+        bar.set_message(format!("{} agents", m.n_agents()));
+    });
+    bar.finish_and_clear();
+    result.with_context(|| format!("resuming {}", dir.display()))
 }
 
 /// The progress bar of a single run.

@@ -176,26 +176,52 @@ fn share(args: &RunArgs) -> Result<Share> {
 
 fn run(args: RunArgs) -> Result<()> {
     let sweep = load(&args.sweep)?;
-    let out = out_dir(args.out.clone(), &sweep);
-    let share = share(&args)?;
+    let opts = local_options(&args, &sweep)?;
+    let report = run_with_progress(&sweep, &opts, args.quiet)
+        .with_context(|| format!("running sweep {}", args.sweep.display()))?;
+    if !args.quiet {
+        outln!(
+            "sweep {} into {}: {} ran, {} resumed, {} skipped (complete and verified), {} failed, {} interrupted, {} left to another process writing them",
+            sweep.plan().name,
+            opts.out.display(),
+            report.ran,
+            report.resumed,
+            report.skipped,
+            report.failed.len(),
+            report.interrupted + report.not_started,
+            report.busy
+        );
+    }
+    verdict(&report, &opts.out)
+}
+
+/// Where and how the sweep runs here: its share, runs at once and threads of each.
+fn local_options(args: &RunArgs, sweep: &Sweep) -> Result<LocalOptions> {
     let cores = crate::thread_count(None)?;
     let jobs = args.jobs.map_or(cores, |j| j as usize);
-    let threads = args.threads.map_or((cores / jobs).max(1), |t| t as usize);
-    let opts = LocalOptions {
-        out: out.clone(),
+    Ok(LocalOptions {
+        out: out_dir(args.out.clone(), sweep),
         jobs,
-        threads,
-        share,
+        threads: args.threads.map_or((cores / jobs).max(1), |t| t as usize),
+        share: share(args)?,
         stop: Some(crate::stop_on_signal()),
         command_line: std::env::args().collect(),
-    };
+    })
+}
+
+/// Runs the share with one progress bar, naming each failed task as it fails.
+fn run_with_progress(
+    sweep: &Sweep,
+    opts: &LocalOptions,
+    quiet: bool,
+) -> relocsim::Result<batch::SweepReport> {
     let bar = crate::progress_bar(
-        batch::local::total_steps(&sweep, share),
-        args.quiet,
+        batch::local::total_steps(sweep, opts.share),
+        quiet,
         "{bar:30} {pos}/{len} steps | {msg} | {elapsed_precise} elapsed, ETA {eta}",
     );
     let (done, failed) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    let report = batch::run_local(&sweep, &opts, |p| match p {
+    let report = batch::run_local(sweep, opts, |p| match p {
         Progress::Advance(n) => bar.inc(n),
         Progress::Done(task, outcome) => {
             done.fetch_add(1, Ordering::Relaxed);
@@ -208,20 +234,11 @@ fn run(args: RunArgs) -> Result<()> {
         }
     });
     bar.finish_and_clear();
-    let report = report.with_context(|| format!("running sweep {}", args.sweep.display()))?;
-    if !args.quiet {
-        outln!(
-            "sweep {} into {}: {} ran, {} resumed, {} skipped (complete and verified), {} failed, {} interrupted, {} left to another process writing them",
-            sweep.plan().name,
-            out.display(),
-            report.ran,
-            report.resumed,
-            report.skipped,
-            report.failed.len(),
-            report.interrupted + report.not_started,
-            report.busy
-        );
-    }
+    report
+}
+
+/// Exit 0 only when every task of the share is complete.
+fn verdict(report: &batch::SweepReport, out: &Path) -> Result<()> {
     if !report.failed.is_empty() {
         anyhow::bail!(
             "{} task(s) failed; their errors are in {}; run the sweep again to retry them",
