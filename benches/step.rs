@@ -7,7 +7,8 @@ use std::path::Path;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use relocsim::Model;
-use relocsim::output::{ParquetSink, Sink};
+use relocsim::Sink;
+use relocsim::output::ParquetSink;
 use relocsim::scenario::{self, Resolved, Scenario};
 
 fn resolved(scale: f64) -> Resolved {
@@ -49,12 +50,12 @@ fn parquet_writer(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let mut sink = ParquetSink::new(&dir, None);
-                sink.begin(&m).unwrap();
+                sink.begin(&m.run_info()).unwrap();
                 sink
             },
             |mut sink| {
-                sink.record(&m, &frame).unwrap();
-                sink.finish(&m).unwrap();
+                sink.record(&m.view(&frame)).unwrap();
+                sink.finish().unwrap();
             },
             BatchSize::PerIteration,
         )

@@ -169,27 +169,6 @@ impl Error {
         }
     }
 
-    /// Adds line and column to the problems of an `Invalid` error about `file`, whose
-    /// text is `text` (other errors, or problems about another file, pass unchanged).
-    pub fn located(self, text: &str, file: &str) -> Error {
-        match self {
-            Error::Invalid { file: f, problems } if f == file => Error::Invalid {
-                problems: problems
-                    .iter()
-                    .map(|p| {
-                        if p.starts_with(&format!("{file}:")) {
-                            p.clone()
-                        } else {
-                            crate::validate::locate(text, file, p)
-                        }
-                    })
-                    .collect(),
-                file: f,
-            },
-            other => other,
-        }
-    }
-
     /// True for mistakes in the user's input, as opposed to failures while running.
     pub fn is_input_error(&self) -> bool {
         matches!(

@@ -1,19 +1,26 @@
 //! relocsim: an agent-based simulator of firm and population relocation between the
 //! cities of a region (by default Beijing-Tianjin-Hebei) under transfer policies.
 //!
-//! The library is organised by concept: [`region`] (data), [`scenario`] (input),
-//! [`agents`] (struct-of-arrays state), [`policy`] (levers and their mechanisms),
-//! [`engine`] (the step), [`rng`] (counter-based streams), [`record`] (what a step
-//! reports), [`output`] (sinks and manifest), [`runner`] (a whole run into a
-//! directory), [`replay`] (run a published run again and compare), [`batch`] (sweeps
-//! of scenarios, variants and replicates, locally or on Slurm, and their summary) and
-//! [`report`] (scenarios side by side: tables, charts and an HTML report). The binary in
-//! `main.rs` only parses arguments and wires these together.
+//! The library is built in layers, each using only those below it (docs/architecture.md
+//! draws them; `tests/layers.rs` fails on an import that points up):
+//!
+//! 1. [`math`], [`rng`] (counter-based streams), [`agents`] (struct-of-arrays state),
+//!    and the helpers every layer shares: [`error`], [`input`], [`digest`], [`text`];
+//! 2. [`region`]: the cities, sectors and distances;
+//! 3. [`policy`]: the levers and their mechanisms;
+//! 4. [`scenario`] with its [`validate`]: what a user writes, checked;
+//! 5. [`engine`]: the model's rules and passes, publishing each step through the
+//!    [`Sink`] it owns; [`resources`]: what a run will hold in memory;
+//! 6. [`output`] (Parquet, manifest) and [`outdir`] (what may be replaced, and locks);
+//! 7. [`run`]: a whole run into a directory, its checkpoints, replay and benchmark;
+//! 8. [`batch`] (sweeps, locally or on Slurm, and their summary) and [`report`]
+//!    (scenarios side by side; it reads outputs and never simulates).
+//!
+//! The binary in `main.rs` only parses arguments and wires these together.
 
 pub mod agents;
 pub mod batch;
-pub mod bench;
-pub mod checkpoint;
+pub mod digest;
 pub mod engine;
 pub mod error;
 pub mod input;
@@ -21,39 +28,37 @@ pub mod math;
 pub mod outdir;
 pub mod output;
 pub mod policy;
-pub mod record;
 pub mod region;
-pub mod replay;
 pub mod report;
 pub mod resources;
 pub mod rng;
-pub mod runner;
+pub mod run;
 pub mod scenario;
+pub mod text;
 pub mod validate;
 
 pub use engine::Model;
+pub use engine::sink::{MemorySink, NullSink, Sink};
 pub use error::{Error, Result};
-pub use output::{MemorySink, NullSink, Sink};
 pub use scenario::Resolved;
 
 /// Runs a scenario from its initial state to the end, pushing every step into `sink`.
-/// `on_step` sees each frame after the sink (progress reporting); return `false` from
-/// `keep_going` to stop early at a step boundary.
+/// `on_step` sees each frame after the sink (progress reporting).
 pub fn simulate(
     resolved: &Resolved,
     sink: &mut dyn Sink,
-    mut on_step: impl FnMut(&Model, &record::StepFrame),
+    mut on_step: impl FnMut(&Model, &engine::record::StepFrame),
 ) -> Result<Model> {
     let mut model = Model::new(resolved);
-    sink.begin(&model)?;
-    let frame = model.initial_frame();
-    sink.record(&model, &frame)?;
-    on_step(&model, &frame);
-    while !model.is_done() {
-        let frame = model.step();
-        sink.record(&model, &frame)?;
-        on_step(&model, &frame);
-    }
-    sink.finish(&model)?;
+    sink.begin(&model.run_info())?;
+    let first = engine::sink::record_start(&model, sink)?;
+    on_step(&model, &first);
+    engine::sink::drive(&mut model, sink, |m, _, frame| {
+        if let Some(f) = frame {
+            on_step(m, f);
+        }
+        Ok(engine::sink::Control::Continue)
+    })?;
+    sink.finish()?;
     Ok(model)
 }

@@ -45,8 +45,8 @@ fn write_stdout(args: std::fmt::Arguments) -> Result<()> {
         })
 }
 
-use relocsim::record::StepFrame;
-use relocsim::runner::{self, RunOptions};
+use relocsim::engine::record::StepFrame;
+use relocsim::run::runner::{self, RunOptions};
 use relocsim::scenario::{self, Resolved};
 
 #[derive(Parser)]
@@ -294,7 +294,7 @@ fn stop_on_signal() -> Arc<AtomicBool> {
         }
         eprintln!(
             "\nstopping: the step in progress ends, or is abandoned after {} s (press Ctrl-C again to abort)",
-            relocsim::runner::STOP_GRACE.as_secs()
+            relocsim::run::runner::STOP_GRACE.as_secs()
         );
     });
     if let Err(e) = installed {
@@ -326,7 +326,7 @@ fn run(args: RunArgs) -> Result<()> {
             .expect("clap requires a scenario without --resume");
         let (resolved, opts) = resolve(&args, &path)?;
         if !args.quiet {
-            let usage = relocsim::resources::Usage::of(&opts);
+            let usage = opts.usage();
             let mib =
                 relocsim::resources::estimate(&resolved, &usage).resident() / (1024.0 * 1024.0);
             eprintln!("estimated memory: {mib:.0} MiB");
@@ -388,7 +388,7 @@ fn print_summary(r: &Resolved, first: &StepFrame, last: &StepFrame) -> Result<()
     outln!("{:<36} {:>16} {:>16}", "indicator", first.year, last.year);
     // Directed moves are the interest-compensation mechanism at work; the report's
     // headline list leaves them to the detail tables.
-    let mut names = relocsim::record::headline_indicators(&r.region.spec);
+    let mut names = relocsim::engine::record::headline_indicators(&r.region.spec);
     names.push("directed_moves_cum".to_string());
     for n in names {
         if let (Some(a), Some(b)) = (first.indicator(&n), last.indicator(&n)) {
@@ -418,9 +418,9 @@ fn thread_count(flag: Option<usize>) -> Result<usize> {
 
 fn replay(run_dir: &std::path::Path, threads: Option<usize>, quiet: bool) -> Result<()> {
     let threads = thread_count(threads)?;
-    let manifest = relocsim::replay::read_manifest(run_dir)?;
+    let manifest = relocsim::run::replay::read_manifest(run_dir)?;
     let bar = progress_bar(u64::from(manifest.steps_completed) + 1, quiet, STEP_BAR);
-    let report = relocsim::replay::replay(run_dir, threads, |m, _| {
+    let report = relocsim::run::replay::replay(run_dir, threads, |m, _| {
         bar.set_message(format!("{} agents", m.n_agents()));
         bar.inc(1);
     });
@@ -461,7 +461,7 @@ fn bench(path: &std::path::Path, scale: f64, threads: Option<usize>) -> Result<(
     relocsim::resources::check(&resolved, &usage)?;
     let mib = relocsim::resources::estimate(&resolved, &usage).resident() / (1024.0 * 1024.0);
     eprintln!("estimated memory: {mib:.0} MiB");
-    let r = relocsim::bench::run(&resolved, threads)?;
+    let r = relocsim::run::bench::run(&resolved, threads)?;
     outln!(
         "scenario {} at scale {} on {} threads: {} agents, {} steps",
         path.display(),

@@ -95,21 +95,29 @@ pub struct Region {
     pub new_area: Option<usize>,
 }
 
-impl Region {
-    /// Parses and validates region TOML; `file` names the source in messages. Every
-    /// problem is reported at once, with its line and column.
-    pub fn from_toml(text: &str, file: &str) -> Result<Region> {
-        let mut checked = crate::validate::scan_region(text, file);
-        if let Some(spec) = checked.deserialize::<RegionSpec>() {
-            let problems = validate(&spec);
-            if checked.is_clean() && problems.is_empty() {
-                return Ok(Region::from_spec(spec));
-            }
-            problems.iter().for_each(|p| checked.add(p));
-        }
-        Err(checked.into_error())
-    }
+/// Agents for `real` persons or firms at `scale`: at least one per city, so that every
+/// city exists. Initialisation places this many; validation uses it to refuse scales too small to
+/// fill the model.
+pub fn agents_at(real: u64, scale: f64) -> u64 {
+    (real as f64 * scale).round().max(1.0) as u64
+}
 
+/// Value added per worker (yuan) in city `c` for a sector of output_per_worker 1, such
+/// that the city's 2020 employment reproduces its 2020 GDP.
+pub fn value_added_per_worker_yuan(region: &Region, c: usize) -> f64 {
+    let city = region.city(c);
+    let l = &region.spec.labour;
+    let workers = city.population as f64 * l.labour_force_share * (1.0 - l.unemployment_rate);
+    let mix: f64 = city
+        .employment_shares
+        .iter()
+        .zip(&region.spec.sectors)
+        .map(|(share, s)| share * s.output_per_worker)
+        .sum();
+    city.gdp_bn * 1e9 / (workers * mix)
+}
+
+impl Region {
     /// Validates a region given as data (inline in a scenario or manifest).
     pub fn checked(spec: RegionSpec, file: &str) -> Result<Region> {
         let problems = validate(&spec);
@@ -127,7 +135,8 @@ impl Region {
         static EMBEDDED: std::sync::OnceLock<Region> = std::sync::OnceLock::new();
         EMBEDDED
             .get_or_init(|| {
-                Region::from_toml(EMBEDDED_JJJ, EMBEDDED_NAME).expect("embedded region is valid")
+                let spec = toml::from_str(EMBEDDED_JJJ).expect("the embedded region parses");
+                Region::checked(spec, EMBEDDED_NAME).expect("the embedded region is valid")
             })
             .clone()
     }
@@ -154,7 +163,7 @@ impl Region {
     /// SHA-256 of the canonical TOML of the region: the same data gives the same hash
     /// whether it came from a file, inline or the embedded default.
     pub fn sha256(&self) -> String {
-        crate::output::manifest::sha256_bytes(
+        crate::digest::sha256_bytes(
             toml::to_string(&self.spec)
                 .expect("region serialises")
                 .as_bytes(),
@@ -224,7 +233,7 @@ fn check_range(problems: &mut Vec<String>, key: &str, v: f64, lo: f64, hi: f64) 
 }
 
 /// Every problem in the region, so a user fixes them in one pass.
-fn validate(spec: &RegionSpec) -> Vec<String> {
+pub fn validate(spec: &RegionSpec) -> Vec<String> {
     let mut p = Vec::new();
     if spec.cities.len() < 2 {
         p.push("a region needs at least 2 cities".into());
@@ -392,7 +401,8 @@ mod tests {
         let bad = EMBEDDED_JJJ
             .replace("name = \"Tianjin\"", "name = \"Beijing\"")
             .replace("lat = 39.9406", "lat = 139.9406");
-        let err = Region::from_toml(&bad, "bad.toml").unwrap_err();
+        let spec: RegionSpec = toml::from_str(&bad).unwrap();
+        let err = Region::checked(spec, "bad.toml").unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("duplicate city name"), "{msg}");
         assert!(msg.contains("lat = 139.9406"), "{msg}");

@@ -325,7 +325,7 @@ fn region_of(scenario: &Scenario, file: &str, base: &Path) -> Result<(Region, St
                 }
             })?;
             let source = path.display().to_string();
-            Ok((Region::from_toml(&text, &source)?, source))
+            Ok((crate::validate::region_file(&text, &source)?, source))
         }
     }
 }
@@ -462,7 +462,7 @@ fn agents(region: &Region, scale: f64) -> (u64, u64) {
     let sum = |f: fn(&crate::region::City) -> u64| {
         cities
             .iter()
-            .map(|c| crate::engine::agents_at(f(c), scale))
+            .map(|c| crate::region::agents_at(f(c), scale))
             .fold(0u64, u64::saturating_add)
     };
     (sum(|c| c.firms), sum(|c| c.population))

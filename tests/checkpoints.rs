@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use relocsim::output::{Manifest, RunStatus};
-use relocsim::runner::{self, RunOptions};
+use relocsim::run::runner::{self, RunOptions};
 
 fn opts(out: &Path) -> RunOptions {
     RunOptions {

@@ -10,8 +10,9 @@ use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use relocsim::output::{Manifest, RunStatus, Sink};
-use relocsim::runner::{self, RunOptions};
+use relocsim::Sink;
+use relocsim::output::{Manifest, RunStatus};
+use relocsim::run::runner::{self, RunOptions};
 
 fn tmpdir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("relocsim-faults-{}-{name}", std::process::id()));

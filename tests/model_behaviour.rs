@@ -5,7 +5,7 @@ mod common;
 
 use common::{SEEDS, mean, run, shipped};
 use relocsim::agents::{DEPENDENT, NO_FIRM};
-use relocsim::record::EventKind;
+use relocsim::engine::record::EventKind;
 
 #[test]
 fn step_zero_matches_the_2020_census_within_one_percent() {

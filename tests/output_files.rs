@@ -11,7 +11,7 @@ use std::path::Path;
 
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use relocsim::output::Manifest;
-use relocsim::runner::{RunOptions, run_to_dir};
+use relocsim::run::runner::{RunOptions, run_to_dir};
 
 fn run_into(
     dir: &Path,
@@ -174,7 +174,7 @@ fn parquet_files_have_the_documented_schema_and_row_counts() {
         let (_, rows, _) = columns(&out.join(&f.name));
         assert_eq!(rows, f.rows, "{}", f.name);
         assert_eq!(
-            relocsim::output::manifest::sha256_file(&out.join(&f.name)).unwrap(),
+            relocsim::digest::sha256_file(&out.join(&f.name)).unwrap(),
             f.sha256
         );
     }
@@ -332,7 +332,7 @@ fn a_scenario_can_name_its_own_region_file() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let m = Manifest::read(&out.join("manifest.toml")).unwrap();
     assert!(m.region_source.ends_with("two.toml"), "{}", m.region_source);
-    let region = relocsim::region::Region::from_toml(&small, "two.toml").unwrap();
+    let region = relocsim::validate::region_file(&small, "two.toml").unwrap();
     assert_eq!(m.region_sha256, region.sha256());
     // The manifest carries the region inline: it runs again from anywhere.
     let moved = dir.join("elsewhere");

@@ -5,7 +5,7 @@
 
 mod common;
 
-use relocsim::record::StepFrame;
+use relocsim::engine::record::StepFrame;
 use relocsim::scenario::{self, PARAMETER_RANGES};
 
 const RUN: &str = "[scenario]\nname = \"edge\"\nend_year = 2023\n";

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use common::{SEEDS, mean, run, shipped};
+use relocsim::engine::record::StepFrame;
 use relocsim::policy::PolicySpec;
-use relocsim::record::StepFrame;
 use relocsim::region::Region;
 
 const SCALE: f64 = 0.005;
@@ -69,7 +69,7 @@ fn sector_ids(names: &[&str]) -> Vec<u8> {
 /// A city column summed over `cities` at the last step.
 fn cities_total(
     cities: &[&str],
-    column: impl Fn(&relocsim::record::CityRow) -> f64,
+    column: impl Fn(&relocsim::engine::record::CityRow) -> f64,
 ) -> impl Fn(&Run) -> f64 {
     let ids = city_ids(cities);
     move |run| {
@@ -82,7 +82,7 @@ fn cities_total(
 fn cells_total(
     cities: &[&str],
     sectors: &[&str],
-    column: impl Fn(&relocsim::record::CitySectorRow) -> f64,
+    column: impl Fn(&relocsim::engine::record::CitySectorRow) -> f64,
 ) -> impl Fn(&Run) -> f64 {
     let (cs, ss) = (city_ids(cities), sector_ids(sectors));
     move |run| {
@@ -105,11 +105,11 @@ fn indicator_sum(name: &'static str) -> impl Fn(&Run) -> f64 {
     move |run| run.iter().map(|f| f.indicator(name).unwrap()).sum()
 }
 
-fn firms(row: &relocsim::record::CitySectorRow) -> f64 {
+fn firms(row: &relocsim::engine::record::CitySectorRow) -> f64 {
     row.firms as f64
 }
 
-fn output(row: &relocsim::record::CitySectorRow) -> f64 {
+fn output(row: &relocsim::engine::record::CitySectorRow) -> f64 {
     row.output_bn
 }
 

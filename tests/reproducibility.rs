@@ -9,7 +9,7 @@ use std::path::Path;
 
 use common::{mean, run, sd, shipped};
 use relocsim::output::Manifest;
-use relocsim::runner::{RunOptions, run_to_dir};
+use relocsim::run::runner::{RunOptions, run_to_dir};
 
 fn run_into(dir: &Path, r: &relocsim::Resolved, threads: usize) -> Manifest {
     let opts = RunOptions {
@@ -147,7 +147,7 @@ fn replay_confirms_a_run_and_names_the_file_that_changed() {
     bytes[(start + len / 2) as usize] ^= 0x01;
     let changed = dir.join("changed.parquet");
     std::fs::write(&changed, &bytes).unwrap();
-    let place = relocsim::replay::first_difference(&path, &changed).unwrap();
+    let place = relocsim::run::replay::first_difference(&path, &changed).unwrap();
     assert!(place.starts_with("row group 1, column "), "{place}");
     // In the run directory, the change is caught against the manifest before anything
     // runs.

@@ -167,7 +167,7 @@ fn an_out_that_is_a_file_or_a_link_is_refused_before_running() {
 /// Every data file of the run in `dir` matches its manifest.
 fn verifies(dir: &Path) -> bool {
     let m = Manifest::read(&dir.join("manifest.toml")).unwrap();
-    relocsim::replay::verify(dir, &m).is_ok()
+    relocsim::run::replay::verify(dir, &m).is_ok()
 }
 
 #[test]
@@ -477,8 +477,8 @@ fn stopped_run(
     dir: &Path,
     r: &relocsim::Resolved,
     after: Duration,
-) -> relocsim::Result<relocsim::runner::RunResult> {
-    use relocsim::runner::{self, RunOptions};
+) -> relocsim::Result<relocsim::run::runner::RunResult> {
+    use relocsim::run::runner::{self, RunOptions};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
     let stop = Arc::new(AtomicBool::new(false));
@@ -502,7 +502,7 @@ fn stopped_run(
 
 #[test]
 fn a_stop_inside_a_step_keeps_the_last_checkpoint_and_resumes_to_the_same_bytes() {
-    use relocsim::runner::{self, RunOptions};
+    use relocsim::run::runner::{self, RunOptions};
     let dir = common::tmpdir("safety", "abandon");
     let r = common::shipped("integrated", 3, 0.01);
     let opts = RunOptions {

@@ -13,12 +13,12 @@ use std::sync::{Arc, Mutex};
 
 use super::plan::{Plan, Share, Task};
 use super::sweep::Sweep;
+use crate::digest::sha256_file;
 use crate::error::{Error, Result};
 use crate::outdir::Lock;
-use crate::output::manifest::sha256_file;
 use crate::output::{Manifest, RunStatus};
 use crate::resources::{self, Usage};
-use crate::runner::{self, RunOptions};
+use crate::run::runner::{self, RunOptions};
 use crate::scenario::{Resolved, Scenario};
 
 /// Where failed tasks leave their error, one `RUN_ID.txt` each. The leading `_` keeps

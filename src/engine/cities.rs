@@ -82,7 +82,7 @@ impl CityState {
         let n = region.n_cities();
         self.scale = scale;
         self.va_per_worker = (0..n)
-            .map(|c| super::value_added_per_worker_yuan(region, c))
+            .map(|c| crate::region::value_added_per_worker_yuan(region, c))
             .collect();
         let premium = region.spec.labour.high_skill_wage_premium;
         self.base_population = self.counts.population.clone();

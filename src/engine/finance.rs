@@ -5,7 +5,7 @@
 use super::Model;
 use super::firms::value_added_yuan;
 use crate::agents::OUTSIDE;
-use crate::record::Event;
+use crate::engine::record::Event;
 
 /// Computes output, revenue, shared tax and pollution from the firms, then advances the
 /// holiday and sharing clocks. Sums run in firm-id order, so they are reproducible.

@@ -6,8 +6,8 @@ use rayon::prelude::*;
 
 use super::init::{pareto_mean, pareto_weight, productivity};
 use super::{CHUNK, Model};
+use crate::engine::record::{Event, EventKind, Flows};
 use crate::policy::TaxSharing;
-use crate::record::{Event, EventKind, Flows};
 use crate::rng::{Purpose, Stream, StreamKey};
 
 /// Where the model would put a firm of sector `s`, before the Gumbel shock: the location

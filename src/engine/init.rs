@@ -55,12 +55,6 @@ pub(crate) fn productivity(z: f64, sigma: f64) -> f32 {
     (sigma * z - sigma * sigma / 2.0).dexp() as f32
 }
 
-/// Agents for `real` persons or firms at `scale`: at least one per city, so that every
-/// city exists. Validation uses it to refuse scales too small to fill the model.
-pub fn agents_at(real: u64, scale: f64) -> u64 {
-    (real as f64 * scale).round().max(1.0) as u64
-}
-
 /// Persons of one city at the start: residents, labour force, high skill, employed.
 struct CityCounts {
     first: usize,
@@ -78,7 +72,7 @@ fn city_counts(region: &Region, scale: f64) -> Vec<CityCounts> {
         .cities
         .iter()
         .map(|city| {
-            let n = agents_at(city.population, scale) as usize;
+            let n = crate::region::agents_at(city.population, scale) as usize;
             let lf = (n as f64 * l.labour_force_share).round() as usize;
             let counts = CityCounts {
                 first,
@@ -163,7 +157,7 @@ pub fn populate(
             .zip(&region.spec.sectors)
             .map(|(sh, s)| sh / s.relative_firm_size)
             .collect();
-        let real_firms = apportion(agents_at(city.firms, scale), &firm_weights);
+        let real_firms = apportion(crate::region::agents_at(city.firms, scale), &firm_weights);
         // Workers are the first `employed` labour-force persons of the city, high skill
         // first; hiring is skill-blind, so the order only fixes who starts employed.
         let mut next_worker = k.first;

@@ -13,6 +13,8 @@ mod firms;
 mod hiring;
 mod init;
 mod persons;
+pub mod record;
+pub mod sink;
 mod tally;
 
 use std::collections::BTreeMap;
@@ -21,13 +23,15 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 pub use cities::CityState;
-pub use init::agents_at;
+pub use sink::{
+    Control, Ending, MemorySink, NullSink, RunInfo, Sink, StepView, drive, record_start,
+};
 pub use tally::Tally;
 
 use crate::agents::{Firms, Persons};
+use crate::engine::record::{Event, FlowKey, Flows, StepFrame};
 use crate::math::Det;
 use crate::policy::Levers;
-use crate::record::{Event, FlowKey, Flows, StepFrame};
 use crate::region::Region;
 use crate::rng::RunKey;
 use crate::scenario::{Behaviour, Resolved, Trends};
@@ -163,21 +167,6 @@ pub(crate) fn softmax_into(v: &[f64], out: &mut [f64]) {
         sum += *o;
     }
     out.iter_mut().for_each(|o| *o /= sum);
-}
-
-/// Value added per worker (yuan) in city `c` for a sector of output_per_worker 1, such
-/// that the city's 2020 employment reproduces its 2020 GDP.
-pub fn value_added_per_worker_yuan(region: &Region, c: usize) -> f64 {
-    let city = region.city(c);
-    let l = &region.spec.labour;
-    let workers = city.population as f64 * l.labour_force_share * (1.0 - l.unemployment_rate);
-    let mix: f64 = city
-        .employment_shares
-        .iter()
-        .zip(&region.spec.sectors)
-        .map(|(share, s)| share * s.output_per_worker)
-        .sum();
-    city.gdp_bn * 1e9 / (workers * mix)
 }
 
 impl Model {

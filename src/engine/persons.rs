@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use super::tally::{PersonKey, Tally};
 use super::{CHUNK, Model, as_atomic};
 use crate::agents::{DEPENDENT, NO_FIRM, OUTSIDE};
-use crate::record::Flows;
+use crate::engine::record::Flows;
 use crate::rng::{Purpose, StreamKey, bernoulli_threshold, draw_below, to_uniform};
 
 /// A person's new residence and job after the jobs pass, with the firm they left.

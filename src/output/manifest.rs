@@ -3,11 +3,9 @@
 //! version, commit, random algorithm, command line, threads, times, status, and every
 //! data file's row count and SHA-256. Machine-dependent facts live here, never in the data.
 
-use std::io::Read;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::scenario::Resolved;
@@ -92,34 +90,6 @@ impl Manifest {
             message: e.to_string(),
         })
     }
-}
-
-pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf).map_err(|e| Error::io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(hex(&h.finalize()))
-}
-
-pub fn sha256_bytes(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-/// The hex digest of bytes hashed as they were streamed (so a large file is not read
-/// a second time to be hashed).
-pub fn sha256_finish(hasher: Sha256) -> String {
-    hex(&hasher.finalize())
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// RFC 3339 UTC time for seconds since the Unix epoch (no time-zone crate needed).

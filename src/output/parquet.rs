@@ -16,11 +16,10 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
-use super::Sink;
-use crate::agents::{DEPENDENT, HIGH, NO_FIRM, OUTSIDE};
-use crate::engine::Model;
+use crate::agents::{DEPENDENT, Firms, HIGH, NO_FIRM, OUTSIDE, Persons};
+use crate::engine::record::StepFrame;
+use crate::engine::{RunInfo, Sink, StepView};
 use crate::error::{Error, Result};
-use crate::record::StepFrame;
 
 /// The value columns of cities.parquet, after step, year and city, in file order.
 pub const CITY_COLUMNS: [&str; 15] = [
@@ -170,6 +169,18 @@ pub struct ParquetSink {
     dir: PathBuf,
     snapshot_every: Option<u32>,
     tables: Vec<Table>,
+    /// Names and scale of the run, from `begin`.
+    run: Names,
+}
+
+/// What the tables name by code: cities, sectors, policies; and the scale counts are
+/// divided by.
+#[derive(Default)]
+struct Names {
+    cities: Vec<String>,
+    sectors: Vec<String>,
+    policies: Vec<&'static str>,
+    scale: f64,
 }
 
 /// A data file written by the sink, for the manifest.
@@ -185,6 +196,7 @@ impl ParquetSink {
             dir: dir.to_path_buf(),
             snapshot_every,
             tables: Vec::new(),
+            run: Names::default(),
         }
     }
 
@@ -253,8 +265,24 @@ fn opt_strs(v: Vec<Option<&str>>) -> ArrayRef {
 }
 
 impl Sink for ParquetSink {
-    fn begin(&mut self, _m: &Model) -> Result<()> {
+    fn begin(&mut self, run: &RunInfo) -> Result<()> {
         use DataType::*;
+        self.run = Names {
+            cities: run
+                .region
+                .city_names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            sectors: run
+                .region
+                .sector_names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            policies: run.policy_kinds.clone(),
+            scale: run.scale,
+        };
         let real = |n: &str| f(n, Float64);
         let mut tables = vec![
             Table::create(
@@ -344,11 +372,36 @@ impl Sink for ParquetSink {
         Ok(())
     }
 
-    fn record(&mut self, m: &Model, fr: &StepFrame) -> Result<()> {
-        let names = m.region.city_names();
-        let sectors = m.region.sector_names();
-        let k = 1.0 / m.scale;
-        let real = |v: &dyn Fn(&crate::record::CityRow) -> u64| {
+    fn record(&mut self, step: &StepView) -> Result<()> {
+        let fr = step.frame;
+        let run = std::mem::take(&mut self.run);
+        let written = self.write_step(&run, fr);
+        let snapshot = self
+            .snapshot_every
+            .is_some_and(|every| fr.step.is_multiple_of(every) || step.last);
+        let written = written.and_then(|_| match snapshot {
+            true => self.snapshot(&run, fr, step.firms, step.persons),
+            false => Ok(()),
+        });
+        self.run = run;
+        written
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        for t in &mut self.tables {
+            t.close()?;
+        }
+        Ok(())
+    }
+}
+
+impl ParquetSink {
+    /// The step's rows of every table but the snapshots.
+    fn write_step(&mut self, run: &Names, fr: &StepFrame) -> Result<()> {
+        let names: Vec<&str> = run.cities.iter().map(String::as_str).collect();
+        let sectors: Vec<&str> = run.sectors.iter().map(String::as_str).collect();
+        let k = 1.0 / run.scale;
+        let real = |v: &dyn Fn(&crate::engine::record::CityRow) -> u64| {
             f64s(fr.cities.iter().map(|c| v(c) as f64 * k).collect())
         };
         let n = fr.cities.len();
@@ -425,7 +478,7 @@ impl Sink for ParquetSink {
             if c == 0 {
                 "market"
             } else {
-                m.policies[c as usize - 1].kind()
+                run.policies[c as usize - 1]
             }
         };
         let cols = vec![
@@ -452,29 +505,14 @@ impl Sink for ParquetSink {
                 ev.iter().map(|e| e.directed).collect::<Vec<_>>(),
             )),
         ];
-        self.table("events").write(cols)?;
-
-        if let Some(every) = self.snapshot_every
-            && (fr.step.is_multiple_of(every) || fr.step == m.steps)
-        {
-            self.snapshot(m, fr)?;
-        }
-        Ok(())
-    }
-
-    fn finish(&mut self, _m: &Model) -> Result<()> {
-        for t in &mut self.tables {
-            t.close()?;
-        }
-        Ok(())
+        self.table("events").write(cols)
     }
 }
 
 impl ParquetSink {
-    fn snapshot(&mut self, m: &Model, fr: &StepFrame) -> Result<()> {
-        let names = m.region.city_names();
-        let sectors = m.region.sector_names();
-        let fi = &m.firms;
+    fn snapshot(&mut self, run: &Names, fr: &StepFrame, fi: &Firms, p: &Persons) -> Result<()> {
+        let names: Vec<&str> = run.cities.iter().map(String::as_str).collect();
+        let sectors: Vec<&str> = run.sectors.iter().map(String::as_str).collect();
         let n = fi.len();
         let city_or_none = |c: u8| {
             if c == OUTSIDE {
@@ -507,7 +545,6 @@ impl ParquetSink {
             opt_strs(fi.share_to.iter().map(|&c| city_or_none(c)).collect()),
         ];
         self.table("firms").write(cols)?;
-        let p = &m.persons;
         let n = p.len();
         let skill = |k: u8| match k {
             HIGH => "high",

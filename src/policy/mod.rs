@@ -334,8 +334,8 @@ pub(crate) fn check_unit(key: &str, field: &str, v: f64, p: &mut Vec<String>) {
 pub(crate) fn check_range(key: &str, field: &str, v: f64, lo: f64, hi: f64, p: &mut Vec<String>) {
     if !(v.is_finite() && (lo..=hi).contains(&v)) {
         let key = format!("{key}.{field}");
-        let n = crate::validate::number;
-        p.push(crate::validate::out_of_range(&key, n(v), n(lo), n(hi)));
+        let n = crate::text::number;
+        p.push(crate::text::out_of_range(&key, n(v), n(lo), n(hi)));
     }
 }
 

@@ -111,7 +111,7 @@ impl Kind for XionganIncentives {
         let (region, intensity) = (dose.region, dose.intensity);
         let sectors = sector_set(region, &self.sectors);
         for c in city_set(region, &self.cities) {
-            let va_per_worker = crate::engine::value_added_per_worker_yuan(region, c);
+            let va_per_worker = crate::region::value_added_per_worker_yuan(region, c);
             for &s in &sectors {
                 let opw = region.sector(s).output_per_worker;
                 l.add_firm_bonus(

@@ -17,9 +17,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::raster::Bitmap;
 use super::stats::Estimate;
 use super::{Comparison, Run, Series};
+use crate::engine::record::slug;
 use crate::error::{Error, Result};
 use crate::math::Det;
-use crate::record::slug;
 
 pub(super) type Drawn = std::result::Result<(), Box<dyn std::error::Error>>;
 

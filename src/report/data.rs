@@ -46,7 +46,7 @@ impl RunData {
         data.check_cities(dir, region)?;
         for name in ["indicators", "cities", "flows"] {
             let path = dir.join(format!("{name}.parquet"));
-            let sum = crate::output::manifest::sha256_file(&path)?;
+            let sum = crate::digest::sha256_file(&path)?;
             data.sha256.insert(format!("{name}.parquet"), sum);
         }
         Ok(data)

@@ -57,7 +57,7 @@ impl Comparison {
         groups.insert(0, base);
         let s = &groups[0].scenario().scenario;
         let (start, end) = (s.start_year, s.end_year);
-        let indicators = crate::record::headline_indicators(groups[0].runs[0].region())
+        let indicators = crate::engine::record::headline_indicators(groups[0].runs[0].region())
             .into_iter()
             .filter(|n| all_runs(&groups).all(|r| r.data.indicators.contains_key(n)))
             .collect();

@@ -51,14 +51,6 @@ impl Usage {
             runs: 1,
         }
     }
-
-    pub fn of(opts: &crate::runner::RunOptions) -> Usage {
-        Usage {
-            threads: opts.threads,
-            snapshots: opts.snapshot_every.is_some(),
-            runs: 1,
-        }
-    }
 }
 
 /// Peak bytes, split into what does not depend on the scale and what grows in

@@ -12,28 +12,11 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use crate::region::{self, Region, RegionSpec};
 use shape::Shape;
 use walk::{Found, Seg, Walker};
 
-/// `KEY = VALUE: out of range; valid: MIN to MAX`, the one wording for every range.
-pub fn out_of_range(
-    key: &str,
-    value: impl std::fmt::Display,
-    min: impl std::fmt::Display,
-    max: impl std::fmt::Display,
-) -> String {
-    format!("{key} = {value}: out of range; valid: {min} to {max}")
-}
-
-/// A number as a user would write it: `1e-12` and `1e300` rather than all their zeros.
-pub fn number(v: f64) -> String {
-    let a = v.abs();
-    if a.is_finite() && a != 0.0 && !(1e-5..1e16).contains(&a) {
-        format!("{v:e}")
-    } else {
-        v.to_string()
-    }
-}
+pub use crate::text::{number, out_of_range};
 
 /// What the structural check of one file found, and a copy of the document without the
 /// offending keys for the checks of meaning. Problems added later are located by the
@@ -93,6 +76,20 @@ pub fn scan_scenario<'t>(text: &'t str, file: &str) -> Checked<'t> {
 /// Syntax, keys, types and integer ranges of a region file.
 pub fn scan_region<'t>(text: &'t str, file: &str) -> Checked<'t> {
     scan(text, file, shape::region(), &[])
+}
+
+/// A region file's text, parsed and validated: every problem at once, each with its
+/// line and column; `file` names the source in messages.
+pub fn region_file(text: &str, file: &str) -> crate::error::Result<Region> {
+    let mut checked = scan_region(text, file);
+    if let Some(spec) = checked.deserialize::<RegionSpec>() {
+        let problems = region::validate(&spec);
+        if checked.is_clean() && problems.is_empty() {
+            return Region::checked(spec, file);
+        }
+        problems.iter().for_each(|p| checked.add(p));
+    }
+    Err(checked.into_error())
 }
 
 /// Syntax, keys, types and integer ranges of a sweep file.

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use relocsim::runner::{RunOptions, run_to_dir};
+use relocsim::run::runner::{RunOptions, run_to_dir};
 use relocsim::scenario::{self, Resolved, Scenario};
 
 pub const BASELINE: &str = r#"

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use relocsim::record::StepFrame;
+use relocsim::engine::record::StepFrame;
 use relocsim::scenario::{self, Resolved, Scenario};
 use relocsim::{MemorySink, Model};
 

@@ -9,8 +9,8 @@ use std::io::{self, Read, Write};
 use sha2::{Digest, Sha256};
 
 use crate::agents::{Firms, NO_FIRM, Persons};
+use crate::digest::sha256_finish;
 use crate::engine::{CityState, Model};
-use crate::output::manifest::sha256_finish;
 
 const MAGIC: &[u8; 16] = b"relocsim-ckpt-02";
 
@@ -378,7 +378,7 @@ mod tests {
         let bytes = with_length(3, &[1, 0, 2, 0, 3, 0]);
         let mut r = reader(&bytes);
         assert_eq!(r.column::<u16>("x", Len::Is(3)).unwrap(), vec![1, 2, 3]);
-        let want = crate::output::manifest::sha256_bytes(&bytes);
+        let want = crate::digest::sha256_bytes(&bytes);
         assert_eq!(r.sha256().unwrap(), want);
     }
 
@@ -406,7 +406,7 @@ mod tests {
         let mut w = HashingWriter::new(Vec::new());
         put(&mut w, &v).unwrap();
         let written = w.inner.clone();
-        assert_eq!(w.sha256(), crate::output::manifest::sha256_bytes(&written));
+        assert_eq!(w.sha256(), crate::digest::sha256_bytes(&written));
         let mut r = reader(&written);
         assert_eq!(r.column::<u32>("x", Len::Is(v.len())).unwrap(), v);
     }

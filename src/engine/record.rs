@@ -236,7 +236,7 @@ fn indicators(
     );
     let moves = events
         .iter()
-        .filter(|e| e.kind == crate::record::EventKind::Move)
+        .filter(|e| e.kind == crate::engine::record::EventKind::Move)
         .count() as u64;
     put("firm_moves".into(), real(moves));
     put(

@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 
 use parquet::file::reader::{FileReader, SerializedFileReader};
 
+use crate::digest::sha256_file;
 use crate::engine::Model;
+use crate::engine::record::StepFrame;
 use crate::error::{Error, Result};
 use crate::output::Manifest;
-use crate::output::manifest::sha256_file;
-use crate::record::StepFrame;
-use crate::runner::{RunOptions, run_to_dir};
+use crate::run::runner::{RunOptions, run_to_dir};
 use crate::scenario;
 
 /// One data file's verdict.

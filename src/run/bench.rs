@@ -4,9 +4,9 @@
 
 use std::time::Instant;
 
+use crate::engine::NullSink;
 use crate::engine::{Model, Timings};
 use crate::error::Result;
-use crate::output::NullSink;
 use crate::scenario::Resolved;
 
 pub struct BenchReport {

@@ -23,9 +23,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::digest::{sha256_bytes, sha256_file};
 use crate::engine::Model;
 use crate::error::{Error, Result};
-use crate::output::manifest::{sha256_bytes, sha256_file};
 use crate::scenario::{self, Resolved};
 use state::{HashingWriter, StateReader};
 

@@ -10,13 +10,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::checkpoint::{self, CheckpointInfo};
-use crate::engine::{Abandon, Model};
+use crate::digest::sha256_file;
+use crate::engine::record::StepFrame;
+use crate::engine::{self, Abandon, Control, Ending, Model, Sink};
 use crate::error::{Error, Result};
 use crate::outdir::{self, Lock, sibling};
-use crate::output::manifest::{sha256_file, utc_timestamp};
-use crate::output::{FileEntry, Manifest, ParquetSink, RunStatus, Sink};
-use crate::record::StepFrame;
+use crate::output::manifest::utc_timestamp;
+use crate::output::{FileEntry, Manifest, ParquetSink, RunStatus};
+use crate::run::checkpoint::{self, CheckpointInfo};
 use crate::scenario::Resolved;
 
 #[derive(Clone, Debug, Default)]
@@ -35,6 +36,17 @@ pub struct RunOptions {
     /// How long a step may go on after a stop request before it is abandoned
     /// [default: [`STOP_GRACE`]].
     pub stop_grace: Option<Duration>,
+}
+
+impl RunOptions {
+    /// What a run with these options holds in memory besides its scenario.
+    pub fn usage(&self) -> crate::resources::Usage {
+        crate::resources::Usage {
+            threads: self.threads,
+            snapshots: self.snapshot_every.is_some(),
+            runs: 1,
+        }
+    }
 }
 
 pub struct RunResult {
@@ -93,7 +105,7 @@ pub fn run_to_dir(
     on_step: impl FnMut(&Model, &StepFrame) + Send,
 ) -> Result<RunResult> {
     let _lock = claim(&opts.out, Some(opts.force))?;
-    crate::resources::check(resolved, &crate::resources::Usage::of(opts))?;
+    crate::resources::check(resolved, &opts.usage())?;
     let tmp = sibling(&opts.out, "partial");
     outdir::fresh_work_dir(&tmp)?;
     let info = CheckpointInfo {
@@ -118,10 +130,9 @@ pub fn run_to_dir(
         let Some(mut model) = Model::new_abandonable(resolved, abandon) else {
             return Err(run.stopped("during initialisation, before the first step"));
         };
-        sink.begin(&model)?;
-        let frame = model.initial_frame();
-        sink.record(&model, &frame)?;
-        on_step(&model, &frame);
+        sink.begin(&model.run_info())?;
+        let first = engine::record_start(&model, &mut sink)?;
+        on_step(&model, &first);
         run.drive(&mut model, &mut sink, &mut on_step)
             .map(|ending| (model, ending))
     });
@@ -168,7 +179,7 @@ pub fn resume(
     let (abandon, _watch) = run.abandon();
     model.set_abandon(abandon);
     let ending = pool.install(|| {
-        sink.begin(&model)?;
+        sink.begin(&model.run_info())?;
         sink.restore(&ckpt)?;
         run.drive(&mut model, &mut sink, &mut on_step)
     });
@@ -180,17 +191,6 @@ pub fn resume(
 /// scales) is abandoned, so that the stop takes effect within seconds, and the run
 /// keeps its last periodic checkpoint (`--checkpoint-every`), if it has one.
 pub const STOP_GRACE: Duration = Duration::from_secs(2);
-
-/// How the step loop ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Ending {
-    Complete,
-    /// Stopped at a step boundary, with a checkpoint of that step.
-    Interrupted,
-    /// Stopped inside a step: the model is inconsistent; the last periodic checkpoint,
-    /// if any, is what can be resumed.
-    Abandoned,
-}
 
 /// Sets the abandon flag once a stop request has been pending for the grace period,
 /// counted from the request itself (the engine looks at the flag only between chunks
@@ -280,32 +280,36 @@ impl Run<'_> {
         }
     }
 
-    /// Steps to the end or to a stop request; checkpoints on schedule and at a stop.
+    /// The engine's step loop, with checkpoints on schedule and at a stop request
+    /// (which ends the loop at that step boundary).
     fn drive(
         &self,
         model: &mut Model,
         sink: &mut ParquetSink,
         on_step: &mut impl FnMut(&Model, &StepFrame),
     ) -> Result<Ending> {
-        while !model.is_done() {
-            if self.stop_requested() {
-                self.checkpoint(model, sink)?;
-                return Ok(Ending::Interrupted);
+        engine::drive(model, sink, |m, sink, frame| {
+            if let Some(f) = frame {
+                on_step(m, f);
             }
-            let Some(frame) = model.try_step() else {
-                return Ok(Ending::Abandoned);
-            };
-            sink.record(model, &frame)?;
-            on_step(model, &frame);
-            let due = self
-                .opts
-                .checkpoint_every
-                .is_some_and(|n| model.step.is_multiple_of(n));
-            if due && !model.is_done() {
-                self.checkpoint(model, sink)?;
+            if m.is_done() {
+                return Ok(Control::Continue);
             }
-        }
-        Ok(Ending::Complete)
+            let due = frame.is_some()
+                && self
+                    .opts
+                    .checkpoint_every
+                    .is_some_and(|n| m.step.is_multiple_of(n));
+            let stop = self.stop_requested();
+            if due || stop {
+                self.checkpoint(m, sink)?;
+            }
+            Ok(if stop {
+                Control::Stop
+            } else {
+                Control::Continue
+            })
+        })
     }
 
     /// Replaces `tmp/checkpoint` with one at the model's current step.
@@ -339,13 +343,13 @@ impl Run<'_> {
             if ending == Ending::Abandoned && self.checkpoint_step().is_none() {
                 return Err(self.stopped(&format!("during step {}", model.step + 1)));
             }
-            sink.finish(&model)?;
+            sink.finish()?;
             let status = match ending {
                 Ending::Complete => {
                     outdir::remove_work_dir(&self.tmp.join("checkpoint"))?;
                     RunStatus::Complete
                 }
-                Ending::Interrupted | Ending::Abandoned => RunStatus::Interrupted,
+                Ending::Stopped | Ending::Abandoned => RunStatus::Interrupted,
             };
             let manifest = self.manifest(&model, status, &sink)?;
             Ok((model, manifest))
