@@ -235,6 +235,39 @@ fn check_range(problems: &mut Vec<String>, key: &str, v: f64, lo: f64, hi: f64) 
 /// Every problem in the region, so a user fixes them in one pass.
 pub fn validate(spec: &RegionSpec) -> Vec<String> {
     let mut p = Vec::new();
+    validate_sizes_and_names(spec, &mut p);
+    let l = &spec.labour;
+    for (key, v, lo, hi) in [
+        ("labour.labour_force_share", l.labour_force_share, 0.01, 1.0),
+        ("labour.unemployment_rate", l.unemployment_rate, 0.0, 0.9),
+        (
+            "labour.high_skill_wage_premium",
+            l.high_skill_wage_premium,
+            0.1,
+            20.0,
+        ),
+        ("labour.tax_rate", l.tax_rate, 0.0, 1.0),
+    ] {
+        check_range(&mut p, key, v, lo, hi);
+    }
+    for (i, s) in spec.sectors.iter().enumerate() {
+        if spec.sectors[..i].iter().any(|o| o.name == s.name) {
+            p.push(format!("sector[{i}]: duplicate sector name {:?}", s.name));
+        }
+        validate_sector(i, s, &mut p);
+    }
+    for (i, c) in spec.cities.iter().enumerate() {
+        if spec.cities[..i].iter().any(|o| o.name == c.name) {
+            p.push(format!("city[{i}]: duplicate city name {:?}", c.name));
+        }
+        validate_city(i, c, spec.sectors.len(), &mut p);
+    }
+    p
+}
+
+/// How many cities and sectors, and the cities the region names (capital, new area) and
+/// the province of its hinterland.
+fn validate_sizes_and_names(spec: &RegionSpec, p: &mut Vec<String>) {
     if spec.cities.len() < 2 {
         p.push("a region needs at least 2 cities".into());
     }
@@ -248,8 +281,10 @@ pub fn validate(spec: &RegionSpec) -> Vec<String> {
         p.push("a region needs between 1 and 250 sectors".into());
     }
     let names: Vec<&str> = spec.cities.iter().map(|c| c.name.as_str()).collect();
-    let mut named = vec![("capital", Some(&spec.capital))];
-    named.push(("new_area", spec.new_area.as_ref()));
+    let named = [
+        ("capital", Some(&spec.capital)),
+        ("new_area", spec.new_area.as_ref()),
+    ];
     for (key, name) in named {
         if let Some(n) = name
             && !names.contains(&n.as_str())
@@ -265,115 +300,72 @@ pub fn validate(spec: &RegionSpec) -> Vec<String> {
     {
         p.push(format!("hinterland = {h:?}: no city has that province"));
     }
-    let l = &spec.labour;
-    check_range(
-        &mut p,
-        "labour.labour_force_share",
-        l.labour_force_share,
-        0.01,
-        1.0,
-    );
-    check_range(
-        &mut p,
-        "labour.unemployment_rate",
-        l.unemployment_rate,
-        0.0,
-        0.9,
-    );
-    check_range(
-        &mut p,
-        "labour.high_skill_wage_premium",
-        l.high_skill_wage_premium,
-        0.1,
-        20.0,
-    );
-    check_range(&mut p, "labour.tax_rate", l.tax_rate, 0.0, 1.0);
-    for (i, s) in spec.sectors.iter().enumerate() {
-        let k = |f: &str| format!("sector[{i}] ({}).{f}", s.name);
-        if spec.sectors[..i].iter().any(|o| o.name == s.name) {
-            p.push(format!("sector[{i}]: duplicate sector name {:?}", s.name));
-        }
-        check_range(
-            &mut p,
-            &k("output_per_worker"),
-            s.output_per_worker,
-            1e-6,
-            1e6,
-        );
-        check_range(&mut p, &k("high_skill_share"), s.high_skill_share, 0.0, 1.0);
-        check_range(&mut p, &k("land_intensity"), s.land_intensity, 0.0, 100.0);
-        check_range(
-            &mut p,
-            &k("pollution_intensity"),
-            s.pollution_intensity,
-            0.0,
-            1e6,
-        );
-        check_range(&mut p, &k("agglomeration"), s.agglomeration, 0.0, 100.0);
-        check_range(&mut p, &k("port_affinity"), s.port_affinity, 0.0, 100.0);
-        check_range(&mut p, &k("capital_tie"), s.capital_tie, 0.0, 100.0);
-        check_range(
-            &mut p,
-            &k("relocation_hazard"),
-            s.relocation_hazard,
-            0.0,
-            1.0,
-        );
-        check_range(&mut p, &k("exit_rate"), s.exit_rate, 0.0, 1.0);
-        check_range(
-            &mut p,
-            &k("relative_firm_size"),
-            s.relative_firm_size,
-            1e-3,
-            1e6,
-        );
+}
+
+fn validate_sector(i: usize, s: &Sector, p: &mut Vec<String>) {
+    for (field, v, lo, hi) in [
+        ("output_per_worker", s.output_per_worker, 1e-6, 1e6),
+        ("high_skill_share", s.high_skill_share, 0.0, 1.0),
+        ("land_intensity", s.land_intensity, 0.0, 100.0),
+        ("pollution_intensity", s.pollution_intensity, 0.0, 1e6),
+        ("agglomeration", s.agglomeration, 0.0, 100.0),
+        ("port_affinity", s.port_affinity, 0.0, 100.0),
+        ("capital_tie", s.capital_tie, 0.0, 100.0),
+        ("relocation_hazard", s.relocation_hazard, 0.0, 1.0),
+        ("exit_rate", s.exit_rate, 0.0, 1.0),
+        ("relative_firm_size", s.relative_firm_size, 1e-3, 1e6),
+    ] {
+        check_range(p, &format!("sector[{i}] ({}).{field}", s.name), v, lo, hi);
     }
-    for (i, c) in spec.cities.iter().enumerate() {
-        let k = |f: &str| format!("city[{i}] ({}).{f}", c.name);
-        if spec.cities[..i].iter().any(|o| o.name == c.name) {
-            p.push(format!("city[{i}]: duplicate city name {:?}", c.name));
-        }
-        check_range(&mut p, &k("lat"), c.lat, -90.0, 90.0);
-        check_range(&mut p, &k("lon"), c.lon, -180.0, 180.0);
-        if c.population == 0 {
-            p.push(format!("{} = 0: must be at least 1", k("population")));
-        }
-        if c.capacity < c.population {
-            p.push(format!(
-                "{} = {} is below population {}: capacity must hold the initial residents",
-                k("capacity"),
-                c.capacity,
-                c.population
-            ));
-        }
-        check_range(&mut p, &k("gdp_bn"), c.gdp_bn, 1e-6, 1e9);
-        check_range(&mut p, &k("avg_wage"), c.avg_wage, 1.0, 1e9);
-        check_range(&mut p, &k("housing_index"), c.housing_index, 1e-6, 1e6);
-        check_range(&mut p, &k("public_services"), c.public_services, 1e-6, 1e6);
-        check_range(&mut p, &k("high_skill_share"), c.high_skill_share, 0.0, 1.0);
-        check_range(&mut p, &k("non_hukou_share"), c.non_hukou_share, 0.0, 1.0);
-        if c.employment_shares.len() != spec.sectors.len() {
-            p.push(format!(
-                "{} has {} values: give one per sector ({})",
-                k("employment_shares"),
-                c.employment_shares.len(),
-                spec.sectors.len()
-            ));
-        } else {
-            let sum: f64 = c.employment_shares.iter().sum();
-            if c.employment_shares
-                .iter()
-                .any(|v| !v.is_finite() || *v < 0.0)
-                || (sum - 1.0).abs() > 1e-6
-            {
-                p.push(format!(
-                    "{} must be non-negative and sum to 1 (they sum to {sum})",
-                    k("employment_shares")
-                ));
-            }
-        }
+}
+
+/// A city has residents, and room for them.
+fn check_counts(i: usize, c: &City, p: &mut Vec<String>) {
+    let k = |f: &str| format!("city[{i}] ({}).{f}", c.name);
+    if c.population == 0 {
+        p.push(format!("{} = 0: must be at least 1", k("population")));
     }
-    p
+    if c.capacity < c.population {
+        p.push(format!(
+            "{} = {} is below population {}: capacity must hold the initial residents",
+            k("capacity"),
+            c.capacity,
+            c.population
+        ));
+    }
+}
+
+fn validate_city(i: usize, c: &City, n_sectors: usize, p: &mut Vec<String>) {
+    let k = |f: &str| format!("city[{i}] ({}).{f}", c.name);
+    check_range(p, &k("lat"), c.lat, -90.0, 90.0);
+    check_range(p, &k("lon"), c.lon, -180.0, 180.0);
+    check_counts(i, c, p);
+    for (field, v, lo, hi) in [
+        ("gdp_bn", c.gdp_bn, 1e-6, 1e9),
+        ("avg_wage", c.avg_wage, 1.0, 1e9),
+        ("housing_index", c.housing_index, 1e-6, 1e6),
+        ("public_services", c.public_services, 1e-6, 1e6),
+        ("high_skill_share", c.high_skill_share, 0.0, 1.0),
+        ("non_hukou_share", c.non_hukou_share, 0.0, 1.0),
+    ] {
+        check_range(p, &k(field), v, lo, hi);
+    }
+    let shares = &c.employment_shares;
+    if shares.len() != n_sectors {
+        p.push(format!(
+            "{} has {} values: give one per sector ({n_sectors})",
+            k("employment_shares"),
+            shares.len()
+        ));
+        return;
+    }
+    let sum: f64 = shares.iter().sum();
+    if shares.iter().any(|v| !v.is_finite() || *v < 0.0) || (sum - 1.0).abs() > 1e-6 {
+        p.push(format!(
+            "{} must be non-negative and sum to 1 (they sum to {sum})",
+            k("employment_shares")
+        ));
+    }
 }
 
 #[cfg(test)]

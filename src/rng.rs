@@ -3,15 +3,25 @@
 //! Every draw is a pure function of (seed, replicate, step, agent, purpose), so results do
 //! not depend on how work is split across threads, and two scenarios run with the same
 //! seed give an agent the same draws wherever its state agrees (common random numbers).
-//! The generator is written out here, not taken from a crate, because a crate may change
-//! its algorithm between versions and published runs must replay byte for byte.
+//! The generator is a keyed SplitMix64, written out here because its keying is the
+//! design (no crate offers it) and because the hot passes compute streams' first words in
+//! SIMD lanes. A [`Stream`] implements rand_core's `RngCore`, and distributions come from
+//! rand and rand_distr (their versions pinned by Cargo.lock and named in [`ALGORITHM`];
+//! the golden test guards the bytes). Only the Bernoulli trial stays written out: the
+//! hot passes draw it as an integer threshold on a stream's first word, which must agree
+//! with [`Stream::bernoulli`] bit for bit.
 
-use crate::math::Det;
+use rand::Rng;
+use rand_core::RngCore;
+use rand_distr::{Distribution, Gumbel, StandardNormal};
 
 /// Named in the manifest so a reader knows exactly how numbers were drawn.
 pub const ALGORITHM: &str = "splitmix64-keyed-v2: run = mix(mix(seed + G) ^ replicate * G); \
 purpose key = mix(mix(run ^ step * G) ^ purpose * C2); stream state = mix(purpose key ^ agent * C1); \
-draws = splitmix64 from the state (mix = splitmix64 finaliser, G = 0x9E3779B97F4A7C15)";
+draws = splitmix64 from the state (mix = splitmix64 finaliser, G = 0x9E3779B97F4A7C15); \
+uniform f64 = rand 0.9 StandardUniform (53 high bits); bernoulli(p) = uniform < p; \
+integers below n = rand 0.9 random_range; normal = rand_distr 0.5 StandardNormal (ziggurat); \
+Gumbel = rand_distr 0.5 Gumbel(0, 1)";
 
 /// What a draw is for. Distinct purposes give independent streams for the same agent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,18 +165,16 @@ impl Stream {
         mix(self.state)
     }
 
-    /// Uniform in [0, 1) with 53 bits.
+    /// Uniform in [0, 1) with 53 bits (rand's `StandardUniform`; [`to_uniform`] of
+    /// the next word).
     #[inline]
     pub fn uniform(&mut self) -> f64 {
-        to_uniform(self.next_u64())
+        self.random()
     }
 
-    /// Uniform in (0, 1): safe under logarithms.
-    #[inline]
-    pub fn open01(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
-    }
-
+    /// True with probability `p` (below 0 never, above 1 always). Written out rather
+    /// than rand's `Bernoulli`, which compares a 64-bit integer: the hot passes draw this
+    /// trial as [`bernoulli_threshold`] on the stream's first word and must agree.
     #[inline]
     pub fn bernoulli(&mut self, p: f64) -> bool {
         self.uniform() < p
@@ -182,21 +190,41 @@ impl Stream {
     /// Standard Gumbel: the taste shock that turns argmax into a multinomial logit draw.
     #[inline]
     pub fn gumbel(&mut self) -> f64 {
-        -(-self.open01().dln()).dln()
+        Gumbel::new(0.0, 1.0)
+            .expect("scale 1 is positive")
+            .sample(self)
     }
 
-    /// Standard normal by Box-Muller (one of the pair is discarded to keep streams short).
+    /// Standard normal.
     #[inline]
     pub fn normal(&mut self) -> f64 {
-        let u1 = self.open01();
-        let u2 = self.uniform();
-        (-2.0 * u1.dln()).sqrt() * (std::f64::consts::TAU * u2).dcos()
+        self.sample(StandardNormal)
     }
 
-    /// Uniform integer in [0, n).
+    /// Uniform integer in [0, n); 0 for n = 0.
     #[inline]
     pub fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+        if n == 0 {
+            return 0;
+        }
+        self.random_range(0..n)
+    }
+}
+
+/// The stream as a generator for rand's and rand_distr's distributions.
+impl RngCore for Stream {
+    #[inline]
+    fn next_u32(&mut self) -> u32 {
+        (Stream::next_u64(self) >> 32) as u32
+    }
+
+    #[inline]
+    fn next_u64(&mut self) -> u64 {
+        Stream::next_u64(self)
+    }
+
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        rand_core::impls::fill_bytes_via_next(self, dst)
     }
 }
 
@@ -354,6 +382,42 @@ mod tests {
                 70_001 + i
             );
         }
+    }
+
+    #[test]
+    fn uniform_is_the_first_word_as_the_simd_passes_read_it() {
+        let k = RunKey::new(5, 1).purpose_key(2, Purpose::Hiring);
+        for agent in 0..10_000 {
+            let word = k.stream(agent).next_u64();
+            assert_eq!(k.stream(agent).uniform(), to_uniform(word));
+        }
+    }
+
+    #[test]
+    fn normal_and_integer_draws_have_their_distribution() {
+        let k = RunKey::new(2, 0);
+        let n = 200_000;
+        let (mut m1, mut m2) = (0.0, 0.0);
+        let mut counts = [0u32; 30];
+        for i in 0..n {
+            let mut s = k.stream(0, i, Purpose::InitFirm);
+            let z = s.normal();
+            m1 += z;
+            m2 += z * z;
+            counts[s.below(30) as usize] += 1;
+        }
+        let (mean, var) = (m1 / n as f64, m2 / n as f64 - (m1 / n as f64).powi(2));
+        assert!(
+            mean.abs() < 0.01 && (var - 1.0).abs() < 0.01,
+            "{mean} {var}"
+        );
+        let expected = n as f64 / 30.0;
+        assert!(
+            counts
+                .iter()
+                .all(|&c| (f64::from(c) - expected).abs() < 0.05 * expected)
+        );
+        assert_eq!(k.stream(0, 1, Purpose::InitFirm).below(0), 0);
     }
 
     #[test]
