@@ -378,7 +378,7 @@ mod tests {
         assert_eq!(r.n_cities(), 14);
         assert_eq!(r.n_sectors(), 9);
         let total: u64 = r.spec.cities.iter().map(|c| c.population).sum();
-        // facts.md 1.1: the 14 rows sum to the Jing-Jin-Ji 2020 total.
+        // docs/facts.md §1.1: the 14 rows sum to the Jing-Jin-Ji 2020 total.
         assert_eq!(total, 110_369_339);
         let (b, t) = (
             r.city_index("Beijing").unwrap(),

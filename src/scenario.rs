@@ -51,7 +51,8 @@ fn default_scale() -> f64 {
 }
 
 /// Behavioural parameters. Units: utilities are in logit units (a Gumbel shock has scale
-/// 1); rates are per year. Sources: facts.md section 4 where given, else [A] assumption.
+/// 1); rates are per year. Sources: docs/facts.md §4 where given, else [A] assumption;
+/// each parameter's use and source in docs/model.md §10.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Behaviour {
@@ -63,7 +64,7 @@ pub struct Behaviour {
     pub productivity_sigma: f64,
     /// [A] hazard multiplier per unit rise of the housing/land index over its start.
     pub cost_pressure: f64,
-    /// [A] elasticity of the move hazard to firm size (facts.md 4: size lowers it).
+    /// [A] elasticity of the move hazard to firm size (docs/facts.md §4.2: size lowers it).
     pub size_hazard_elasticity: f64,
     /// [A] elasticity of the move hazard to 1 + age in years (age lowers it).
     pub age_hazard_elasticity: f64,
@@ -96,15 +97,16 @@ pub struct Behaviour {
     pub migration_rate: f64,
     /// [A] yearly probability that a job seeker without a job looks in other cities.
     pub job_seeker_migration_rate: f64,
-    /// Migration elasticity to real income; facts.md 4: about 1.5 [M].
+    /// Migration elasticity to real income; docs/facts.md §4.3: about 1.5 [M].
     pub beta_income: f64,
-    /// Income-distance elasticity: 10% further needs 15% more income; facts.md 4 [V].
+    /// Income-distance elasticity: 10% further needs 15% more income; docs/facts.md §4.3
+    /// [V].
     pub distance_income_ratio: f64,
     /// [A] weight of log public services.
     pub beta_public_services: f64,
     /// [A] weight of log housing cost.
     pub beta_housing: f64,
-    /// [A] utility cost of living where one holds no hukou (facts.md 4: "large").
+    /// [A] utility cost of living where one holds no hukou (docs/facts.md §4.4: "large").
     pub hukou_barrier: f64,
     /// [A] elasticity of housing cost to population relative to the start.
     pub housing_elasticity: f64,

@@ -1,4 +1,4 @@
-//! Start in equilibrium (model.md section 5): alternative-specific constants per (sector,
+//! Start in equilibrium (docs/model.md §5.4): alternative-specific constants per (sector,
 //! city) for firms and per (skill, city) for persons are solved so that, with no policy,
 //! the 2020 distribution is a steady state in expectation. The solver is the usual
 //! share-matching contraction: raise a city's constant by log(observed / predicted)

@@ -1,6 +1,6 @@
 //! Public finance and the environment: output, tax where firms are, interest-compensation
-//! sharing between origin and destination, fiscal transfers, pollution. Model.md
-//! section 5, pass 6.
+//! sharing between origin and destination, fiscal transfers, pollution: pass 6 of the step,
+//! docs/model.md §7.13, §7.14 and §7.15.
 
 use super::Model;
 use super::firms::value_added_yuan;
@@ -100,7 +100,7 @@ fn transfers(m: &Model, revenue: &[f64]) -> Vec<f64> {
 }
 
 /// A year passes: holidays run down; sharing runs its term, is extended once if the cap
-/// was not reached, and ends at the cap (facts.md 2.3).
+/// was not reached, and ends at the cap (docs/facts.md §2.3).
 fn advance_clocks(m: &mut Model) {
     let fi = &mut m.firms;
     for f in 0..fi.len() {

@@ -1,5 +1,6 @@
 //! Firm relocation (a hazard, then a multinomial-logit choice over all locations with
-//! staying included), closure and entry: model.md section 5, passes 2 and 3.
+//! staying included), closure and entry: passes 2 and 3 of the step; see
+//! docs/model.md §7.3, §7.4, §7.5, §7.6 and §7.7.
 
 use crate::math::Det;
 use rayon::prelude::*;
@@ -208,7 +209,7 @@ enum Decision {
 }
 
 /// The tax-sharing rule covering a directed move of firm `f` from `c` to `d`, if the firm
-/// is eligible (facts.md 2.3).
+/// is eligible (docs/facts.md §2.3).
 fn sharing_rule(m: &Model, f: usize, c: usize, d: Option<usize>) -> Option<&TaxSharing> {
     let s = m.firms.sector[f] as usize;
     m.levers.tax_sharing.iter().find(|r| {

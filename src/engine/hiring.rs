@@ -1,6 +1,6 @@
-//! Hiring: model.md section 5, pass 4b. Firms with vacancies hire local job seekers;
-//! both sides are ordered by a keyed lottery (integer tickets), so no id order privileges
-//! anyone and the thread count cannot matter.
+//! Hiring, pass 4b of the step (docs/model.md §7.9). Firms with vacancies hire local job
+//! seekers; both sides are ordered by a keyed lottery (integer tickets), so no id order
+//! privileges anyone and the thread count cannot matter.
 
 use std::sync::atomic::Ordering;
 

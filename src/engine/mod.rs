@@ -1,6 +1,6 @@
 //! The model and its step.
 //!
-//! A step is a fixed sequence of passes (model.md section 5). Decisions are made in
+//! A step is a fixed sequence of passes (docs/model.md §3). Decisions are made in
 //! parallel against the state at the start of a pass and written into per-agent decision
 //! vectors; they are then applied in id order, with keyed lotteries where capacity is
 //! short, so the result does not depend on the number of threads. Aggregates are integer

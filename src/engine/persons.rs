@@ -1,7 +1,8 @@
-//! Jobs and migration: model.md section 5, passes 4a and 5. Workers of a moved firm
-//! follow, commute or look for a job (hiring, pass 4b, is in `hiring.rs`); residents
-//! and job seekers choose where to live by multinomial logit with a hukou barrier;
-//! dependents move with the workers of their city.
+//! Jobs and migration, passes 4a and 5 of the step; see
+//! docs/model.md §7.8, §7.10, §7.11 and §7.12. Workers of a moved firm follow, commute or
+//! look for a job (hiring, pass 4b, is in `hiring.rs`); residents and job seekers choose
+//! where to live by multinomial logit with a hukou barrier; dependents move with the
+//! workers of their city.
 
 use crate::math::Det;
 

@@ -191,7 +191,7 @@ pub fn headline_indicators(spec: &crate::region::RegionSpec) -> Vec<String> {
     names
 }
 
-/// The headline indicators of model.md section 7, named after the region's cities.
+/// The headline indicators of docs/model.md §4.7, named after the region's cities.
 fn indicators(
     m: &Model,
     cities: &[CityRow],
@@ -288,7 +288,7 @@ fn indicators(
     out
 }
 
-/// Public finance, environment and policy-target indicators (model.md section 7).
+/// Public finance, environment and policy-target indicators (docs/model.md §4.7).
 fn fiscal_and_policy(
     m: &Model,
     cities: &[CityRow],

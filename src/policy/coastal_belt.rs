@@ -1,6 +1,6 @@
-//! The coastal uplift belt (essay sections 1 and 3): Tianjin's port with Tangshan,
-//! Qinhuangdao and Cangzhou. Joint port and logistics investment lowers the logistics
-//! cost of firms in the belt, in proportion to how much their sector relies on a port.
+//! The coastal uplift belt (docs/source-essay.md §1, §3): Tianjin's port with Tangshan,
+//! Qinhuangdao and Cangzhou. Joint port and logistics investment lowers the logistics cost
+//! of firms in the belt, in proportion to how much their sector relies on a port.
 
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{Dose, Kind, Levers, cells, check_cities, check_range, check_sectors, names};
@@ -33,7 +33,7 @@ pub(super) const DOC: KindDoc = KindDoc {
 
 policy_table! {
     pub struct CoastalBelt {
-        /// Cities of the belt (essay section 1).
+        /// Cities of the belt (docs/source-essay.md §1).
         #[serde(default = "default_cities")]
         pub cities: Vec<String>,
         /// Sectors covered (empty = all); each gains in proportion to its port affinity.

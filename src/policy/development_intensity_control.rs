@@ -1,7 +1,8 @@
-//! Control of development intensity (essay section 4, "control the construction and
-//! development intensity of the whole region"): caps on cities' housing and land capacity,
-//! such as Beijing's ceiling of 23 million residents (facts.md 2.1). At the cap, arrivals
-//! are rationed and housing and land grow dearer, pushing people and firms elsewhere.
+//! Control of development intensity (docs/source-essay.md §4.5, "control the construction
+//! and development intensity of the whole region"): caps on cities' housing and land
+//! capacity, such as Beijing's ceiling of 23 million residents (docs/facts.md §2.1). At the
+//! cap, arrivals are rationed and housing and land grow dearer, pushing people and firms
+//! elsewhere.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +18,7 @@ pub(super) const DOC: KindDoc = KindDoc {
     params: &[Param {
         name: "caps",
         unit: "city name = persons",
-        about: "capacity cap per city, e.g. { Beijing = 23000000 } [V facts.md 2.1] (empty = the region file's population_cap of each city)",
+        about: "capacity cap per city, e.g. { Beijing = 23000000 } [V docs/facts.md §2.1] (empty = the region file's population_cap of each city)",
     }],
     example: include_str!("../../scenarios/development_intensity_control.toml"),
 };
@@ -25,7 +26,7 @@ pub(super) const DOC: KindDoc = KindDoc {
 policy_table! {
     pub struct DevelopmentIntensityControl {
         /// Cap per city, persons (empty = each city's `population_cap` in the region file,
-        /// Beijing's 23 million [V facts.md 2.1]).
+        /// Beijing's 23 million [V docs/facts.md §2.1]).
         #[serde(default)]
         pub caps: BTreeMap<String, u64>,
     }

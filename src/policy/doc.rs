@@ -79,7 +79,7 @@ pub struct Param {
 pub struct KindDoc {
     /// The `kind = "..."` tag.
     pub name: &'static str,
-    /// Source-essay sections the kind expresses.
+    /// Source-essay sections the kind expresses (docs/source-essay.md §7 maps them).
     pub essay: &'static str,
     pub summary: &'static str,
     pub mechanisms: &'static [Mechanism],

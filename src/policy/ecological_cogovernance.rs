@@ -1,7 +1,8 @@
-//! Ecological co-governance (essay sections 4 and 5): joint prevention and control of
-//! pollution. Target cities charge firms in proportion to their sector's pollution
-//! intensity, may close their doors to new heavy polluters (an emission cap on new
-//! capacity), and beneficiaries may compensate the cities that conserve the environment.
+//! Ecological co-governance (docs/source-essay.md §4.4, §4.5; the kind's `essay` field says
+//! "4, 5", see docs/source-essay.md §5): joint prevention and control of pollution. Target
+//! cities charge firms in proportion to their sector's pollution intensity, may close their
+//! doors to new heavy polluters (an emission cap on new capacity), and beneficiaries may
+//! compensate the cities that conserve the environment.
 
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{

@@ -1,6 +1,6 @@
-//! Free flow of production factors (essay sections 4 and 6: "break down barriers ...
-//! promote the full and free flow of factor resources"): a lower hukou barrier and a
-//! lower cost of migrating into the target cities, and optionally more residents
+//! Free flow of production factors (docs/source-essay.md §4.1, §4.3, §6: "break down
+//! barriers ... promote the full and free flow of factor resources"): a lower hukou barrier
+//! and a lower cost of migrating into the target cities, and optionally more residents
 //! reconsidering where they live each year.
 
 use super::doc::{KindDoc, Mechanism, Param};

@@ -1,6 +1,6 @@
-//! A jointly built free trade zone (essay section 6: "work together to build a free trade
-//! zone"): simpler customs, approvals and investment rules lower the costs of firms in
-//! the zone cities.
+//! A jointly built free trade zone (docs/source-essay.md §6: "work together to build a free
+//! trade zone"): simpler customs, approvals and investment rules lower the costs of firms
+//! in the zone cities.
 
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{Dose, Kind, Levers, cells, check_cities, check_range, check_sectors, names};

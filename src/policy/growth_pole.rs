@@ -1,6 +1,7 @@
-//! A growth pole (essay sections 1 and 2: "strengthen Shijiazhuang's pivotal position"):
-//! investment in a hub raises the productivity of its firms and the amenity of living
-//! there, so the region becomes multi-polar rather than centred on Beijing and Tianjin.
+//! A growth pole (docs/source-essay.md §1, §2: "strengthen Shijiazhuang's pivotal
+//! position"): investment in a hub raises the productivity of its firms and the amenity of
+//! living there, so the region becomes multi-polar rather than centred on Beijing and
+//! Tianjin.
 
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{Dose, Kind, Levers, cells, check_cities, check_range, check_sectors, city_set, names};
@@ -38,7 +39,7 @@ pub(super) const DOC: KindDoc = KindDoc {
 
 policy_table! {
     pub struct GrowthPole {
-        /// The hubs (essay section 1: Shijiazhuang).
+        /// The hubs (docs/source-essay.md §1: Shijiazhuang).
         #[serde(default = "default_cities")]
         pub cities: Vec<String>,
         /// Sectors whose productivity rises (empty = all).

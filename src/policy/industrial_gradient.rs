@@ -1,5 +1,5 @@
-//! A differentiated industrial gradient (essay section 3): designated emerging sectors
-//! are steered to designated cities by a subsidy and a land discount there. Several
+//! A differentiated industrial gradient (docs/source-essay.md §3): designated emerging
+//! sectors are steered to designated cities by a subsidy and a land discount there. Several
 //! tables give several designations (one city group and its sectors each).
 
 use super::doc::{KindDoc, Mechanism, Param};
@@ -40,10 +40,10 @@ pub(super) const DOC: KindDoc = KindDoc {
 
 policy_table! {
     pub struct IndustrialGradient {
-        /// Designated cities (essay section 3: the concentrated bearing place).
+        /// Designated cities (docs/source-essay.md §3: the concentrated bearing place).
         #[serde(default = "default_cities")]
         pub cities: Vec<String>,
-        /// Designated sectors (essay section 3: high-end equipment, intelligent
+        /// Designated sectors (docs/source-essay.md §3: high-end equipment, intelligent
         /// manufacturing, biomedicine).
         #[serde(default = "default_sectors")]
         pub sectors: Vec<String>,

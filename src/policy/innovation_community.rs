@@ -1,5 +1,5 @@
-//! Collaborative innovation communities (essay section 2): laboratories, platforms and
-//! new R&D institutions in target cities raise the productivity of tech sectors year by
+//! Collaborative innovation communities (docs/source-essay.md §2): laboratories, platforms
+//! and new R&D institutions in target cities raise the productivity of tech sectors year by
 //! year, plus a spillover from the capital's "innovative highland" that decays with
 //! distance. The gain accumulates while the policy is in force and, like every lever,
 //! lapses when it ends (extend `end` to keep it).
@@ -46,7 +46,8 @@ pub(super) const DOC: KindDoc = KindDoc {
 
 policy_table! {
     pub struct InnovationCommunity {
-        /// Cities hosting the platforms (essay section 2: investment focused on Shijiazhuang).
+        /// Cities hosting the platforms (docs/source-essay.md §2: investment focused on
+        /// Shijiazhuang).
         #[serde(default = "default_cities")]
         pub cities: Vec<String>,
         /// Sectors that gain (empty = all).

@@ -1,7 +1,7 @@
-//! Interest compensation (essay sections 4 and 6): the 2015 MoF/SAT rule sharing the
-//! taxes of government-directed moves between origin and destination (facts.md 2.3).
-//! Keeping a share lowers the origin government's resistance to letting large taxpayers
-//! go, and origin governments lead eligible firms out.
+//! Interest compensation (docs/source-essay.md §4.1, §6): the 2015 MoF/SAT rule sharing the
+//! taxes of government-directed moves between origin and destination (docs/facts.md §2.3;
+//! docs/model.md §8.4). Keeping a share lowers the origin government's resistance to
+//! letting large taxpayers go, and origin governments lead eligible firms out.
 
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{

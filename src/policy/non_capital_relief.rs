@@ -1,6 +1,7 @@
-//! Beijing's relief of non-capital functions (essay sections 1 and 3): targeted sectors in
-//! the target cities face a higher relocation hazard, an extra cost of staying and no new
-//! entry; optional receiving places get a bonus. Pushed moves are government-directed.
+//! Beijing's relief of non-capital functions (docs/source-essay.md §1, §3;
+//! docs/model.md §8.2): targeted sectors in the target cities face a higher relocation
+//! hazard, an extra cost of staying and no new entry; optional receiving places get a
+//! bonus. Pushed moves are government-directed.
 
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{
@@ -27,7 +28,7 @@ pub(super) const DOC: KindDoc = KindDoc {
         Param {
             name: "sectors",
             unit: "sector names",
-            about: "targeted sectors (facts.md 2.2: manufacturing, markets and logistics)",
+            about: "targeted sectors (docs/facts.md §2.2: manufacturing, markets and logistics)",
         },
         Param {
             name: "hazard_multiplier",
@@ -68,7 +69,8 @@ policy_table! {
         /// Cities shedding functions.
         #[serde(default = "default_cities")]
         pub cities: Vec<String>,
-        /// Targeted sectors (facts.md 2.2: general manufacturing, markets and logistics).
+        /// Targeted sectors (docs/facts.md §2.2: general manufacturing, markets and
+        /// logistics).
         #[serde(default = "default_sectors")]
         pub sectors: Vec<String>,
         /// Multiplier on the yearly move hazard of targeted firms [A].

@@ -1,6 +1,6 @@
-//! Equalization of basic public services (essay section 4): fiscal transfers close part of
-//! the gap in tax revenue per resident between each recipient city and the capital, and
-//! public services, which follow revenue per head, rise toward the capital's.
+//! Equalization of basic public services (docs/source-essay.md §4.2): fiscal transfers
+//! close part of the gap in tax revenue per resident between each recipient city and the
+//! capital, and public services, which follow revenue per head, rise toward the capital's.
 
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{Dose, Kind, Levers, Transfer, check_cities, check_unit, city_set, listed_cities};

@@ -1,6 +1,6 @@
-//! Small towns as "micro-centers" (essay section 4): infrastructure and public services
-//! extended to small cities and their countryside make them more pleasant to live in,
-//! add housing capacity and lift their public services.
+//! Small towns as "micro-centers" (docs/source-essay.md §4.3): infrastructure and public
+//! services extended to small cities and their countryside make them more pleasant to live
+//! in, add housing capacity and lift their public services.
 
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{Dose, Kind, Levers, check_cities, check_range, city_set};

@@ -1,6 +1,6 @@
-//! Xiong'an as the concentrated receiving place (essay section 1): a subsidy per job, a
-//! land discount and a tax holiday for firms, hukou for movers, and relocated schools and
-//! hospitals lifting public services.
+//! Xiong'an as the concentrated receiving place (docs/source-essay.md §1): a subsidy per
+//! job, a land discount and a tax holiday for firms, hukou for movers, and relocated
+//! schools and hospitals lifting public services.
 
 use super::doc::{KindDoc, Mechanism, Param};
 use super::{
@@ -43,12 +43,12 @@ pub(super) const DOC: KindDoc = KindDoc {
         Param {
             name: "tax_holiday_years",
             unit: "years",
-            about: "tax holiday for arriving firms (facts.md 2.4: 3-5-year exemptions, unverified) [A]",
+            about: "tax holiday for arriving firms (docs/facts.md §2.4: 3-5-year exemptions, unverified) [A]",
         },
         Param {
             name: "hukou_for_movers",
             unit: "bool",
-            about: "movers receive local hukou (facts.md 2.4: points hukou since 2021 [V])",
+            about: "movers receive local hukou (docs/facts.md §2.4: points hukou since 2021 [V])",
         },
         Param {
             name: "public_services_target",
@@ -72,11 +72,11 @@ policy_table! {
         /// Fraction off land cost for firms [A].
         #[serde(default = "default_land")]
         pub land_discount: f64,
-        /// Tax holiday for arriving firms, years (facts.md 2.4: 3-5-year exemptions,
+        /// Tax holiday for arriving firms, years (docs/facts.md §2.4: 3-5-year exemptions,
         /// unverified) [A].
         #[serde(default = "default_holiday")]
         pub tax_holiday_years: u8,
-        /// Movers receive local hukou (facts.md 2.4: points hukou since 2021, direct
+        /// Movers receive local hukou (docs/facts.md §2.4: points hukou since 2021, direct
         /// application for relocated Beijing staff [V]).
         #[serde(default = "yes")]
         pub hukou_for_movers: bool,
