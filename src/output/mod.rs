@@ -2,10 +2,11 @@
 //! directory's tables) and the manifest, and how numbers are shown to people.
 
 pub mod manifest;
+pub mod metadata;
 mod parquet;
 
 pub use manifest::{FileEntry, Manifest, RunStatus};
-pub use parquet::{CITY_COLUMNS, ParquetSink, SCHEMA_DOC, open_writer};
+pub use parquet::{ParquetSink, SCHEMA_DOC, open_writer};
 
 /// A number for people: thousands-separated whole numbers from 1,000 up, four decimals
 /// below (negative zero shown as zero), the same on every machine.
