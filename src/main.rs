@@ -205,7 +205,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             out,
         } => compare(&dirs, &baseline, &out),
         Command::Schema => {
-            out!("{}", relocsim::output::SCHEMA_DOC);
+            out!("{}", relocsim::output::schema_doc());
             Ok(())
         }
         Command::Policies { kind } => policies(kind.as_deref()),
@@ -400,8 +400,8 @@ fn print_summary(r: &Resolved, first: &StepFrame, last: &StepFrame) -> Result<()
                 "{:<42} {:<12} {:>16} {:>16}",
                 n.label,
                 n.unit.name(),
-                relocsim::output::human(a),
-                relocsim::output::human(b)
+                relocsim::output::human_in(a, n.unit),
+                relocsim::output::human_in(b, n.unit)
             );
         }
     }

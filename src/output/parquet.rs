@@ -23,9 +23,6 @@ use crate::engine::record::StepFrame;
 use crate::engine::{RunInfo, Sink, StepView};
 use crate::error::{Error, Result};
 
-/// The documented schema, printed by `relocsim schema` and copied into the README.
-pub const SCHEMA_DOC: &str = include_str!("schema.md");
-
 struct Table {
     name: &'static str,
     path: PathBuf,

@@ -10,8 +10,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::Comparison;
 use super::charts::{Drawn, GREY, OKABE_ITO, font, legend};
-use super::table::number;
 use crate::engine::indicators::FLOW_FIRMS;
+use crate::output::human_in as number;
 
 const OTHER: &str = "other cities";
 

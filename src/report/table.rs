@@ -7,7 +7,7 @@ use super::stats::{Estimate, estimate};
 use super::{Comparison, Group};
 use crate::engine::indicators::Unit;
 use crate::math::Det;
-use crate::output::human;
+use crate::output::human_in as number;
 
 /// One scenario's entry for an indicator and year.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -242,15 +242,6 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// Counts of persons, firms and jobs are whole numbers; other values as `human` gives them.
-pub(super) fn number(v: f64, unit: Unit) -> String {
-    if unit.is_count() && v.abs() < 1000.0 {
-        let r = v.round();
-        return format!("{:.0}", if r == 0.0 { 0.0 } else { r });
-    }
-    human(v)
-}
-
 /// A difference and its half-width to three significant digits of the larger of the
 /// two, so that a small effect on a large level shows neither as 0.0000 nor with
 /// digits the interval does not support. Counts stay whole numbers.
@@ -284,11 +275,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counts_are_whole_and_differences_signed() {
-        assert_eq!(number(-0.3, Unit::Persons), "0");
-        assert_eq!(number(523.7, Unit::Firms), "524");
-        assert_eq!(number(1234.4, Unit::Firms), "1,234");
-        assert_eq!(number(0.04123, Unit::Share), "0.0412");
+    fn differences_are_signed_to_three_digits() {
         let d = Diff {
             pairs: 3,
             estimate: Estimate {

@@ -92,14 +92,14 @@ pub static NEW_AREA_JOBS: Indicator = only(
 pub static FIRMS_OUT_OF_CAPITAL_CUM: Indicator = region(
     "firms_moved_out_of_{capital}_cum",
     Unit::Firms,
-    "Firms moved out of {capital}, cumulative",
+    "Firms moved out of {capital} (cumulative)",
     "firms that moved from {capital} to another city since the start",
     "running sum of moves with the capital as origin (Cumulative::firms_out_of_capital)",
 );
 pub static JOBS_OUT_OF_CAPITAL_CUM: Indicator = region(
     "jobs_moved_out_of_{capital}_cum",
     Unit::Jobs,
-    "Jobs moved out of {capital}, cumulative",
+    "Jobs moved out of {capital} (cumulative)",
     "employees of the firms that moved out of {capital} since the start, at their moves",
     "running sum of the employees of those moves (Cumulative::jobs_out_of_capital)",
 );
@@ -120,14 +120,14 @@ pub static DIRECTED_MOVES: Indicator = region(
 pub static DIRECTED_MOVES_CUM: Indicator = region(
     "directed_moves_cum",
     Unit::Firms,
-    "Directed moves, cumulative",
+    "Directed moves (cumulative)",
     "government-led firm moves since the start",
     "running sum of directed moves (Cumulative::directed_moves)",
 );
 pub static DIRECTED_BLOCKED_CUM: Indicator = region(
     "directed_moves_blocked_cum",
     Unit::Firms,
-    "Directed moves blocked, cumulative",
+    "Directed moves blocked (cumulative)",
     "directed moves the origin blocked, since the start",
     "running sum of blocked directed moves (Cumulative::directed_blocked)",
 );
@@ -220,7 +220,7 @@ pub static SHARED_TAX: Indicator = region(
 pub static SHARED_TAX_CUM: Indicator = region(
     "shared_tax_cum_bn",
     Unit::BnYuan,
-    "Shared tax, cumulative",
+    "Shared tax (cumulative)",
     "tax shared with origins since the start",
     "running sum of shared tax (Cumulative::shared_tax_yuan / 1e9)",
 );

@@ -85,6 +85,18 @@ fn every_text_is_filled_in() {
     }
 }
 
+/// Labels go into CSV fields and markdown cells: commas and bars would need quoting.
+#[test]
+fn labels_need_no_quoting() {
+    let labels = recorded(&places(true, true, true))
+        .into_iter()
+        .map(|n| n.label);
+    let columns = CITY.iter().map(|c| c.label.to_string());
+    for label in labels.chain(columns) {
+        assert!(!label.contains([',', '|', '"']), "{label}");
+    }
+}
+
 #[test]
 fn headline_indicators_are_recorded_ones() {
     for entry in HEADLINE {
