@@ -205,7 +205,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             out,
         } => compare(&dirs, &baseline, &out),
         Command::Schema => {
-            out!("{}", relocsim::output::SCHEMA_DOC);
+            out!("{}", relocsim::output::schema_doc());
             Ok(())
         }
         Command::Policies { kind } => policies(kind.as_deref()),
@@ -390,19 +390,25 @@ fn progress_bar(len: u64, quiet: bool, template: &str) -> ProgressBar {
     bar
 }
 
-/// Headline indicators at the start and at the end of the run.
+/// Headline indicators at the start and at the end of the run, named and measured as
+/// the catalogue has them.
 fn print_summary(r: &Resolved, first: &StepFrame, last: &StepFrame) -> Result<()> {
-    outln!("{:<36} {:>16} {:>16}", "indicator", first.year, last.year);
+    use relocsim::engine::indicators::{self, DIRECTED_MOVES_CUM, Places};
+    let places = Places::of(&r.region.spec);
     // Directed moves are the interest-compensation mechanism at work; the report's
     // headline list leaves them to the detail tables.
-    let mut names = relocsim::engine::record::headline_indicators(&r.region.spec);
-    names.push("directed_moves_cum".to_string());
-    for n in names {
-        if let (Some(a), Some(b)) = (first.indicator(&n), last.indicator(&n)) {
+    let mut shown = indicators::headline(&places);
+    shown.extend(DIRECTED_MOVES_CUM.resolve(&places));
+    let (a, b) = (first.year, last.year);
+    outln!("{:<42} {:<12} {a:>16} {b:>16}", "indicator", "unit");
+    for n in shown {
+        if let (Some(a), Some(b)) = (first.indicator(&n.name), last.indicator(&n.name)) {
             outln!(
-                "{n:<36} {:>16} {:>16}",
-                relocsim::output::human(a),
-                relocsim::output::human(b)
+                "{:<42} {:<12} {:>16} {:>16}",
+                n.label,
+                n.unit.name(),
+                relocsim::output::human_in(a, n.unit),
+                relocsim::output::human_in(b, n.unit)
             );
         }
     }

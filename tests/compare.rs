@@ -138,8 +138,19 @@ fn csv_and_markdown_have_one_line_per_indicator_year_and_scenario() {
     // Milestones of 2020-2026: 2025 and the last year.
     assert_eq!(rows.len(), 2 * 12 * 2);
     assert!(read(&dir.join("table.csv")).starts_with(
-        "year,indicator,unit,scenario,replicates,mean,ci95_low,ci95_high,diff_from_baseline,diff_ci95_low,diff_ci95_high,pairs\n"
+        "year,indicator,label,unit,scenario,replicates,mean,ci95_low,ci95_high,diff_from_baseline,diff_ci95_low,diff_ci95_high,pairs\n"
     ));
+    // Labels and units come from the indicator catalogue, names stay as in the data.
+    let pop = find(&rows, "2025", "beijing_population", "baseline");
+    assert_eq!(
+        (&pop["label"][..], &pop["unit"][..]),
+        ("Beijing population", "persons")
+    );
+    let share = find(&rows, "2025", "hebei_output_share", "baseline");
+    assert_eq!(
+        (&share["label"][..], &share["unit"][..]),
+        ("Hebei share of output", "share")
+    );
     let md = read(&dir.join("table.md"));
     assert!(md.contains("\n## 2025\n") && md.contains("\n## 2026\n"));
     let table_lines: Vec<&str> = md.lines().filter(|l| l.starts_with('|')).collect();
@@ -152,7 +163,7 @@ fn csv_and_markdown_have_one_line_per_indicator_year_and_scenario() {
     assert!(md.contains("| baseline (n=3) | relief (n=3) | relief − baseline |"));
     let pop = table_lines
         .iter()
-        .find(|l| l.starts_with("| beijing_population |"))
+        .find(|l| l.starts_with("| Beijing population | persons |"))
         .unwrap();
     assert!(pop.contains(" ± "), "paired interval shown: {pop}");
 }

@@ -144,7 +144,9 @@ fn the_summary_has_the_documented_schema_and_order() {
     }
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(
-        md.contains("| beijing_population | non_capital_relief | 2022 |"),
+        md.contains(
+            "| Beijing population (`beijing_population`) | persons | non_capital_relief | 2022 |"
+        ),
         "{md}"
     );
 }

@@ -4,13 +4,48 @@
 
 use super::plan::Plan;
 use super::stats::{Describe, Interval};
+use crate::engine::indicators::{self, Named, Places};
 use crate::output::human as num;
+
+/// An indicator as the table shows it: label and unit from the catalogue, and the name
+/// to look it up by in summary.parquet.
+#[derive(Clone, Debug)]
+pub struct Shown {
+    pub name: String,
+    pub label: String,
+    pub unit: &'static str,
+    /// Its place in record order; indicators the catalogue does not know come last.
+    pub order: usize,
+}
+
+/// The indicators a region records, to show names found in the runs.
+pub struct Naming {
+    known: Vec<Named>,
+}
+
+impl Naming {
+    pub fn new(places: &Places) -> Naming {
+        Naming {
+            known: indicators::recorded(places),
+        }
+    }
+
+    pub fn name(&self, name: &str) -> Shown {
+        let found = self.known.iter().position(|n| n.name == name);
+        Shown {
+            name: name.to_string(),
+            label: found.map_or_else(|| name.to_string(), |i| self.known[i].label.clone()),
+            unit: found.map_or("", |i| self.known[i].unit.name()),
+            order: found.unwrap_or(usize::MAX),
+        }
+    }
+}
 
 /// One final-year indicator of one scenario and variant.
 pub struct Line {
     pub variant: String,
     pub scenario: String,
-    pub indicator: String,
+    pub indicator: Shown,
     pub year: i32,
     pub stats: Describe,
     /// Paired difference against the baseline; None for the baseline itself.
@@ -27,7 +62,8 @@ pub fn render(sw: &Plan, baseline: Option<&str>, mut lines: Vec<Line>) -> String
             )
         };
         let (ka, kb) = (key(a), key(b));
-        (ka.0, &a.indicator, ka.1).cmp(&(kb.0, &b.indicator, kb.1))
+        let (ia, ib) = (&a.indicator, &b.indicator);
+        (ka.0, ia.order, &ia.name, ka.1).cmp(&(kb.0, ib.order, &ib.name, kb.1))
     });
     let mut out = header(sw, baseline);
     let mut current: Option<&str> = None;
@@ -35,7 +71,7 @@ pub fn render(sw: &Plan, baseline: Option<&str>, mut lines: Vec<Line>) -> String
         if current != Some(&l.variant) {
             current = Some(&l.variant);
             out.push_str(&format!(
-                "\n## variant `{}`\n\n| indicator | scenario | year | mean | p05 | p95 | n | minus baseline | 95% interval |\n|---|---|---:|---:|---:|---:|---:|---:|---|\n",
+                "\n## variant `{}`\n\n| indicator | unit | scenario | year | mean | p05 | p95 | n | minus baseline | 95% interval |\n|---|---|---|---:|---:|---:|---:|---:|---:|---|\n",
                 l.variant
             ));
         }
@@ -44,9 +80,12 @@ pub fn render(sw: &Plan, baseline: Option<&str>, mut lines: Vec<Line>) -> String
             None => (String::new(), String::new()),
         };
         let s = &l.stats;
+        let ind = &l.indicator;
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {diff} | {ci} |\n",
-            l.indicator,
+            "| {} (`{}`) | {} | {} | {} | {} | {} | {} | {} | {diff} | {ci} |\n",
+            ind.label,
+            ind.name,
+            ind.unit,
             l.scenario,
             l.year,
             num(s.mean),

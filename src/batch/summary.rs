@@ -19,11 +19,12 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::markdown::Line;
+use super::markdown::{Line, Naming};
 use super::plan::{Plan, Task};
 use super::stats::{self, Describe, Interval};
+use crate::engine::indicators::{self, Places};
 use crate::error::{Error, Result};
-use crate::output::{CITY_COLUMNS, Manifest, RunStatus, open_writer};
+use crate::output::{Manifest, RunStatus, open_writer};
 
 pub const SUMMARY_FILE: &str = "summary.parquet";
 pub const DIFFERENCES_FILE: &str = "differences.parquet";
@@ -84,7 +85,8 @@ pub fn summarize(opts: &SummaryOptions) -> Result<SummaryReport> {
     for (si, s) in plan.scenarios.iter().enumerate() {
         for (vi, v) in plan.variants.iter().enumerate() {
             let group = load_group(&opts.dir, &plan, (si, vi), &skip)?;
-            out.summary(s, v, &group)?;
+            let naming = Naming::new(&places_of(&opts.dir, &plan, (si, vi), &skip)?);
+            out.summary(s, v, &group, &naming)?;
             let b = baseline.and_then(|b| (b != si).then_some(b));
             if let Some(b) = b {
                 let base = load_group(&opts.dir, &plan, (b, vi), &skip)?;
@@ -139,6 +141,23 @@ fn load_group(
     Ok(group)
 }
 
+/// The places the region of a group's first complete run names its indicators after
+/// (none without a complete run: its lines then show bare names).
+fn places_of(
+    dir: &Path,
+    plan: &Plan,
+    (s, v): (usize, usize),
+    skip: &BTreeSet<usize>,
+) -> Result<Places> {
+    let Some(task) = plan.group(s, v).find(|t| !skip.contains(&t.index)) else {
+        return Ok(Places::default());
+    };
+    let path = dir.join(&task.path).join("manifest.toml");
+    let text = crate::input::read_text(&path)?;
+    let scenario = crate::scenario::Scenario::from_toml(&text, &path.display().to_string())?;
+    Ok(scenario.region.as_ref().map(Places::of).unwrap_or_default())
+}
+
 fn read_run(run: &Path, replicate: u32, group: &mut Group) -> Result<()> {
     let mut push = |city: Option<&str>, indicator: &str, step: i32, year: i32, value: f64| {
         let key = (city.map(str::to_string), indicator.to_string(), step);
@@ -164,7 +183,7 @@ fn read_run(run: &Path, replicate: u32, group: &mut Group) -> Result<()> {
     for batch in read_batches(&run.join("cities.parquet"))? {
         let (steps, years) = (ints(&batch, "step")?, ints(&batch, "year")?);
         let cities = strings(&batch, "city")?;
-        for column in CITY_COLUMNS {
+        for column in indicators::CITY.iter().map(|c| c.name) {
             let values = floats(&batch, column)?;
             for i in 0..batch.num_rows() {
                 let city = Some(cities.value(i));
@@ -233,7 +252,7 @@ impl Outputs {
     }
 
     /// One row group: every indicator of the group with its statistics over replicates.
-    fn summary(&mut self, s: &str, v: &str, group: &Group) -> Result<()> {
+    fn summary(&mut self, s: &str, v: &str, group: &Group, naming: &Naming) -> Result<()> {
         let mut cols = Columns::default();
         let last = last_step(group);
         for (key, series) in group {
@@ -245,7 +264,7 @@ impl Outputs {
                 self.md.push(Line {
                     variant: v.into(),
                     scenario: s.into(),
-                    indicator: key.1.clone(),
+                    indicator: naming.name(&key.1),
                     year: series.year,
                     stats: d,
                     diff: None,
@@ -282,7 +301,7 @@ impl Outputs {
                     .md
                     .iter_mut()
                     .rev()
-                    .find(|r| r.scenario == s && r.variant == v && r.indicator == key.1);
+                    .find(|r| r.scenario == s && r.variant == v && r.indicator.name == key.1);
                 if let Some(row) = row {
                     row.diff = Some(i);
                 }

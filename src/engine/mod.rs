@@ -11,6 +11,7 @@ mod cities;
 mod finance;
 mod firms;
 mod hiring;
+pub mod indicators;
 mod init;
 mod persons;
 pub mod record;

@@ -5,6 +5,7 @@ use crate::math::Det;
 use std::collections::BTreeMap;
 
 use crate::engine::Model;
+use crate::engine::indicators as ind;
 
 /// (origin, destination, sector or None for moves not tied to a firm).
 pub type FlowKey = (u8, u8, Option<u8>);
@@ -155,43 +156,7 @@ impl StepFrame {
     }
 }
 
-/// Lower-case ASCII letters and digits of a name: "Xiong'an" -> "xiongan".
-pub fn slug(name: &str) -> String {
-    name.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_lowercase()
-}
-
-/// The headline indicators a policy team looks at first, in reporting order, named
-/// after the region's capital, new area and hinterland as [`indicators`] names them.
-/// A region without a new area or hinterland has fewer.
-pub fn headline_indicators(spec: &crate::region::RegionSpec) -> Vec<String> {
-    let cap = slug(&spec.capital);
-    let mut names = vec![format!("{cap}_population"), format!("{cap}_cap_gap")];
-    if let Some(na) = &spec.new_area {
-        let s = slug(na);
-        names.push(format!("{s}_population"));
-        names.push(format!("{s}_firms"));
-    }
-    names.push(format!("firms_moved_out_of_{cap}_cum"));
-    if let Some(h) = &spec.hinterland {
-        names.push(format!("{}_output_share", slug(h)));
-    }
-    for n in [
-        "output_per_head_cv",
-        "rank_size_slope",
-        "unemployment_rate",
-        "pollution_total",
-        "public_services_gap",
-        "shared_tax_cum_bn",
-    ] {
-        names.push(n.to_string());
-    }
-    names
-}
-
-/// The headline indicators of docs/model.md §4.7, named after the region's cities.
+/// The indicators of docs/model.md §4.7, each put under its catalogue entry.
 fn indicators(
     m: &Model,
     cities: &[CityRow],
@@ -201,91 +166,107 @@ fn indicators(
     let real = |agents: u64| agents as f64 / m.scale;
     let r = &m.region;
     let cap = r.capital;
-    let capital = slug(&r.city(cap).name);
-    let mut out: Vec<(String, f64)> = Vec::new();
-    let mut put = |k: String, v: f64| out.push((k, v));
+    let mut out = Put::new(&r.spec);
     let total_pop: u64 = cities.iter().map(|c| c.population).sum();
-    put("total_population".into(), real(total_pop));
-    put(
-        "total_firms".into(),
+    out.put(&ind::TOTAL_POPULATION, real(total_pop));
+    out.put(
+        &ind::TOTAL_FIRMS,
         real(cities.iter().map(|c| c.firms).sum()),
     );
-    put(
-        format!("{capital}_population"),
-        real(cities[cap].population),
-    );
+    out.put(&ind::CAPITAL_POPULATION, real(cities[cap].population));
     if let Some(limit) = r.city(cap).population_cap {
-        put(
-            format!("{capital}_cap_gap"),
-            limit as f64 - real(cities[cap].population),
-        );
+        let gap = limit as f64 - real(cities[cap].population);
+        out.put(&ind::CAPITAL_CAP_GAP, gap);
     }
     if let Some(na) = r.new_area {
-        let name = slug(&r.city(na).name);
-        put(format!("{name}_population"), real(cities[na].population));
-        put(format!("{name}_firms"), real(cities[na].firms));
-        put(format!("{name}_jobs"), real(cities[na].jobs));
+        out.put(&ind::NEW_AREA_POPULATION, real(cities[na].population));
+        out.put(&ind::NEW_AREA_FIRMS, real(cities[na].firms));
+        out.put(&ind::NEW_AREA_JOBS, real(cities[na].jobs));
     }
-    put(
-        format!("firms_moved_out_of_{capital}_cum"),
-        real(m.cumulative.firms_out_of_capital),
+    let cumulative = &m.cumulative;
+    out.put(
+        &ind::FIRMS_OUT_OF_CAPITAL_CUM,
+        real(cumulative.firms_out_of_capital),
     );
-    put(
-        format!("jobs_moved_out_of_{capital}_cum"),
-        real(m.cumulative.jobs_out_of_capital),
+    out.put(
+        &ind::JOBS_OUT_OF_CAPITAL_CUM,
+        real(cumulative.jobs_out_of_capital),
     );
-    let moves = events
-        .iter()
-        .filter(|e| e.kind == crate::engine::record::EventKind::Move)
-        .count() as u64;
-    put("firm_moves".into(), real(moves));
-    put(
-        "directed_moves".into(),
-        real(events.iter().filter(|e| e.directed).count() as u64),
-    );
-    put(
-        "directed_moves_cum".into(),
-        real(m.cumulative.directed_moves),
-    );
-    put(
-        "directed_moves_blocked_cum".into(),
-        real(m.cumulative.directed_blocked),
+    let moves = events.iter().filter(|e| e.kind == EventKind::Move).count() as u64;
+    out.put(&ind::FIRM_MOVES, real(moves));
+    let directed = events.iter().filter(|e| e.directed).count() as u64;
+    out.put(&ind::DIRECTED_MOVES, real(directed));
+    out.put(&ind::DIRECTED_MOVES_CUM, real(cumulative.directed_moves));
+    out.put(
+        &ind::DIRECTED_BLOCKED_CUM,
+        real(cumulative.directed_blocked),
     );
     let total_output: f64 = cities.iter().map(|c| c.output_bn).sum();
-    put("total_output_bn".into(), total_output);
-    if let Some(h) = &r.spec.hinterland {
-        let hin = r.hinterland_cities();
-        let share: f64 = hin.iter().map(|&c| cities[c].output_bn).sum();
-        put(format!("{}_output_share", slug(h)), share / total_output);
-        let people: u64 = hin.iter().map(|&c| cities[c].population).sum();
-        put(
-            format!("{}_population_share", slug(h)),
-            people as f64 / total_pop.max(1) as f64,
-        );
-        let mean = hin.iter().map(|&c| cities[c].public_services).sum::<f64>() / hin.len() as f64;
-        put(
-            "public_services_gap".into(),
-            cities[cap].public_services - mean,
-        );
+    out.put(&ind::TOTAL_OUTPUT, total_output);
+    if r.spec.hinterland.is_some() {
+        hinterland(m, cities, (total_pop, total_output), &mut out);
     }
+    spread(m, cities, &mut out);
+    fiscal_and_policy(m, cities, flows, total_output, &mut out);
+    out.values
+}
+
+/// Indicators put in record order, named by the catalogue for the run's region.
+struct Put {
+    places: ind::Places,
+    values: Vec<(String, f64)>,
+}
+
+impl Put {
+    fn new(spec: &crate::region::RegionSpec) -> Put {
+        Put {
+            places: ind::Places::of(spec),
+            values: Vec::new(),
+        }
+    }
+
+    fn put(&mut self, entry: &'static ind::Indicator, v: f64) {
+        let name = entry
+            .name_in(&self.places)
+            .expect("record puts only the indicators the catalogue gives its region");
+        self.values.push((name, v));
+    }
+}
+
+/// The hinterland's shares and the public-services gap between it and the capital.
+fn hinterland(m: &Model, cities: &[CityRow], (total_pop, total_output): (u64, f64), out: &mut Put) {
+    let hin = m.region.hinterland_cities();
+    let share: f64 = hin.iter().map(|&c| cities[c].output_bn).sum();
+    out.put(&ind::HINTERLAND_OUTPUT_SHARE, share / total_output);
+    let people: u64 = hin.iter().map(|&c| cities[c].population).sum();
+    out.put(
+        &ind::HINTERLAND_POPULATION_SHARE,
+        people as f64 / total_pop.max(1) as f64,
+    );
+    let mean = hin.iter().map(|&c| cities[c].public_services).sum::<f64>() / hin.len() as f64;
+    let gap = cities[m.region.capital].public_services - mean;
+    out.put(&ind::PUBLIC_SERVICES_GAP, gap);
+}
+
+/// How unevenly output and people are spread over the cities, and unemployment.
+fn spread(m: &Model, cities: &[CityRow], out: &mut Put) {
+    let real = |agents: u64| agents as f64 / m.scale;
     let per_head: Vec<f64> = cities
         .iter()
         .map(|c| c.output_bn * 1e9 / real(c.population.max(1)))
         .collect();
-    put(
-        "output_per_head_cv".into(),
+    out.put(
+        &ind::OUTPUT_PER_HEAD_CV,
         coefficient_of_variation(&per_head),
     );
-    put("output_per_head_theil".into(), theil(cities));
+    out.put(&ind::OUTPUT_PER_HEAD_THEIL, theil(cities));
     let mut pops: Vec<f64> = cities.iter().map(|c| real(c.population)).collect();
     pops.sort_by(|a, b| b.total_cmp(a));
-    put("primacy_ratio".into(), pops[0] / pops[1]);
-    put("rank_size_slope".into(), rank_size_slope(&pops));
+    out.put(&ind::PRIMACY_RATIO, pops[0] / pops[1]);
+    out.put(&ind::RANK_SIZE_SLOPE, rank_size_slope(&pops));
     let lf: u64 = cities.iter().map(|c| c.labour_force).sum();
     let un: u64 = cities.iter().map(|c| c.unemployed).sum();
-    put("unemployment_rate".into(), un as f64 / lf.max(1) as f64);
-    out.extend(fiscal_and_policy(m, cities, flows, total_output));
-    out
+    out.put(&ind::UNEMPLOYMENT_RATE, un as f64 / lf.max(1) as f64);
 }
 
 /// Public finance, environment and policy-target indicators (docs/model.md §4.7).
@@ -294,32 +275,22 @@ fn fiscal_and_policy(
     cities: &[CityRow],
     flows: &Flows,
     total_output: f64,
-) -> Vec<(String, f64)> {
+    out: &mut Put,
+) {
     let real = |agents: u64| agents as f64 / m.scale;
-    let mut out: Vec<(String, f64)> = Vec::new();
-    let mut put = |k: &str, v: f64| out.push((k.to_string(), v));
-    put(
-        "fiscal_revenue_bn",
-        cities.iter().map(|c| c.fiscal_revenue_bn).sum(),
-    );
-    put(
-        "shared_tax_bn",
-        cities.iter().map(|c| c.shared_tax_in_bn).sum(),
-    );
-    put("shared_tax_cum_bn", m.cumulative.shared_tax_yuan / 1e9);
+    let revenue = cities.iter().map(|c| c.fiscal_revenue_bn).sum();
+    out.put(&ind::FISCAL_REVENUE, revenue);
+    let shared = cities.iter().map(|c| c.shared_tax_in_bn).sum();
+    out.put(&ind::SHARED_TAX, shared);
+    out.put(&ind::SHARED_TAX_CUM, m.cumulative.shared_tax_yuan / 1e9);
     let pollution: f64 = cities.iter().map(|c| c.pollution).sum();
-    put("pollution_total", pollution);
-    put("pollution_per_output", pollution / total_output);
-    put(
-        "transfers_bn",
-        cities.iter().map(|c| c.transfers_bn.max(0.0)).sum(),
-    );
-    put(
-        "persons_moved",
-        real(flows.values().map(|f| f.persons).sum()),
-    );
-    put("population_over_caps", population_over_caps(m, cities));
-    out
+    out.put(&ind::POLLUTION_TOTAL, pollution);
+    out.put(&ind::POLLUTION_PER_OUTPUT, pollution / total_output);
+    let received = cities.iter().map(|c| c.transfers_bn.max(0.0)).sum();
+    out.put(&ind::TRANSFERS, received);
+    let moved = real(flows.values().map(|f| f.persons).sum());
+    out.put(&ind::PERSONS_MOVED, moved);
+    out.put(&ind::POPULATION_OVER_CAPS, population_over_caps(m, cities));
 }
 
 /// Residents above the capacity caps policies set, summed over capped cities (real
@@ -382,11 +353,5 @@ mod tests {
     fn rank_size_slope_of_zipf_is_minus_one() {
         let pops: Vec<f64> = (1..=10).map(|r| 1000.0 / r as f64).collect();
         assert!((rank_size_slope(&pops) + 1.0).abs() < 1e-9);
-    }
-
-    #[test]
-    fn slug_keeps_letters_and_digits() {
-        assert_eq!(slug("Xiong'an"), "xiongan");
-        assert_eq!(slug("Beijing"), "beijing");
     }
 }

@@ -2,10 +2,25 @@
 //! directory's tables) and the manifest, and how numbers are shown to people.
 
 pub mod manifest;
+pub mod metadata;
 mod parquet;
+mod schema;
 
 pub use manifest::{FileEntry, Manifest, RunStatus};
-pub use parquet::{CITY_COLUMNS, ParquetSink, SCHEMA_DOC, open_writer};
+pub use parquet::{ParquetSink, open_writer};
+pub use schema::{SCHEMA_DOC, catalogue_blocks, schema_doc};
+
+use crate::engine::indicators::Unit;
+
+/// A value for people in its unit: counts of persons, firms and jobs as whole numbers
+/// (agents divided by the scale make them fractional), other values as [`human`] does.
+pub fn human_in(v: f64, unit: Unit) -> String {
+    if unit.is_count() && v.abs() < 1000.0 {
+        let r = v.round();
+        return format!("{:.0}", if r == 0.0 { 0.0 } else { r });
+    }
+    human(v)
+}
 
 /// A number for people: thousands-separated whole numbers from 1,000 up, four decimals
 /// below (negative zero shown as zero), the same on every machine.
@@ -34,7 +49,7 @@ pub fn human(v: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::human;
+    use super::{Unit, human, human_in};
 
     #[test]
     fn numbers_have_one_format() {
@@ -42,5 +57,13 @@ mod tests {
         assert_eq!(human(0.12345), "0.1235");
         assert_eq!(human(-1234567.4), "-1,234,567");
         assert_eq!(human(999.5), "999.5000");
+    }
+
+    #[test]
+    fn counts_are_whole() {
+        assert_eq!(human_in(-0.3, Unit::Persons), "0");
+        assert_eq!(human_in(523.7, Unit::Firms), "524");
+        assert_eq!(human_in(1234.4, Unit::Firms), "1,234");
+        assert_eq!(human_in(0.04123, Unit::Share), "0.0412");
     }
 }

@@ -16,32 +16,12 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
+use super::metadata::{described, indicator_listing, value_field};
 use crate::agents::{DEPENDENT, Firms, HIGH, NO_FIRM, OUTSIDE, Persons};
+use crate::engine::indicators::{self, Column, Places};
 use crate::engine::record::StepFrame;
 use crate::engine::{RunInfo, Sink, StepView};
 use crate::error::{Error, Result};
-
-/// The value columns of cities.parquet, after step, year and city, in file order.
-pub const CITY_COLUMNS: [&str; 15] = [
-    "population",
-    "labour_force",
-    "workers",
-    "unemployed",
-    "jobs",
-    "commuters_out",
-    "firms",
-    "output",
-    "wage",
-    "housing_cost",
-    "public_services",
-    "fiscal_revenue",
-    "shared_tax_in",
-    "transfers",
-    "pollution",
-];
-
-/// The documented schema, printed by `relocsim schema` and copied into the README.
-pub const SCHEMA_DOC: &str = include_str!("schema.md");
 
 struct Table {
     name: &'static str,
@@ -53,8 +33,12 @@ struct Table {
 
 impl Table {
     fn create(dir: &Path, name: &'static str, fields: Vec<Field>) -> Result<Table> {
+        Table::with_schema(dir, name, Arc::new(Schema::new(fields)))
+    }
+
+    /// A table whose schema carries metadata of its own (kept across checkpoints).
+    fn with_schema(dir: &Path, name: &'static str, schema: SchemaRef) -> Result<Table> {
         let path = dir.join(format!("{name}.parquet"));
-        let schema = Arc::new(Schema::new(fields));
         let writer = open_writer(&path, schema.clone())?;
         Ok(Table {
             name,
@@ -164,6 +148,55 @@ fn with_key(mut v: Vec<Field>) -> Vec<Field> {
     k
 }
 
+/// The tables every run writes: cities, city_sectors, flows, indicators and events. Value
+/// columns carry their unit and description; indicators.parquet lists its indicators.
+fn data_tables(dir: &Path, places: &Places) -> Result<Vec<Table>> {
+    use DataType::*;
+    let keyed =
+        |keys: Vec<Field>, columns: Vec<Field>| with_key(keys.into_iter().chain(columns).collect());
+    let value = Field::new("value", Float64, false);
+    let value = described(
+        value,
+        "the indicator's value, in the unit its listing gives",
+    );
+    let listing = indicator_listing(places);
+    let indicators =
+        Schema::new(with_key(vec![f("indicator", Utf8), value])).with_metadata([listing]);
+    let cities = indicators::CITY.iter().map(value_field).collect();
+    let city_sectors = indicators::CITY_SECTOR.iter().map(value_field).collect();
+    let flows = indicators::FLOW.iter().map(value_field).collect();
+    let flow_keys = vec![
+        f("origin", Utf8),
+        f("destination", Utf8),
+        nullable("sector", Utf8),
+    ];
+    Ok(vec![
+        Table::create(dir, "cities", keyed(vec![f("city", Utf8)], cities))?,
+        Table::create(
+            dir,
+            "city_sectors",
+            keyed(vec![f("city", Utf8), f("sector", Utf8)], city_sectors),
+        )?,
+        Table::create(dir, "flows", keyed(flow_keys, flows))?,
+        Table::with_schema(dir, "indicators", Arc::new(indicators))?,
+        Table::create(dir, "events", with_key(event_fields()))?,
+    ])
+}
+
+fn event_fields() -> Vec<Field> {
+    use DataType::*;
+    vec![
+        f("firm_id", UInt32),
+        f("sector", Utf8),
+        f("employees", Int64),
+        nullable("origin", Utf8),
+        nullable("destination", Utf8),
+        f("event", Utf8),
+        f("cause", Utf8),
+        f("directed", Boolean),
+    ]
+}
+
 /// Writes cities, city_sectors, flows, indicators and events, and optional snapshots.
 pub struct ParquetSink {
     dir: PathBuf,
@@ -219,13 +252,7 @@ impl ParquetSink {
             t.close()?;
             let saved = dir.join(format!("{}.parquet", t.name));
             std::fs::rename(&t.path, &saved).map_err(|e| Error::io(&saved, e))?;
-            let fields = t
-                .schema
-                .fields()
-                .iter()
-                .map(|f| f.as_ref().clone())
-                .collect();
-            let mut fresh = Table::create(&self.dir, t.name, fields)?;
+            let mut fresh = Table::with_schema(&self.dir, t.name, t.schema.clone())?;
             fresh.copy_from(&saved)?;
             *t = fresh;
         }
@@ -257,6 +284,13 @@ fn i32s(n: usize, v: i32) -> ArrayRef {
 fn f64s(v: Vec<f64>) -> ArrayRef {
     Arc::new(Float64Array::from(v))
 }
+/// One array per catalogue column, in catalogue order: the file's value columns.
+fn values<R>(columns: &[Column<R>], rows: &[R], per_agent: f64) -> Vec<ArrayRef> {
+    columns
+        .iter()
+        .map(|c| f64s(rows.iter().map(|r| (c.value)(r).real(per_agent)).collect()))
+        .collect()
+}
 fn strs<S: AsRef<str>>(v: Vec<S>) -> ArrayRef {
     Arc::new(StringArray::from_iter_values(v))
 }
@@ -283,60 +317,7 @@ impl Sink for ParquetSink {
             policies: run.policy_kinds.clone(),
             scale: run.scale,
         };
-        let real = |n: &str| f(n, Float64);
-        let mut tables = vec![
-            Table::create(
-                &self.dir,
-                "cities",
-                with_key(
-                    std::iter::once(f("city", Utf8))
-                        .chain(CITY_COLUMNS.iter().map(|c| real(c)))
-                        .collect(),
-                ),
-            )?,
-            Table::create(
-                &self.dir,
-                "city_sectors",
-                with_key(vec![
-                    f("city", Utf8),
-                    f("sector", Utf8),
-                    real("firms"),
-                    real("employment"),
-                    real("output"),
-                ]),
-            )?,
-            Table::create(
-                &self.dir,
-                "flows",
-                with_key(vec![
-                    f("origin", Utf8),
-                    f("destination", Utf8),
-                    nullable("sector", Utf8),
-                    real("firms"),
-                    real("jobs"),
-                    real("persons"),
-                ]),
-            )?,
-            Table::create(
-                &self.dir,
-                "indicators",
-                with_key(vec![f("indicator", Utf8), real("value")]),
-            )?,
-            Table::create(
-                &self.dir,
-                "events",
-                with_key(vec![
-                    f("firm_id", UInt32),
-                    f("sector", Utf8),
-                    f("employees", Int64),
-                    nullable("origin", Utf8),
-                    nullable("destination", Utf8),
-                    f("event", Utf8),
-                    f("cause", Utf8),
-                    f("directed", Boolean),
-                ]),
-            )?,
-        ];
+        let mut tables = data_tables(&self.dir, &Places::of(&run.region.spec))?;
         if self.snapshot_every.is_some() {
             tables.push(Table::create(
                 &self.dir,
@@ -401,48 +382,29 @@ impl ParquetSink {
         let names: Vec<&str> = run.cities.iter().map(String::as_str).collect();
         let sectors: Vec<&str> = run.sectors.iter().map(String::as_str).collect();
         let k = 1.0 / run.scale;
-        let real = |v: &dyn Fn(&crate::engine::record::CityRow) -> u64| {
-            f64s(fr.cities.iter().map(|c| v(c) as f64 * k).collect())
-        };
         let n = fr.cities.len();
-        let cols = vec![
+        let mut cols = vec![
             i32s(n, fr.step as i32),
             i32s(n, fr.year),
             strs(names.clone()),
-            real(&|c| c.population),
-            real(&|c| c.labour_force),
-            real(&|c| c.workers),
-            real(&|c| c.unemployed),
-            real(&|c| c.jobs),
-            real(&|c| c.commuters_out),
-            real(&|c| c.firms),
-            f64s(fr.cities.iter().map(|c| c.output_bn).collect()),
-            f64s(fr.cities.iter().map(|c| c.wage).collect()),
-            f64s(fr.cities.iter().map(|c| c.housing_cost).collect()),
-            f64s(fr.cities.iter().map(|c| c.public_services).collect()),
-            f64s(fr.cities.iter().map(|c| c.fiscal_revenue_bn).collect()),
-            f64s(fr.cities.iter().map(|c| c.shared_tax_in_bn).collect()),
-            f64s(fr.cities.iter().map(|c| c.transfers_bn).collect()),
-            f64s(fr.cities.iter().map(|c| c.pollution).collect()),
         ];
+        cols.extend(values(&indicators::CITY, &fr.cities, k));
         self.table("cities").write(cols)?;
 
         let cs = &fr.city_sectors;
         let n = cs.len();
-        let cols = vec![
+        let mut cols = vec![
             i32s(n, fr.step as i32),
             i32s(n, fr.year),
             strs(cs.iter().map(|r| names[r.city as usize]).collect()),
             strs(cs.iter().map(|r| sectors[r.sector as usize]).collect()),
-            f64s(cs.iter().map(|r| r.firms as f64 * k).collect()),
-            f64s(cs.iter().map(|r| r.employment as f64 * k).collect()),
-            f64s(cs.iter().map(|r| r.output_bn).collect()),
         ];
+        cols.extend(values(&indicators::CITY_SECTOR, cs, k));
         self.table("city_sectors").write(cols)?;
 
         let fl: Vec<_> = fr.flows.iter().collect();
         let n = fl.len();
-        let cols = vec![
+        let mut cols = vec![
             i32s(n, fr.step as i32),
             i32s(n, fr.year),
             strs(fl.iter().map(|(key, _)| names[key.0 as usize]).collect()),
@@ -452,10 +414,9 @@ impl ParquetSink {
                     .map(|(key, _)| key.2.map(|s| sectors[s as usize]))
                     .collect(),
             ),
-            f64s(fl.iter().map(|(_, v)| v.firms as f64 * k).collect()),
-            f64s(fl.iter().map(|(_, v)| v.jobs as f64 * k).collect()),
-            f64s(fl.iter().map(|(_, v)| v.persons as f64 * k).collect()),
         ];
+        let counts: Vec<_> = fl.iter().map(|(_, v)| **v).collect();
+        cols.extend(values(&indicators::FLOW, &counts, k));
         self.table("flows").write(cols)?;
 
         let n = fr.indicators.len();

@@ -10,7 +10,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::Comparison;
 use super::charts::{Drawn, GREY, OKABE_ITO, font, legend};
-use super::table::number;
+use crate::engine::indicators::FLOW_FIRMS;
+use crate::output::human_in as number;
 
 const OTHER: &str = "other cities";
 
@@ -112,7 +113,7 @@ where
             "firms moved out of {} (real firms)",
             cmp.region().capital
         ))
-        .x_label_formatter(&|v| number(*v, "firms"))
+        .x_label_formatter(&|v| number(*v, FLOW_FIRMS.unit))
         .label_style(font(18))
         .axis_desc_style(font(18))
         .light_line_style(RGBColor(238, 238, 238))
@@ -161,7 +162,8 @@ where
     let right = font(18).pos(Pos::new(HPos::Right, VPos::Center));
     let left = font(18).pos(Pos::new(HPos::Left, VPos::Center));
     let name = EmptyElement::at((0.0, row + 0.5)) + Text::new(label.to_string(), (-10, 0), right);
-    let total = EmptyElement::at((x, row + 0.5)) + Text::new(number(x, "firms"), (6, 0), left);
+    let total =
+        EmptyElement::at((x, row + 0.5)) + Text::new(number(x, FLOW_FIRMS.unit), (6, 0), left);
     chart.draw_series([name, total])?;
     Ok(())
 }

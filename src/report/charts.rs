@@ -17,7 +17,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::raster::Bitmap;
 use super::stats::Estimate;
 use super::{Comparison, Run, Series};
-use crate::engine::record::slug;
+use crate::engine::indicators::{self as ind, CITY_POPULATION, Indicator};
 use crate::error::{Error, Result};
 use crate::math::Det;
 
@@ -104,14 +104,13 @@ impl Chart {
     }
 
     fn applicable(self, cmp: &Comparison) -> bool {
-        let has = |n: &str| cmp.runs().all(|r| r.data.indicators.contains_key(n));
-        let region = cmp.region();
+        let has = |entry: &'static Indicator| {
+            entry.name_in(&cmp.places).is_some_and(|n| cmp.recorded(&n))
+        };
         match self {
-            Chart::CapitalCap => has(&format!("{}_cap_gap", slug(&region.capital))),
-            Chart::NewArea => region.new_area.as_ref().is_some_and(|na| {
-                has(&format!("{}_population", slug(na))) && has(&format!("{}_firms", slug(na)))
-            }),
-            Chart::Dispersion => has("output_per_head_cv"),
+            Chart::CapitalCap => has(&ind::CAPITAL_CAP_GAP),
+            Chart::NewArea => has(&ind::NEW_AREA_POPULATION) && has(&ind::NEW_AREA_FIRMS),
+            Chart::Dispersion => has(&ind::OUTPUT_PER_HEAD_CV),
             Chart::Populations | Chart::FirmsOut | Chart::Map => true,
         }
     }
@@ -264,6 +263,22 @@ fn lines(cmp: &Comparison, series: impl Fn(&Run) -> Option<&Series> + Copy) -> V
 
 fn indicator<'a>(name: &'a str) -> impl Fn(&Run) -> Option<&Series> + Copy + 'a {
     move |r: &Run| r.data.indicators.get(name)
+}
+
+/// A panel of one indicator: its label as the title, its unit on the axis.
+fn indicator_panel<DB: DrawingBackend>(
+    cmp: &Comparison,
+    area: &DrawingArea<DB, Shift>,
+    entry: &'static Indicator,
+) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    let named = entry
+        .resolve(&cmp.places)
+        .ok_or("the chart is drawn only where the indicator applies")?;
+    let ls = lines(cmp, indicator(&named.name));
+    line_panel(area, &named.label, named.unit.name(), &ls, None)
 }
 
 /// The legend of scenarios, drawn as a strip above the panels.
@@ -461,7 +476,7 @@ where
     let panels = rest.split_evenly((rows, CITY_COLUMNS));
     for (city, panel) in cities.iter().zip(&panels) {
         let ls = lines(cmp, |r: &Run| r.data.population.get(&city.name));
-        line_panel(panel, &city.name, "residents", &ls, None)?;
+        line_panel(panel, &city.name, CITY_POPULATION.unit.name(), &ls, None)?;
     }
     Ok(())
 }
@@ -485,33 +500,19 @@ where
                 format!("population cap: {:.1} million", c as f64 / 1e6),
             )
         });
-    line_panel(&rest, &region.capital, "residents", &ls, cap)
+    let title = CITY_POPULATION.city_label(&region.capital);
+    line_panel(&rest, &title, CITY_POPULATION.unit.name(), &ls, cap)
 }
 
 fn new_area<DB: DrawingBackend>(cmp: &Comparison, area: &DrawingArea<DB, Shift>) -> Drawn
 where
     DB::ErrorType: 'static,
 {
-    let na = slug(cmp.region().new_area.as_deref().unwrap_or_default());
     let (top, rest) = area.split_vertically(60);
     scenario_legend(cmp, &top)?;
     let halves = rest.split_evenly((1, 2));
-    let pop = format!("{na}_population");
-    let firms = format!("{na}_firms");
-    line_panel(
-        &halves[0],
-        "Residents",
-        "residents",
-        &lines(cmp, indicator(&pop)),
-        None,
-    )?;
-    line_panel(
-        &halves[1],
-        "Firms",
-        "firms",
-        &lines(cmp, indicator(&firms)),
-        None,
-    )
+    indicator_panel(cmp, &halves[0], &ind::NEW_AREA_POPULATION)?;
+    indicator_panel(cmp, &halves[1], &ind::NEW_AREA_FIRMS)
 }
 
 fn dispersion<DB: DrawingBackend>(cmp: &Comparison, area: &DrawingArea<DB, Shift>) -> Drawn
@@ -520,7 +521,5 @@ where
 {
     let (top, rest) = area.split_vertically(60);
     scenario_legend(cmp, &top)?;
-    let ls = lines(cmp, indicator("output_per_head_cv"));
-    let unit = "coefficient of variation (sd / mean)";
-    line_panel(&rest, "Output per head across cities", unit, &ls, None)
+    indicator_panel(cmp, &rest, &ind::OUTPUT_PER_HEAD_CV)
 }

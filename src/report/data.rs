@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use arrow_array::{Array, Float64Array, Int32Array, RecordBatch, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+use crate::engine::indicators::{CITY_POPULATION, FLOW_FIRMS, FLOW_PERSONS};
 use crate::error::{Error, Result};
 use crate::region::RegionSpec;
 
@@ -39,7 +40,7 @@ impl RunData {
     pub fn read(dir: &Path, region: &RegionSpec) -> Result<RunData> {
         let mut data = RunData {
             indicators: read_series(&dir.join("indicators.parquet"), "indicator", "value")?,
-            population: read_series(&dir.join("cities.parquet"), "city", "population")?,
+            population: read_series(&dir.join("cities.parquet"), "city", CITY_POPULATION.name)?,
             ..RunData::default()
         };
         data.read_flows(dir)?;
@@ -56,8 +57,8 @@ impl RunData {
         for (file, batch) in batches(&dir.join("flows.parquet"))? {
             let origin = column::<StringArray>(&batch, "origin", &file)?;
             let dest = column::<StringArray>(&batch, "destination", &file)?;
-            let firms = column::<Float64Array>(&batch, "firms", &file)?;
-            let persons = column::<Float64Array>(&batch, "persons", &file)?;
+            let firms = column::<Float64Array>(&batch, FLOW_FIRMS.name, &file)?;
+            let persons = column::<Float64Array>(&batch, FLOW_PERSONS.name, &file)?;
             for i in 0..batch.num_rows() {
                 let key = (origin.value(i).to_string(), dest.value(i).to_string());
                 let m = self.flows.entry(key).or_default();

@@ -277,9 +277,10 @@ fn headline(table: &HeadlineTable) -> String {
         ));
         for line in table.lines(year) {
             out.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td>",
-                esc(&line.indicator),
-                esc(line.unit)
+                "<tr><td>{}<br><code class=\"sub\">{}</code></td><td>{}</td>",
+                esc(&line.label),
+                esc(&line.name),
+                esc(line.unit.name())
             ));
             for (value, diff) in &line.cells {
                 let diff = diff

@@ -8,9 +8,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::charts::{Drawn, GREY, OKABE_ITO, font, legend};
-use super::table::number;
 use super::{Comparison, Group};
+use crate::engine::indicators::{CITY_POPULATION, FLOW_PERSONS};
 use crate::math::Det;
+use crate::output::human_in as number;
 
 /// Arrows per panel: more hide the map.
 const FLOWS: usize = 8;
@@ -158,8 +159,8 @@ where
     legend(area, &entries, true)?;
     let scale = format!(
         "largest circle: {} residents; widest arrow: {} persons",
-        number(max_change, "persons"),
-        number(max_flow, "persons")
+        number(max_change, CITY_POPULATION.unit),
+        number(max_flow, FLOW_PERSONS.unit)
     );
     area.draw_text(
         &scale,

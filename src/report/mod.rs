@@ -20,13 +20,14 @@ mod table;
 
 use std::path::{Path, PathBuf};
 
+use crate::engine::indicators::{self, Named, Places};
 use crate::error::{Error, Result};
 use crate::region::RegionSpec;
 
 pub use data::{Moved, RunData, Series};
 pub use load::{Group, Run, find_runs, read_run};
 pub use stats::{Estimate, estimate, t975};
-pub use table::{Cell, Diff, HeadlineTable, Line, Row, indicator_unit};
+pub use table::{Cell, Diff, HeadlineTable, Line, Row};
 
 /// Runs grouped into scenarios, checked comparable, the baseline first.
 pub struct Comparison {
@@ -37,7 +38,9 @@ pub struct Comparison {
     /// The years the table reports: every fifth year after the start, and the last.
     pub milestones: Vec<i32>,
     /// The headline indicators every run recorded, in reporting order.
-    pub indicators: Vec<String>,
+    pub indicators: Vec<Named>,
+    /// What the runs' region names its indicators after.
+    pub places: Places,
 }
 
 impl Comparison {
@@ -57,15 +60,17 @@ impl Comparison {
         groups.insert(0, base);
         let s = &groups[0].scenario().scenario;
         let (start, end) = (s.start_year, s.end_year);
-        let indicators = crate::engine::record::headline_indicators(groups[0].runs[0].region())
+        let places = Places::of(groups[0].runs[0].region());
+        let indicators = indicators::headline(&places)
             .into_iter()
-            .filter(|n| all_runs(&groups).all(|r| r.data.indicators.contains_key(n)))
+            .filter(|n| all_runs(&groups).all(|r| r.data.indicators.contains_key(&n.name)))
             .collect();
         Ok(Comparison {
             groups,
             years: (start..=end).collect(),
             milestones: milestones(start, end),
             indicators,
+            places,
         })
     }
 
@@ -79,6 +84,11 @@ impl Comparison {
 
     pub fn runs(&self) -> impl Iterator<Item = &Run> {
         all_runs(&self.groups)
+    }
+
+    /// Whether every run recorded the indicator.
+    pub fn recorded(&self, name: &str) -> bool {
+        self.runs().all(|r| r.data.indicators.contains_key(name))
     }
 
     /// A group's mean (with its 95% interval) of a per-run series, year by year, over

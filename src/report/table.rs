@@ -5,8 +5,9 @@
 
 use super::stats::{Estimate, estimate};
 use super::{Comparison, Group};
+use crate::engine::indicators::Unit;
 use crate::math::Det;
-use crate::output::human;
+use crate::output::human_in as number;
 
 /// One scenario's entry for an indicator and year.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -29,15 +30,19 @@ pub struct Diff {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     pub year: i32,
+    /// The name in the data.
     pub indicator: String,
-    pub unit: &'static str,
+    pub label: String,
+    pub unit: Unit,
     pub cells: Vec<Cell>,
 }
 
 /// One indicator's line of a year's table, rounded for people.
 pub struct Line {
-    pub indicator: String,
-    pub unit: &'static str,
+    pub label: String,
+    /// The name in the data, for readers who go on to the Parquet files.
+    pub name: String,
+    pub unit: Unit,
     /// Per scenario: the value, and the difference from the baseline (none for it).
     pub cells: Vec<(String, Option<String>)>,
 }
@@ -49,28 +54,6 @@ pub struct HeadlineTable {
     pub years: Vec<i32>,
     /// By year, then indicator in reporting order.
     pub rows: Vec<Row>,
-}
-
-/// The unit an indicator is measured in, from its name's pattern.
-pub fn indicator_unit(name: &str) -> &'static str {
-    if name.ends_with("_population") || name.ends_with("_cap_gap") {
-        "persons"
-    } else if name.ends_with("_firms") || name.starts_with("firms_moved") {
-        "firms"
-    } else if name.ends_with("_share") {
-        "fraction"
-    } else if name.ends_with("_bn") {
-        "bn yuan"
-    } else {
-        match name {
-            "output_per_head_cv" => "sd / mean",
-            "rank_size_slope" => "d ln pop / d ln rank",
-            "unemployment_rate" => "fraction of labour force",
-            "pollution_total" => "index",
-            "public_services_gap" => "index (capital 2020 = 1)",
-            _ => "",
-        }
-    }
 }
 
 fn values(g: &Group, indicator: &str, year: i32) -> Vec<((u64, u32), f64)> {
@@ -119,12 +102,13 @@ impl HeadlineTable {
                     .groups
                     .iter()
                     .enumerate()
-                    .map(|(i, g)| cell(base, g, i == 0, ind, year))
+                    .map(|(i, g)| cell(base, g, i == 0, &ind.name, year))
                     .collect();
                 rows.push(Row {
                     year,
-                    indicator: ind.clone(),
-                    unit: indicator_unit(ind),
+                    indicator: ind.name.clone(),
+                    label: ind.label.clone(),
+                    unit: ind.unit,
                     cells,
                 });
             }
@@ -141,7 +125,7 @@ impl HeadlineTable {
     /// value does not apply.
     pub fn to_csv(&self) -> String {
         let mut out = String::from(
-            "year,indicator,unit,scenario,replicates,mean,ci95_low,ci95_high,diff_from_baseline,diff_ci95_low,diff_ci95_high,pairs\n",
+            "year,indicator,label,unit,scenario,replicates,mean,ci95_low,ci95_high,diff_from_baseline,diff_ci95_low,diff_ci95_high,pairs\n",
         );
         for row in &self.rows {
             for (label, c) in self.labels.iter().zip(&row.cells) {
@@ -151,7 +135,8 @@ impl HeadlineTable {
                 let fields = [
                     row.year.to_string(),
                     row.indicator.clone(),
-                    row.unit.to_string(),
+                    row.label.clone(),
+                    row.unit.name().to_string(),
                     label.clone(),
                     c.level.n.to_string(),
                     c.level.mean.to_string(),
@@ -186,7 +171,8 @@ impl HeadlineTable {
             .iter()
             .filter(|r| r.year == year)
             .map(|r| Line {
-                indicator: r.indicator.clone(),
+                label: r.label.clone(),
+                name: r.indicator.clone(),
                 unit: r.unit,
                 cells: r
                     .cells
@@ -218,7 +204,7 @@ impl HeadlineTable {
             out.push_str(&format!("\n## {year}\n\n| {} |\n", header.join(" | ")));
             out.push_str(&format!("|{}|\n", align.join("|")));
             for line in self.lines(year) {
-                let mut cells = vec![line.indicator, line.unit.to_string()];
+                let mut cells = vec![line.label, line.unit.name().to_string()];
                 for (value, diff) in line.cells {
                     cells.push(value);
                     cells.extend(diff);
@@ -256,25 +242,14 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// Counts of persons and firms are whole numbers; other values as `human` gives them.
-pub(super) fn number(v: f64, unit: &str) -> String {
-    let counted = unit == "persons" || unit == "firms";
-    if counted && v.abs() < 1000.0 {
-        let r = v.round();
-        return format!("{:.0}", if r == 0.0 { 0.0 } else { r });
-    }
-    human(v)
-}
-
 /// A difference and its half-width to three significant digits of the larger of the
 /// two, so that a small effect on a large level shows neither as 0.0000 nor with
 /// digits the interval does not support. Counts stay whole numbers.
-fn difference(d: &Diff, unit: &str) -> String {
+fn difference(d: &Diff, unit: Unit) -> String {
     let e = &d.estimate;
     let scale = e.mean.abs().max(e.half_width.unwrap_or(0.0));
     let show = |v: f64| {
-        let counted = unit == "persons" || unit == "firms";
-        if counted || scale >= 1000.0 || scale == 0.0 || !scale.is_finite() {
+        if unit.is_count() || scale >= 1000.0 || scale == 0.0 || !scale.is_finite() {
             return number(v, unit);
         }
         let magnitude = (scale.dln() / 10f64.dln()).floor();
@@ -300,11 +275,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counts_are_whole_and_differences_signed() {
-        assert_eq!(number(-0.3, "persons"), "0");
-        assert_eq!(number(523.7, "firms"), "524");
-        assert_eq!(number(1234.4, "firms"), "1,234");
-        assert_eq!(number(0.04123, "fraction"), "0.0412");
+    fn differences_are_signed_to_three_digits() {
         let d = Diff {
             pairs: 3,
             estimate: Estimate {
@@ -313,7 +284,7 @@ mod tests {
                 half_width: Some(200.0),
             },
         };
-        assert_eq!(difference(&d, "persons"), "+1,500 ± 200");
+        assert_eq!(difference(&d, Unit::Persons), "+1,500 ± 200");
         let small = |mean, half| Diff {
             pairs: 3,
             estimate: Estimate {
@@ -322,23 +293,22 @@ mod tests {
                 half_width: Some(half),
             },
         };
-        assert_eq!(difference(&small(-42.2731, 4.5562), "index"), "-42.3 ± 4.6");
         assert_eq!(
-            difference(&small(0.01094, 0.0162), "fraction"),
+            difference(&small(-42.2731, 4.5562), Unit::Index),
+            "-42.3 ± 4.6"
+        );
+        assert_eq!(
+            difference(&small(0.01094, 0.0162), Unit::Share),
             "+0.0109 ± 0.0162"
         );
         // A tiny effect keeps its digits; an exact zero (or negative zero) is plain.
         assert_eq!(
-            difference(&small(-0.00001, 0.0), "fraction"),
+            difference(&small(-0.00001, 0.0), Unit::Share),
             "-0.0000100 ± 0.0000000"
         );
-        assert_eq!(difference(&small(-0.0, 0.0), "fraction"), "0.0000 ± 0.0000");
-    }
-
-    #[test]
-    fn units_follow_the_name() {
-        assert_eq!(indicator_unit("xiongan_firms"), "firms");
-        assert_eq!(indicator_unit("beijing_cap_gap"), "persons");
-        assert_eq!(indicator_unit("shared_tax_cum_bn"), "bn yuan");
+        assert_eq!(
+            difference(&small(-0.0, 0.0), Unit::Share),
+            "0.0000 ± 0.0000"
+        );
     }
 }

@@ -3,6 +3,7 @@ will, and checks row counts against the manifest and the documented key columns.
 
 Usage: python read_run.py RUN_DIR
 """
+import json
 import sys
 import tomllib
 from pathlib import Path
@@ -26,6 +27,14 @@ for entry in manifest["files"]:
     keys = set((meta.metadata or {}).keys())
     assert keys <= {b"ARROW:schema"}, keys
     checked += 1
+
+# Units and descriptions travel as Arrow metadata (relocsim's indicator catalogue).
+population = pq.read_schema(run / "cities.parquet").field("population").metadata
+assert population[b"unit"] == b"persons" and population[b"description"], population
+listing = json.loads(pq.read_schema(run / "indicators.parquet").metadata[b"relocsim:indicators"])
+recorded = {name for (name,) in duckdb.sql(f"SELECT DISTINCT indicator FROM '{run}/indicators.parquet'").fetchall()}
+assert {i["name"] for i in listing} == recorded, (listing, recorded)
+assert all(i["unit"] and i["label"] and i["description"] for i in listing), listing
 
 cities = duckdb.sql(f"SELECT count(DISTINCT city), count(DISTINCT step) FROM '{run}/cities.parquet'").fetchall()[0]
 assert cities[0] == 14, cities

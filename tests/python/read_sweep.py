@@ -47,6 +47,8 @@ table = dataset.to_table()
 assert table.num_rows == expected_rows, table.num_rows
 assert {"scenario", "variant", "replicate"} <= set(table.column_names), table.column_names
 assert set(table.column("scenario").to_pylist()) == {t["scenario"] for t in tasks}
+# The files' unit metadata survives reading them as one dataset.
+assert table.schema.field("population").metadata[b"unit"] == b"persons", table.schema.field("population")
 
 # The summary.
 summary = pq.read_table(root / "summary.parquet")
