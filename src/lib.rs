@@ -5,7 +5,8 @@
 //! draws them; `tests/layers.rs` fails on an import that points up):
 //!
 //! 1. [`math`], [`rng`] (counter-based streams), [`agents`] (struct-of-arrays state),
-//!    and the helpers every layer shares: [`error`], [`input`], [`digest`], [`text`];
+//!    [`stats`] (statistics over replicates), and the helpers every layer shares:
+//!    [`error`], [`input`], [`digest`], [`text`];
 //! 2. [`region`]: the cities, sectors and distances;
 //! 3. [`policy`]: the levers and their mechanisms;
 //! 4. [`scenario`] with its [`validate`]: what a user writes, checked;
@@ -34,6 +35,7 @@ pub mod resources;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod stats;
 pub mod text;
 pub mod validate;
 

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 /// Top-level modules by layer, lowest first; the same list as docs/architecture.md.
 const LAYERS: &[&[&str]] = &[
-    &["math", "rng", "agents", "error", "input", "digest", "text"],
+    &[
+        "math", "rng", "agents", "error", "input", "digest", "text", "stats",
+    ],
     &["region"],
     &["policy"],
     &["scenario", "validate"],

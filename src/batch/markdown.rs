@@ -3,8 +3,8 @@
 //! written by one fixed rule, so the file is as reproducible as the Parquet it sums up.
 
 use super::plan::Plan;
-use super::stats::{Describe, Interval};
 use crate::output::human as num;
+use crate::stats::{Describe, Difference};
 
 /// One final-year indicator of one scenario and variant.
 pub struct Line {
@@ -13,8 +13,8 @@ pub struct Line {
     pub indicator: String,
     pub year: i32,
     pub stats: Describe,
-    /// Paired difference against the baseline; None for the baseline itself.
-    pub diff: Option<Interval>,
+    /// Difference from the baseline; None for the baseline itself.
+    pub diff: Option<Difference>,
 }
 
 pub fn render(sw: &Plan, baseline: Option<&str>, mut lines: Vec<Line>) -> String {
@@ -40,7 +40,7 @@ pub fn render(sw: &Plan, baseline: Option<&str>, mut lines: Vec<Line>) -> String
             ));
         }
         let (diff, ci) = match &l.diff {
-            Some(d) => (num(d.mean), interval(d)),
+            Some(d) => (num(d.estimate.mean), interval(d)),
             None => (String::new(), String::new()),
         };
         let s = &l.stats;
@@ -61,7 +61,7 @@ pub fn render(sw: &Plan, baseline: Option<&str>, mut lines: Vec<Line>) -> String
 fn header(sw: &Plan, baseline: Option<&str>) -> String {
     let against = match baseline {
         Some(b) => format!(
-            "For the other scenarios, `minus baseline` is the paired difference to `{b}`: each replicate minus the `{b}` run of the same variant and replicate (same seed and replicate, so common random numbers), with the mean and a 95% Student-t interval over the pairs."
+            "For the other scenarios, `minus baseline` is the paired difference to `{b}`: each replicate minus the `{b}` run of the same variant, seed and replicate (common random numbers), with the mean and a 95% Student-t interval over the pairs; where no runs pair (the seeds differ), the difference of the means without an interval."
         ),
         None => "No baseline scenario: pass `--baseline NAME` for paired differences.".into(),
     };
@@ -74,9 +74,10 @@ fn header(sw: &Plan, baseline: Option<&str>) -> String {
     )
 }
 
-fn interval(d: &Interval) -> String {
-    match (d.lo, d.hi) {
-        (Some(lo), Some(hi)) => format!("[{}, {}]", num(lo), num(hi)),
+fn interval(d: &Difference) -> String {
+    match (d.pairs, d.estimate.interval()) {
+        (_, Some((lo, hi))) => format!("[{}, {}]", num(lo), num(hi)),
+        (0, None) => "(no pairs: other seeds)".into(),
         _ => "(one pair)".into(),
     }
 }

@@ -204,8 +204,8 @@ impl Sweep {
         self.checked[scenario * self.variants.len() + variant].0
     }
 
-    /// Runs that cannot share random numbers: paired differences against the baseline
-    /// are common-random-number comparisons only where seeds agree.
+    /// Runs that cannot share random numbers: runs pair with the baseline's only where
+    /// seeds agree (`crate::stats::PairKey`).
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         for v in 0..self.variants.len() {
@@ -214,7 +214,7 @@ impl Sweep {
                 .collect();
             if seeds.windows(2).any(|w| w[0] != w[1]) {
                 out.push(format!(
-                    "variant {}: the scenarios have different seeds ({seeds:?}), so their runs do not share random numbers and paired differences carry the noise of both",
+                    "variant {}: the scenarios have different seeds ({seeds:?}), so runs of different seeds share no random numbers and do not pair: a difference from a baseline of another seed is a difference of means, without an interval",
                     self.variants[v].name
                 ));
             }
