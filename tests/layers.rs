@@ -11,7 +11,7 @@ const LAYERS: &[&[&str]] = &[
         "math", "rng", "agents", "error", "input", "digest", "text", "stats",
     ],
     &["region"],
-    &["policy"],
+    &["policy", "params"],
     &["scenario", "validate"],
     &["engine", "resources"],
     &["output", "outdir"],
