@@ -245,10 +245,12 @@ impl Sweep {
         let base = &self.scenarios[scenario];
         let mut doc = base.doc.clone();
         for o in overrides.filter(|o| o.applies_to(&base.name)) {
-            overrides::apply(&mut doc, &o.key, &o.value).map_err(|m| Error::Invalid {
-                file: label.to_string(),
-                problems: vec![format!("`{}`: {m}", o.key)],
-            })?;
+            overrides::check_key(&doc, &o.key)
+                .and_then(|()| overrides::apply(&mut doc, &o.key, &o.value))
+                .map_err(|m| Error::Invalid {
+                    file: label.to_string(),
+                    problems: vec![format!("`{}`: {m}", o.key)],
+                })?;
         }
         if let Some(Value::Table(run)) = doc.get_mut("scenario") {
             run.insert("replicate".into(), Value::Integer(i64::from(replicate)));
