@@ -56,11 +56,14 @@ macro_rules! policy_table {
         }
 
         impl TryFrom<toml::Table> for $name {
-            type Error = toml::de::Error;
+            /// The message alone: the reader of the whole file places it.
+            type Error = String;
 
             fn try_from(mut table: toml::Table) -> Result<Self, Self::Error> {
                 $crate::params::fill_defaults(DOC.name, &mut table);
-                let c: Complete = toml::Value::Table(table).try_into()?;
+                let c: Complete = toml::Value::Table(table)
+                    .try_into()
+                    .map_err(|e: toml::de::Error| e.message().to_string())?;
                 Ok($name {
                     start: c.start,
                     end: c.end,
@@ -542,6 +545,17 @@ mod tests {
         let gain = crate::params::number("policy.growth_pole.productivity_gain");
         let cell = l.cs(sjz, 0);
         assert!((l.productivity[cell] - (1.0 + gain)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_table_that_cannot_be_read_says_why_once() {
+        let e = toml::from_str::<PolicySpec>("kind = \"growth_pole\"\nend = 2030\n").unwrap_err();
+        assert_eq!(e.message(), "missing field `start`");
+        let e = toml::from_str::<PolicySpec>(
+            "kind = \"growth_pole\"\nstart = 2020\nend = 2030\namenty = 1.0\n",
+        )
+        .unwrap_err();
+        assert!(e.message().starts_with("unknown field `amenty`"), "{e}");
     }
 
     #[test]
