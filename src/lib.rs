@@ -5,9 +5,11 @@
 //! draws them; `tests/layers.rs` fails on an import that points up):
 //!
 //! 1. [`math`], [`rng`] (counter-based streams), [`agents`] (struct-of-arrays state),
-//!    and the helpers every layer shares: [`error`], [`input`], [`digest`], [`text`];
+//!    [`stats`] (statistics over replicates), and the helpers every layer shares:
+//!    [`error`], [`input`], [`digest`], [`text`];
 //! 2. [`region`]: the cities, sectors and distances;
-//! 3. [`policy`]: the levers and their mechanisms;
+//! 3. [`policy`]: the levers and their mechanisms; [`params`]: the registry of every
+//!    parameter (unit, default, range, source, meaning) that policies and scenarios read;
 //! 4. [`scenario`] with its [`validate`]: what a user writes, checked;
 //! 5. [`engine`]: the model's rules and passes, publishing each step through the
 //!    [`Sink`] it owns; [`resources`]: what a run will hold in memory;
@@ -27,6 +29,7 @@ pub mod input;
 pub mod math;
 pub mod outdir;
 pub mod output;
+pub mod params;
 pub mod policy;
 pub mod region;
 pub mod report;
@@ -34,6 +37,7 @@ pub mod resources;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod stats;
 pub mod text;
 pub mod validate;
 

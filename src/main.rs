@@ -120,6 +120,21 @@ enum Command {
         /// A policy kind, e.g. growth_pole.
         kind: Option<String>,
     },
+    /// List every behavioural, trend and policy parameter: dotted name, unit, default,
+    /// valid range, source tag ([V] published, [D] derived, [M] recalled, [A] assumed)
+    /// and meaning.
+    Params {
+        /// table: aligned columns; md: a markdown table; csv: with a header.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ParamsFormat,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ParamsFormat {
+    Table,
+    Md,
+    Csv,
 }
 
 #[derive(clap::Args)]
@@ -209,6 +224,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Policies { kind } => policies(kind.as_deref()),
+        Command::Params { format } => params(format),
         Command::Sweep(cmd) => sweep_cmd::sweep(cmd),
         Command::Summarize(args) => sweep_cmd::summarize(args),
     }
@@ -244,6 +260,19 @@ fn policies(kind: Option<&str>) -> Result<()> {
         });
     };
     out!("{}", doc::describe(k));
+    Ok(())
+}
+
+fn params(format: ParamsFormat) -> Result<()> {
+    use relocsim::params::{Format, lines};
+    let format = match format {
+        ParamsFormat::Table => Format::Table,
+        ParamsFormat::Md => Format::Markdown,
+        ParamsFormat::Csv => Format::Csv,
+    };
+    for line in lines(format) {
+        outln!("{line}");
+    }
     Ok(())
 }
 

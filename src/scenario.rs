@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::params;
 use crate::policy::PolicySpec;
 use crate::region::{self, Region};
 use crate::validate;
@@ -50,127 +51,73 @@ fn default_scale() -> f64 {
     0.01
 }
 
-/// Behavioural parameters. Units: utilities are in logit units (a Gumbel shock has scale
-/// 1); rates are per year. Sources: docs/facts.md §4 where given, else [A] assumption;
-/// each parameter's use and source in docs/model.md §10.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct Behaviour {
-    /// [A] Pareto tail index of firm size (near 1: Zipf-like, a few very large firms).
-    pub firm_size_tail: f64,
-    /// [A] largest firm relative to the smallest in a (city, sector) cell.
-    pub firm_size_max_ratio: f64,
-    /// [A] sigma of log productivity.
-    pub productivity_sigma: f64,
-    /// [A] hazard multiplier per unit rise of the housing/land index over its start.
-    pub cost_pressure: f64,
-    /// [A] elasticity of the move hazard to firm size (docs/facts.md §4.2: size lowers it).
-    pub size_hazard_elasticity: f64,
-    /// [A] elasticity of the move hazard to 1 + age in years (age lowers it).
-    pub age_hazard_elasticity: f64,
-    /// [A] elasticity of the exit hazard to productivity (exit falls with productivity).
-    pub exit_productivity_elasticity: f64,
-    /// [A] weight of log same-sector employment, times the sector's agglomeration.
-    pub firm_beta_agglomeration: f64,
-    /// [A] weight of log market potential (tradable sectors) or log residents per firm
-    /// of the sector (local-demand sectors).
-    pub firm_beta_market: f64,
-    /// [A] weight of log land/housing cost, times the sector's land intensity.
-    pub firm_beta_land: f64,
-    /// [A] weight of log wage cost.
-    pub firm_beta_wage: f64,
-    /// [A] weight of the effective tax rate (a fraction of value added).
-    pub firm_beta_tax: f64,
-    /// [A] weight of a subsidy or extra cost expressed as a fraction of value added.
-    pub firm_beta_subsidy: f64,
-    /// [A] weight of being a port city, times the sector's port affinity.
-    pub firm_beta_port: f64,
-    /// [A] moving cost per unit of ln(1 + km / 10).
-    pub firm_moving_cost: f64,
-    /// [A] share of a moved firm's workers who move with it.
-    pub follow_probability: f64,
-    /// [A] workers of a moved firm within this distance keep the job and commute, km.
-    pub commute_range_km: f64,
-    /// [A] yearly probability that a worker leaves a job (churn).
-    pub separation_rate: f64,
-    /// [A] yearly share of employed residents who reconsider where they live.
-    pub migration_rate: f64,
-    /// [A] yearly probability that a job seeker without a job looks in other cities.
-    pub job_seeker_migration_rate: f64,
-    /// Migration elasticity to real income; docs/facts.md §4.3: about 1.5 [M].
-    pub beta_income: f64,
-    /// Income-distance elasticity: 10% further needs 15% more income; docs/facts.md §4.3
-    /// [V].
-    pub distance_income_ratio: f64,
-    /// [A] weight of log public services.
-    pub beta_public_services: f64,
-    /// [A] weight of log housing cost.
-    pub beta_housing: f64,
-    /// [A] utility cost of living where one holds no hukou (docs/facts.md §4.4: "large").
-    pub hukou_barrier: f64,
-    /// [A] elasticity of housing cost to population relative to the start.
-    pub housing_elasticity: f64,
-    /// [A] how steeply housing cost rises once population passes capacity.
-    pub capacity_stiffness: f64,
-    /// [A] elasticity of wages to labour demand over supply.
-    pub wage_elasticity: f64,
-    /// [A] distance decay of market potential, km.
-    pub market_decay_km: f64,
-    /// [A] share of the gap to the spending-implied level that public services close
-    /// each year (spending raises services with a lag).
-    pub public_service_adjustment: f64,
-    /// [A] chance that an origin government blocks a directed move it leads reluctantly
-    /// (it loses the tax); interest compensation lowers it.
-    pub origin_resistance: f64,
+/// A table of numeric parameters whose defaults are the registry's: field `f` of the
+/// `[t]` table defaults to `params` entry `t.f`. Meanings, units, ranges and sources are
+/// written there only (`src/params/behaviour.rs`, or `relocsim params`).
+macro_rules! parameter_table {
+    ($(#[$meta:meta])* pub struct $name:ident in $table:literal { $($field:ident,)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct $name {
+            $(pub $field: f64,)*
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name {
+                    $($field: params::number(concat!($table, ".", stringify!($field))),)*
+                }
+            }
+        }
+    };
 }
 
-impl Default for Behaviour {
-    fn default() -> Self {
-        Behaviour {
-            firm_size_tail: 1.1,
-            firm_size_max_ratio: 500.0,
-            productivity_sigma: 0.3,
-            cost_pressure: 1.0,
-            size_hazard_elasticity: -0.1,
-            age_hazard_elasticity: -0.1,
-            exit_productivity_elasticity: -1.0,
-            firm_beta_agglomeration: 1.0,
-            firm_beta_market: 1.0,
-            firm_beta_land: 1.0,
-            firm_beta_wage: 1.0,
-            firm_beta_tax: 5.0,
-            firm_beta_subsidy: 5.0,
-            firm_beta_port: 0.5,
-            firm_moving_cost: 0.5,
-            follow_probability: 0.5,
-            commute_range_km: 80.0,
-            separation_rate: 0.05,
-            migration_rate: 0.02,
-            job_seeker_migration_rate: 0.3,
-            beta_income: 1.5,
-            distance_income_ratio: 1.5,
-            beta_public_services: 1.0,
-            beta_housing: 0.5,
-            hukou_barrier: 1.5,
-            housing_elasticity: 1.0,
-            capacity_stiffness: 5.0,
-            wage_elasticity: 0.5,
-            market_decay_km: 100.0,
-            public_service_adjustment: 0.2,
-            origin_resistance: 0.4,
-        }
+parameter_table! {
+    /// Behavioural parameters: the `[behaviour]` table.
+    pub struct Behaviour in "behaviour" {
+        firm_size_tail,
+        firm_size_max_ratio,
+        productivity_sigma,
+        cost_pressure,
+        size_hazard_elasticity,
+        age_hazard_elasticity,
+        exit_productivity_elasticity,
+        firm_beta_agglomeration,
+        firm_beta_market,
+        firm_beta_land,
+        firm_beta_wage,
+        firm_beta_tax,
+        firm_beta_subsidy,
+        firm_beta_port,
+        firm_moving_cost,
+        follow_probability,
+        commute_range_km,
+        separation_rate,
+        migration_rate,
+        job_seeker_migration_rate,
+        beta_income,
+        distance_income_ratio,
+        beta_public_services,
+        beta_housing,
+        hukou_barrier,
+        housing_elasticity,
+        capacity_stiffness,
+        wage_elasticity,
+        market_decay_km,
+        public_service_adjustment,
+        origin_resistance,
     }
 }
 
-/// Modelled trends: the only source of drift in a baseline. Zero by default, so a
-/// baseline with no policy stays at its calibrated start up to noise.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct Trends {
-    /// Yearly growth of firm entry over exits (0.01 = 1% more firms a year).
-    pub firm_growth: f64,
-    /// Yearly growth of productivity in every firm.
-    pub productivity_growth: f64,
+parameter_table! {
+    /// Modelled trends, the `[trends]` table: the only source of drift in a baseline.
+    /// Zero by default, so a baseline with no policy stays at its calibrated start up to
+    /// noise.
+    pub struct Trends in "trends" {
+        firm_growth,
+        productivity_growth,
+    }
 }
 
 /// The whole scenario file.
@@ -335,10 +282,9 @@ fn region_of(scenario: &Scenario, file: &str, base: &Path) -> Result<(Region, St
 /// Scales above 1 (more agents than real people) are allowed for stress tests.
 pub const MAX_SCALE: f64 = 100.0;
 
-/// First and last year a scenario or a policy window may name: wide enough for any
-/// study, narrow enough that arithmetic on years cannot overflow.
-pub const FIRST_YEAR: i32 = 1900;
-pub const LAST_YEAR: i32 = 2500;
+/// First and last year a scenario or a policy window may name (kept with the policy
+/// window's range in the registry).
+pub use crate::params::{FIRST_YEAR, LAST_YEAR};
 
 /// Most simulated years in one run.
 pub const MAX_YEARS: i32 = 500;
@@ -347,64 +293,6 @@ pub const MAX_YEARS: i32 = 500;
 /// variant name with suffixes (`S__V__r4294967295.txt`), and must fit the 255 bytes a
 /// file name may have.
 pub const MAX_NAME_LEN: usize = 100;
-
-/// The valid range of a `[behaviour]` or `[trends]` parameter, and why it stops there.
-#[derive(Clone, Copy, Debug)]
-pub struct ParameterRange {
-    pub key: &'static str,
-    pub min: f64,
-    pub max: f64,
-    pub why: &'static str,
-}
-
-const fn range(key: &'static str, min: f64, max: f64, why: &'static str) -> ParameterRange {
-    ParameterRange { key, min, max, why }
-}
-
-const PROBABILITY: &str = "a yearly probability or share";
-const WEIGHT: &str = "a logit weight; beyond it one term drowns all others";
-const ELASTICITY: &str = "an elasticity; beyond it one firm's hazard spans orders of magnitude";
-const PER_VALUE_ADDED: &str = "a logit weight per fraction of value added";
-
-/// Every behavioural and trend parameter with its valid range: wide enough for
-/// sensitivity analysis, narrow enough that no value in it gives NaN, infinities or
-/// explosive growth (`tests/parameter_ranges.rs` runs each at both ends).
-#[rustfmt::skip]
-pub const PARAMETER_RANGES: [ParameterRange; 33] = [
-    range("behaviour.firm_size_tail", 0.2, 5.0, "a Pareto tail index; near 0 sizes overflow"),
-    range("behaviour.firm_size_max_ratio", 2.0, 1e5, "largest over smallest firm; at 1 the size mean is 0/0"),
-    range("behaviour.productivity_sigma", 0.01, 2.0, "sigma of log productivity; above 2 productivities span ten orders of magnitude"),
-    range("behaviour.cost_pressure", 0.0, 20.0, "a hazard multiplier; below 0 hazards turn negative"),
-    range("behaviour.size_hazard_elasticity", -3.0, 3.0, ELASTICITY),
-    range("behaviour.age_hazard_elasticity", -3.0, 3.0, ELASTICITY),
-    range("behaviour.exit_productivity_elasticity", -5.0, 5.0, ELASTICITY),
-    range("behaviour.firm_beta_agglomeration", -20.0, 20.0, WEIGHT),
-    range("behaviour.firm_beta_market", 0.0, 20.0, WEIGHT),
-    range("behaviour.firm_beta_land", 0.0, 20.0, WEIGHT),
-    range("behaviour.firm_beta_wage", 0.0, 20.0, WEIGHT),
-    range("behaviour.firm_beta_tax", 0.0, 100.0, PER_VALUE_ADDED),
-    range("behaviour.firm_beta_subsidy", 0.0, 100.0, PER_VALUE_ADDED),
-    range("behaviour.firm_beta_port", 0.0, 20.0, WEIGHT),
-    range("behaviour.firm_moving_cost", 0.0, 20.0, "a cost in logit units; below 0 moving pays for itself"),
-    range("behaviour.follow_probability", 0.0, 1.0, PROBABILITY),
-    range("behaviour.commute_range_km", 0.0, 20_000.0, "a distance; 20,000 km is half the Earth's circumference"),
-    range("behaviour.separation_rate", 0.0, 1.0, PROBABILITY),
-    range("behaviour.migration_rate", 0.0, 1.0, PROBABILITY),
-    range("behaviour.job_seeker_migration_rate", 0.0, 1.0, PROBABILITY),
-    range("behaviour.beta_income", 0.0, 20.0, WEIGHT),
-    range("behaviour.distance_income_ratio", 0.0, 20.0, "an elasticity of needed income to distance"),
-    range("behaviour.beta_public_services", 0.0, 20.0, WEIGHT),
-    range("behaviour.beta_housing", 0.0, 20.0, WEIGHT),
-    range("behaviour.hukou_barrier", 0.0, 20.0, "a utility cost in logit units"),
-    range("behaviour.housing_elasticity", 0.0, 10.0, "an elasticity of housing cost to population"),
-    range("behaviour.capacity_stiffness", 0.0, 50.0, "an exponent on crowding; steeper makes any crowding prohibitive"),
-    range("behaviour.wage_elasticity", 0.0, 5.0, "an elasticity of wages to labour demand"),
-    range("behaviour.market_decay_km", 1.0, 20_000.0, "a distance; near 0 market potential divides by it"),
-    range("behaviour.public_service_adjustment", 0.0, 1.0, PROBABILITY),
-    range("behaviour.origin_resistance", 0.0, 1.0, PROBABILITY),
-    range("trends.firm_growth", -0.2, 0.2, "a yearly growth rate; beyond 20% a year firms explode or vanish"),
-    range("trends.productivity_growth", -0.2, 0.2, "a yearly growth rate; beyond 20% a year productivity explodes or vanishes"),
-];
 
 fn validate(s: &Scenario, region: &Region, numbers: &[usize]) -> Vec<String> {
     let mut p = Vec::new();
@@ -508,24 +396,25 @@ fn validate_scale(scale: f64, region: &Region, p: &mut Vec<String>) {
     }
 }
 
-/// Each `[behaviour]` and `[trends]` parameter against [`PARAMETER_RANGES`].
+/// Each `[behaviour]` and `[trends]` parameter against its range in the registry.
 fn validate_parameters(s: &Scenario, p: &mut Vec<String>) {
-    let values = toml::Table::try_from(ParameterTables {
+    for (table, values) in parameter_values(s) {
+        for param in params::of_table(&table) {
+            let v = values[param.field()]
+                .as_float()
+                .expect("parameters are floats");
+            param.check(param.name, v, p);
+        }
+    }
+}
+
+/// The `[behaviour]` and `[trends]` tables of `s` as TOML, by table name.
+fn parameter_values(s: &Scenario) -> toml::Table {
+    toml::Table::try_from(ParameterTables {
         behaviour: &s.behaviour,
         trends: &s.trends,
     })
-    .expect("parameters serialise");
-    for r in PARAMETER_RANGES {
-        let (table, key) = r.key.split_once('.').expect("a table and a key");
-        let v = values[table][key]
-            .as_float()
-            .expect("parameters are floats");
-        if !(v.is_finite() && (r.min..=r.max).contains(&v)) {
-            let n = validate::number;
-            let problem = validate::out_of_range(r.key, n(v), n(r.min), n(r.max));
-            p.push(format!("{problem} ({})", r.why));
-        }
-    }
+    .expect("parameters serialise")
 }
 
 #[derive(Serialize)]
@@ -538,26 +427,27 @@ struct ParameterTables<'a> {
 mod tests {
     use super::*;
 
+    /// Iterates the serialised defaults, so a new field without an entry (or an entry
+    /// left after its field went) fails here.
     #[test]
-    fn every_parameter_has_one_range() {
-        let all = toml::Table::try_from(ParameterTables {
-            behaviour: &Behaviour::default(),
-            trends: &Trends::default(),
-        })
-        .unwrap();
-        let mut keys: Vec<String> = all
+    fn every_behaviour_and_trend_field_has_exactly_one_registry_entry() {
+        let s: Scenario = toml::from_str("[scenario]\nname = \"x\"\n").unwrap();
+        let mut fields = Vec::new();
+        for (table, values) in parameter_values(&s) {
+            for (field, v) in values.as_table().unwrap() {
+                let name = format!("{table}.{field}");
+                let entries: Vec<_> = params::all().filter(|p| p.name == name).collect();
+                assert_eq!(entries.len(), 1, "{name}");
+                assert_eq!(entries[0].default.to_toml().as_ref(), Some(v), "{name}");
+                fields.push(name);
+            }
+        }
+        let registered: Vec<&str> = ["behaviour", "trends"]
             .iter()
-            .flat_map(|(t, v)| {
-                v.as_table()
-                    .unwrap()
-                    .keys()
-                    .map(move |k| format!("{t}.{k}"))
-            })
+            .flat_map(|t| params::of_table(t))
+            .map(|p| p.name)
             .collect();
-        let mut ranged: Vec<String> = PARAMETER_RANGES.iter().map(|r| r.key.to_string()).collect();
-        keys.sort();
-        ranged.sort();
-        assert_eq!(keys, ranged);
+        assert_eq!(fields.len(), registered.len(), "{registered:?}");
     }
 
     #[test]

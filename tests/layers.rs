@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 
 /// Top-level modules by layer, lowest first; the same list as docs/architecture.md.
 const LAYERS: &[&[&str]] = &[
-    &["math", "rng", "agents", "error", "input", "digest", "text"],
+    &[
+        "math", "rng", "agents", "error", "input", "digest", "text", "stats",
+    ],
     &["region"],
-    &["policy"],
+    &["policy", "params"],
     &["scenario", "validate"],
     &["engine", "resources"],
     &["output", "outdir"],

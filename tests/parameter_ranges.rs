@@ -1,12 +1,12 @@
 //! The valid ranges are safe: a tiny scenario run with each behavioural and trend
-//! parameter at the minimum and at the maximum of its range, and each policy parameter
-//! at both ends of the range its validation states, gives finite indicators and city
-//! figures at every step. A range this breaks is too wide.
+//! parameter at the minimum and at the maximum of its range in the registry, and each
+//! policy parameter at both ends of the range its validation states, gives finite
+//! indicators and city figures at every step. A range this breaks is too wide.
 
 mod common;
 
 use relocsim::engine::record::StepFrame;
-use relocsim::scenario::{self, PARAMETER_RANGES};
+use relocsim::scenario;
 
 const RUN: &str = "[scenario]\nname = \"edge\"\nend_year = 2023\n";
 const SCALE: f64 = 0.0005;
@@ -59,11 +59,13 @@ fn run_finite(text: &str, what: &str, failures: &mut Vec<String>) {
 #[test]
 fn behaviour_and_trends_at_both_ends_of_their_ranges_stay_finite() {
     let mut failures = Vec::new();
-    for r in PARAMETER_RANGES {
-        let (table, key) = r.key.split_once('.').unwrap();
+    let tables = ["behaviour", "trends"].map(relocsim::params::of_table);
+    for p in tables.into_iter().flatten() {
+        let (table, key) = (p.table(), p.field());
+        let r = p.range.unwrap();
         for v in [r.min, r.max] {
             let text = format!("{RUN}[{table}]\n{key} = {v:?}\n");
-            run_finite(&text, &format!("{} = {v}", r.key), &mut failures);
+            run_finite(&text, &format!("{} = {v}", p.name), &mut failures);
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");

@@ -44,8 +44,9 @@ fn every_kinds_printed_example_validates() {
     let dir = tmpdir("examples");
     for k in KINDS {
         let out = stdout(&relocsim(&["policies", k.name]));
-        for p in k.params {
-            assert!(out.contains(p.name) && out.contains(p.unit), "{}", p.name);
+        for p in relocsim::params::of_kind(k.name) {
+            let line = format!("  {} ({}; {}", p.field(), p.unit, p.default);
+            assert!(out.contains(&line) && out.contains(p.meaning), "{}", p.name);
         }
         for m in k.mechanisms {
             assert!(out.contains(m.describe()), "{}: {m:?}", k.name);
@@ -86,8 +87,11 @@ fn every_parameter_is_documented_and_every_documented_one_exists() {
     for k in KINDS {
         let defaults = doc::defaults(k.name);
         let mut fields: Vec<&str> = defaults.keys().map(String::as_str).collect();
-        fields.retain(|f| !["kind", "ramp_years"].contains(f));
-        let mut documented: Vec<&str> = k.params.iter().map(|p| p.name).collect();
+        fields.retain(|f| *f != "kind");
+        fields.extend(["start", "end"]);
+        let mut documented: Vec<&str> = relocsim::params::of_kind(k.name)
+            .map(|p| p.field())
+            .collect();
         fields.sort_unstable();
         documented.sort_unstable();
         assert_eq!(fields, documented, "{}", k.name);

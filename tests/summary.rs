@@ -222,3 +222,87 @@ fn an_unknown_baseline_is_an_input_error() {
     let e = summarize(&opts).unwrap_err();
     assert!(e.is_input_error() && e.to_string().contains("nope"), "{e}");
 }
+
+/// (mean, ci95_lo, ci95_hi, n) of differences.parquet for the region-level `indicator`
+/// of `non_capital_relief` in `variant` at `step`.
+fn difference_row(
+    out: &Path,
+    variant: &str,
+    indicator: &str,
+    step: i32,
+) -> (f64, Option<f64>, Option<f64>, i32) {
+    for b in read(&out.join("differences.parquet")) {
+        let (v, ind, st) = (
+            col::<StringArray>(&b, "variant"),
+            col::<StringArray>(&b, "indicator"),
+            col::<Int32Array>(&b, "step"),
+        );
+        let (city, scen) = (
+            col::<StringArray>(&b, "city"),
+            col::<StringArray>(&b, "scenario"),
+        );
+        let found = (0..b.num_rows()).find(|&i| {
+            scen.value(i) == "non_capital_relief"
+                && v.value(i) == variant
+                && ind.value(i) == indicator
+                && st.value(i) == step
+                && city.is_null(i)
+        });
+        if let Some(i) = found {
+            let f = |name: &str| {
+                let c = col::<Float64Array>(&b, name);
+                (!c.is_null(i)).then(|| c.value(i))
+            };
+            let n = col::<Int32Array>(&b, "n").value(i);
+            return (f("mean").unwrap(), f("ci95_lo"), f("ci95_hi"), n);
+        }
+    }
+    panic!("no difference for {variant} {indicator} step {step}");
+}
+
+/// The same as [`difference_row`] from the report's table.csv (its own full-precision
+/// numbers), for the relief scenario of `variant` against `baseline/variant`.
+fn report_row(dir: &Path, variant: &str, indicator: &str) -> (f64, Option<f64>, Option<f64>, i32) {
+    let text = std::fs::read_to_string(dir.join("table.csv")).unwrap();
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let scenario = format!("non_capital_relief/{variant}");
+    for line in lines {
+        let fields: Vec<&str> = line.split(',').collect();
+        let get = |name: &str| fields[head.iter().position(|h| *h == name).unwrap()];
+        if get("year") == "2022" && get("indicator") == indicator && get("scenario") == scenario {
+            let opt = |name: &str| get(name).parse::<f64>().ok();
+            let pairs = get("pairs").parse().unwrap();
+            return (
+                opt("diff_from_baseline").unwrap(),
+                opt("diff_ci95_low"),
+                opt("diff_ci95_high"),
+                pairs,
+            );
+        }
+    }
+    panic!("no report row for {scenario} {indicator}");
+}
+
+/// `relocsim summarize` and `relocsim compare` pair runs by one rule (`relocsim::stats`):
+/// over the same runs they give the same difference and interval, paired where the seeds
+/// agree and a difference of means without an interval where they do not.
+#[test]
+fn summary_and_report_give_the_same_paired_differences() {
+    let body = "[[variant]]\nname = \"same\"\n\n[[variant]]\nname = \"other\"\nscenarios = [\"non_capital_relief\"]\nset = { \"scenario.seed\" = 7 }\n";
+    let (path, out) = common::sweep_setup("agree", &["baseline", "non_capital_relief"], 3, body);
+    let sweep = Sweep::load(&path).unwrap();
+    common::run_sweep(&sweep, &out);
+    summarize(&options(&out)).unwrap();
+    let indicator = "beijing_population";
+    for (variant, pairs) in [("same", 3), ("other", 0)] {
+        let dir = out.parent().unwrap().join(format!("report-{variant}"));
+        let baseline = format!("baseline/{variant}");
+        relocsim::report::compare(std::slice::from_ref(&out), &baseline, &dir).unwrap();
+        let batch = difference_row(&out, variant, indicator, 2);
+        let report = report_row(&dir, variant, indicator);
+        assert_eq!(batch, report, "{variant}");
+        assert_eq!(batch.3, pairs, "{variant}");
+        assert_eq!(batch.1.is_some(), pairs > 1, "{variant}");
+    }
+}

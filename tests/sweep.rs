@@ -101,6 +101,30 @@ fn axis_products_and_explicit_variants_get_deterministic_names() {
     assert!(text.contains("\"Tianjin\""), "{text}");
 }
 
+/// Keys into parameter tables are checked against the registry: a misspelt name gets the
+/// nearest parameter (of the kind of the policy table it points into), located in the
+/// sweep file.
+#[test]
+fn unknown_parameters_are_refused_with_the_nearest_name() {
+    let body = "[[axis]]\nkey = \"behaviour.migraton_rate\"\nvalues = [0.1]\n\n[[axis]]\nkey = \"policy.0.hazard_multiplierr\"\nscenarios = [\"non_capital_relief\"]\nvalues = [2.0]\n";
+    let problems = problems("registry", &["baseline", "non_capital_relief"], body);
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(
+        problems[0].contains(
+            "axis[0] `behaviour.migraton_rate` = 0.1 (scenarios baseline and non_capital_relief): not a parameter; did you mean `behaviour.migration_rate`?"
+        ),
+        "{}",
+        problems[0]
+    );
+    assert!(
+        problems[1].contains(
+            "axis[1] `policy.0.hazard_multiplierr` = 2.0 (scenario non_capital_relief): not a parameter of non_capital_relief; did you mean `policy.0.hazard_multiplier`?"
+        ),
+        "{}",
+        problems[1]
+    );
+}
+
 /// The problems a sweep with `body` is refused with.
 fn problems(name: &str, scenarios: &[&str], body: &str) -> Vec<String> {
     let dir = common::tmpdir("sweep", name);

@@ -3,9 +3,9 @@
 //! written by one fixed rule, so the file is as reproducible as the Parquet it sums up.
 
 use super::plan::Plan;
-use super::stats::{Describe, Interval};
 use crate::engine::indicators::{self, Named, Places};
 use crate::output::human as num;
+use crate::stats::{Describe, Difference};
 
 /// An indicator as the table shows it: label and unit from the catalogue, and the name
 /// to look it up by in summary.parquet.
@@ -48,8 +48,8 @@ pub struct Line {
     pub indicator: Shown,
     pub year: i32,
     pub stats: Describe,
-    /// Paired difference against the baseline; None for the baseline itself.
-    pub diff: Option<Interval>,
+    /// Difference from the baseline; None for the baseline itself.
+    pub diff: Option<Difference>,
 }
 
 pub fn render(sw: &Plan, baseline: Option<&str>, mut lines: Vec<Line>) -> String {
@@ -76,7 +76,7 @@ pub fn render(sw: &Plan, baseline: Option<&str>, mut lines: Vec<Line>) -> String
             ));
         }
         let (diff, ci) = match &l.diff {
-            Some(d) => (num(d.mean), interval(d)),
+            Some(d) => (num(d.estimate.mean), interval(d)),
             None => (String::new(), String::new()),
         };
         let s = &l.stats;
@@ -100,7 +100,7 @@ pub fn render(sw: &Plan, baseline: Option<&str>, mut lines: Vec<Line>) -> String
 fn header(sw: &Plan, baseline: Option<&str>) -> String {
     let against = match baseline {
         Some(b) => format!(
-            "For the other scenarios, `minus baseline` is the paired difference to `{b}`: each replicate minus the `{b}` run of the same variant and replicate (same seed and replicate, so common random numbers), with the mean and a 95% Student-t interval over the pairs."
+            "For the other scenarios, `minus baseline` is the paired difference to `{b}`: each replicate minus the `{b}` run of the same variant, seed and replicate (common random numbers), with the mean and a 95% Student-t interval over the pairs; where no runs pair (the seeds differ), the difference of the means without an interval."
         ),
         None => "No baseline scenario: pass `--baseline NAME` for paired differences.".into(),
     };
@@ -113,9 +113,10 @@ fn header(sw: &Plan, baseline: Option<&str>) -> String {
     )
 }
 
-fn interval(d: &Interval) -> String {
-    match (d.lo, d.hi) {
-        (Some(lo), Some(hi)) => format!("[{}, {}]", num(lo), num(hi)),
+fn interval(d: &Difference) -> String {
+    match (d.pairs, d.estimate.interval()) {
+        (_, Some((lo, hi))) => format!("[{}, {}]", num(lo), num(hi)),
+        (0, None) => "(no pairs: other seeds)".into(),
         _ => "(one pair)".into(),
     }
 }

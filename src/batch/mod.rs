@@ -7,15 +7,14 @@
 //!   (`scenario=S/variant=V/replicate=R`), shares of tasks, the plan file;
 //! - [`local`]: runs tasks in parallel here, skipping verified complete runs;
 //! - [`slurm`]: job array, summary job and submit scripts;
-//! - [`summary`], [`stats`], [`markdown`]: statistics over replicates and paired
-//!   differences against a baseline.
+//! - [`summary`], [`markdown`]: statistics over replicates and paired differences
+//!   against a baseline (computed by `crate::stats`, as the report's are).
 
 pub mod local;
 pub mod markdown;
 pub mod overrides;
 pub mod plan;
 pub mod slurm;
-pub mod stats;
 pub mod summary;
 pub mod sweep;
 

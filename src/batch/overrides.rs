@@ -1,7 +1,9 @@
 //! Dotted-path overrides of a scenario document: `behaviour.migration_rate`,
 //! `policy.0.hazard_multiplier`, `scenario.scale`. A sweep changes scenarios only through
 //! these, applied to the scenario's TOML before it is checked, so an override is refused
-//! by exactly the rules (unknown keys, ranges, city names) that refuse a scenario file.
+//! by exactly the rules (unknown keys, ranges, city names) that refuse a scenario file;
+//! keys into parameter tables are first checked against the parameter registry, so a
+//! misspelt parameter is named with the nearest one.
 
 use toml::{Table, Value};
 
@@ -26,6 +28,60 @@ impl Override {
 /// Keys a sweep owns or that would break the run layout: the name is the scenario's
 /// partition and the replicate is the sweep's own axis.
 const RESERVED: [&str; 3] = ["scenario.name", "scenario.replicate", "manifest"];
+
+/// Checks that `key` names a parameter of the registry (`crate::params`) where it points
+/// into `[behaviour]`, `[trends]` or a `[[policy]]` table of `doc` (of the kind that
+/// table has), so an unknown name is refused with the nearest valid one. Other keys
+/// (`scenario.x`, a policy index `doc` lacks) are left to [`apply`] and to the checks
+/// of the scenario.
+pub fn check_key(doc: &Table, key: &str) -> Result<(), String> {
+    let segments: Vec<&str> = key.split('.').collect();
+    match segments.as_slice() {
+        [table @ ("behaviour" | "trends"), ..] => check_table_key(table, key),
+        ["policy", index, field, ..] => match policy_kind(doc, index) {
+            Some(kind) => check_policy_key(&kind, index, field),
+            None => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
+fn check_table_key(table: &str, key: &str) -> Result<(), String> {
+    if crate::params::find(key).is_some() {
+        return Ok(());
+    }
+    let valid: Vec<&str> = crate::params::of_table(table).map(|p| p.name).collect();
+    Err(format!(
+        "not a parameter; {}",
+        crate::validate::suggest(key, valid)
+    ))
+}
+
+/// The kind of the `index`th `[[policy]]` table of `doc`, if it has one.
+fn policy_kind(doc: &Table, index: &str) -> Option<String> {
+    let i: usize = index.parse().ok()?;
+    let policy = doc.get("policy")?.as_array()?.get(i)?;
+    Some(policy.get("kind")?.as_str()?.to_string())
+}
+
+fn check_policy_key(kind: &str, index: &str, field: &str) -> Result<(), String> {
+    if field == "kind" {
+        return Err(format!(
+            "a sweep sets a policy's parameters, not its kind: give each kind its own scenario (policy {index} is {kind})"
+        ));
+    }
+    if crate::params::of_policy(kind, field).is_some() {
+        return Ok(());
+    }
+    let valid: Vec<String> = crate::params::of_kind(kind)
+        .map(|p| format!("policy.{index}.{}", p.field()))
+        .collect();
+    let key = format!("policy.{index}.{field}");
+    Err(format!(
+        "not a parameter of {kind}; {}",
+        crate::validate::suggest(&key, valid.iter().map(String::as_str))
+    ))
+}
 
 /// Sets `key` to `value` in `doc`, creating missing tables on the way. Lists are indexed
 /// by number (`policy.0`) and must already hold that element.
@@ -185,6 +241,42 @@ mod tests {
         assert!(e.contains("index it with a number"), "{e}");
         let e = apply(&mut d, "behaviour..x", &Value::Integer(1)).unwrap_err();
         assert!(e.contains("no empty parts"), "{e}");
+    }
+
+    #[test]
+    fn keys_are_checked_against_the_registry() {
+        let d = doc(
+            "[scenario]\nname = \"x\"\n[[policy]]\nkind = \"growth_pole\"\nstart = 2020\nend = 2030\n",
+        );
+        for ok in [
+            "behaviour.migration_rate",
+            "trends.firm_growth",
+            "scenario.scale",
+            "policy.0.amenity",
+            "policy.0.end",
+            "policy.0.cities",
+            "policy.3.amenity",
+        ] {
+            assert_eq!(check_key(&d, ok), Ok(()), "{ok}");
+        }
+        let e = check_key(&d, "behaviour.migraton_rate").unwrap_err();
+        assert!(
+            e.starts_with("not a parameter; did you mean `behaviour.migration_rate`?"),
+            "{e}"
+        );
+        let e = check_key(&d, "trends.firm_growth.x").unwrap_err();
+        assert!(e.contains("did you mean `trends.firm_growth`?"), "{e}");
+        let e = check_key(&d, "policy.0.amenty").unwrap_err();
+        assert!(
+            e.starts_with("not a parameter of growth_pole; did you mean `policy.0.amenity`?"),
+            "{e}"
+        );
+        assert!(e.contains("policy.0.ramp_years"), "{e}");
+        assert!(
+            check_key(&d, "policy.0.kind")
+                .unwrap_err()
+                .contains("not its kind")
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! Runs are read one scenario and variant at a time (with the baseline's runs of the
 //! same variant), so memory follows the replicates of one group, not the sweep. Rows
 //! come out in plan order of scenarios and variants, then sorted by city (region-level
-//! first), indicator and step; statistics follow `stats`; the files carry no time or
+//! first), indicator and step; statistics and the pairing of runs follow `crate::stats`, as
+//! the report's do; the files carry no time or
 //! path. A sweep run locally and the same sweep run on a cluster summarise to the same
 //! bytes.
 
@@ -21,10 +22,10 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::markdown::{Line, Naming};
 use super::plan::{Plan, Task};
-use super::stats::{self, Describe, Interval};
 use crate::engine::indicators::{self, Places};
 use crate::error::{Error, Result};
 use crate::output::{Manifest, RunStatus, open_writer};
+use crate::stats::{self, Describe, Difference, PairKey};
 
 pub const SUMMARY_FILE: &str = "summary.parquet";
 pub const DIFFERENCES_FILE: &str = "differences.parquet";
@@ -55,10 +56,11 @@ pub struct SummaryReport {
 /// (city or None for a region-level indicator, indicator, step).
 type Key = (Option<String>, String, i32);
 
-/// One indicator's year and its value in each replicate, in replicate order.
+/// One indicator's year and its value in each replicate, in replicate order, keyed
+/// for pairing with the baseline's runs.
 struct Series {
     year: i32,
-    values: Vec<(u32, f64)>,
+    values: Vec<(PairKey, f64)>,
 }
 
 type Group = BTreeMap<Key, Series>;
@@ -136,7 +138,7 @@ fn load_group(
 ) -> Result<Group> {
     let mut group = Group::new();
     for t in plan.group(s, v).filter(|t| !skip.contains(&t.index)) {
-        read_run(&dir.join(&t.path), t.replicate, &mut group)?;
+        read_run(&dir.join(&t.path), &mut group)?;
     }
     Ok(group)
 }
@@ -158,14 +160,19 @@ fn places_of(
     Ok(scenario.region.as_ref().map(Places::of).unwrap_or_default())
 }
 
-fn read_run(run: &Path, replicate: u32, group: &mut Group) -> Result<()> {
+fn read_run(run: &Path, group: &mut Group) -> Result<()> {
+    let m = Manifest::read(&run.join("manifest.toml"))?;
+    let pair = PairKey {
+        seed: m.seed,
+        replicate: m.replicate,
+    };
     let mut push = |city: Option<&str>, indicator: &str, step: i32, year: i32, value: f64| {
         let key = (city.map(str::to_string), indicator.to_string(), step);
         let series = group.entry(key).or_insert(Series {
             year,
             values: Vec::new(),
         });
-        series.values.push((replicate, value));
+        series.values.push((pair, value));
     };
     for batch in read_batches(&run.join("indicators.parquet"))? {
         let (steps, years) = (ints(&batch, "step")?, ints(&batch, "year")?);
@@ -274,8 +281,9 @@ impl Outputs {
         self.summary.write(cols.summary_batch())
     }
 
-    /// One row group: scenario minus baseline of the same variant, replicate by
-    /// replicate (only replicates both have), for every indicator both have.
+    /// One row group: scenario minus baseline of the same variant, for every indicator
+    /// both have, by the one rule of [`stats::difference`]: over the runs paired by seed
+    /// and replicate, else the difference of the means with n = 0.
     fn differences(
         &mut self,
         s: &str,
@@ -288,14 +296,10 @@ impl Outputs {
         let last = last_step(group);
         for (key, series) in group {
             let Some(bs) = base.get(key) else { continue };
-            let diffs = paired(&series.values, &bs.values);
-            if diffs.is_empty() {
-                continue;
-            }
-            let i = stats::interval95(&diffs);
+            let d = stats::difference(&series.values, &bs.values);
             cols.key(s, v, key, series.year);
             cols.baseline.push(b.to_string());
-            cols.interval(&i);
+            cols.difference(&d);
             if key.0.is_none() && Some(key.2) == last {
                 let row = self
                     .md
@@ -303,7 +307,7 @@ impl Outputs {
                     .rev()
                     .find(|r| r.scenario == s && r.variant == v && r.indicator.name == key.1);
                 if let Some(row) = row {
-                    row.diff = Some(i);
+                    row.diff = Some(d);
                 }
             }
         }
@@ -334,14 +338,6 @@ impl Outputs {
 
 fn last_step(group: &Group) -> Option<i32> {
     group.keys().filter(|k| k.0.is_none()).map(|k| k.2).max()
-}
-
-/// Differences of values with the same replicate number, in replicate order.
-pub fn paired(policy: &[(u32, f64)], base: &[(u32, f64)]) -> Vec<f64> {
-    policy
-        .iter()
-        .filter_map(|(r, x)| base.iter().find(|(rb, _)| rb == r).map(|(_, y)| x - y))
-        .collect()
 }
 
 /// A Parquet file written under a hidden name and renamed into place when closed.
@@ -460,12 +456,13 @@ impl Columns {
         self.n.push(d.n as i32);
     }
 
-    fn interval(&mut self, i: &Interval) {
-        self.mean.push(i.mean);
-        self.sd.push(i.sd);
-        self.a.push(i.lo);
-        self.b.push(i.hi);
-        self.n.push(i.n as i32);
+    fn difference(&mut self, d: &Difference) {
+        let e = &d.estimate;
+        self.mean.push(e.mean);
+        self.sd.push(e.sd);
+        self.a.push(e.lo());
+        self.b.push(e.hi());
+        self.n.push(d.pairs as i32);
     }
 
     fn keys(&self) -> Vec<ArrayRef> {

@@ -204,8 +204,8 @@ impl Sweep {
         self.checked[scenario * self.variants.len() + variant].0
     }
 
-    /// Runs that cannot share random numbers: paired differences against the baseline
-    /// are common-random-number comparisons only where seeds agree.
+    /// Runs that cannot share random numbers: runs pair with the baseline's only where
+    /// seeds agree (`crate::stats::PairKey`).
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         for v in 0..self.variants.len() {
@@ -214,7 +214,7 @@ impl Sweep {
                 .collect();
             if seeds.windows(2).any(|w| w[0] != w[1]) {
                 out.push(format!(
-                    "variant {}: the scenarios have different seeds ({seeds:?}), so their runs do not share random numbers and paired differences carry the noise of both",
+                    "variant {}: the scenarios have different seeds ({seeds:?}), so runs of different seeds share no random numbers and do not pair: a difference from a baseline of another seed is a difference of means, without an interval",
                     self.variants[v].name
                 ));
             }
@@ -245,10 +245,12 @@ impl Sweep {
         let base = &self.scenarios[scenario];
         let mut doc = base.doc.clone();
         for o in overrides.filter(|o| o.applies_to(&base.name)) {
-            overrides::apply(&mut doc, &o.key, &o.value).map_err(|m| Error::Invalid {
-                file: label.to_string(),
-                problems: vec![format!("`{}`: {m}", o.key)],
-            })?;
+            overrides::check_key(&doc, &o.key)
+                .and_then(|()| overrides::apply(&mut doc, &o.key, &o.value))
+                .map_err(|m| Error::Invalid {
+                    file: label.to_string(),
+                    problems: vec![format!("`{}`: {m}", o.key)],
+                })?;
         }
         if let Some(Value::Table(run)) = doc.get_mut("scenario") {
             run.insert("replicate".into(), Value::Integer(i64::from(replicate)));

@@ -2,8 +2,8 @@
 //! Qinhuangdao and Cangzhou. Joint port and logistics investment lowers the logistics cost
 //! of firms in the belt, in proportion to how much their sector relies on a port.
 
-use super::doc::{KindDoc, Mechanism, Param};
-use super::{Dose, Kind, Levers, cells, check_cities, check_range, check_sectors, names};
+use super::doc::{KindDoc, Mechanism};
+use super::{Dose, Kind, Levers, cells, check_cities, check_sectors};
 use crate::region::Region;
 
 pub(super) const DOC: KindDoc = KindDoc {
@@ -11,45 +11,18 @@ pub(super) const DOC: KindDoc = KindDoc {
     essay: "1, 3",
     summary: "Tianjin port with Tangshan, Qinhuangdao, Cangzhou: lower logistics cost for port-affine sectors",
     mechanisms: &[Mechanism::CostOrSubsidy],
-    params: &[
-        Param {
-            name: "cities",
-            unit: "city names",
-            about: "cities of the belt (essay: Tianjin, Tangshan, Qinhuangdao, Cangzhou)",
-        },
-        Param {
-            name: "sectors",
-            unit: "sector names",
-            about: "sectors covered (empty = all; each gains in proportion to its port_affinity)",
-        },
-        Param {
-            name: "logistics_saving",
-            unit: "fraction of value added",
-            about: "cost saving of a sector with port_affinity 1 [A]",
-        },
-    ],
     example: include_str!("../../scenarios/coastal_belt.toml"),
 };
 
 policy_table! {
     pub struct CoastalBelt {
         /// Cities of the belt (docs/source-essay.md §1).
-        #[serde(default = "default_cities")]
         pub cities: Vec<String>,
         /// Sectors covered (empty = all); each gains in proportion to its port affinity.
-        #[serde(default)]
         pub sectors: Vec<String>,
-        /// Logistics cost saved by a sector of port affinity 1, fraction of value added [A].
-        #[serde(default = "default_saving")]
+        /// Logistics cost saved by a sector of port affinity 1, fraction of value added.
         pub logistics_saving: f64,
     }
-}
-
-fn default_cities() -> Vec<String> {
-    names(&["Tianjin", "Tangshan", "Qinhuangdao", "Cangzhou"])
-}
-fn default_saving() -> f64 {
-    0.05
 }
 
 impl Kind for CoastalBelt {
@@ -65,6 +38,5 @@ impl Kind for CoastalBelt {
     fn validate(&self, key: &str, region: &Region, p: &mut Vec<String>) {
         check_cities(key, "cities", &self.cities, region, p);
         check_sectors(key, &self.sectors, region, p);
-        check_range(key, "logistics_saving", self.logistics_saving, 0.0, 1.0, p);
     }
 }

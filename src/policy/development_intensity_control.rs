@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::doc::{KindDoc, Mechanism, Param};
+use super::doc::{KindDoc, Mechanism};
 use super::{Claim, Dose, Kind, Levers, check_cities};
 use crate::region::Region;
 
@@ -15,19 +15,13 @@ pub(super) const DOC: KindDoc = KindDoc {
     essay: "4",
     summary: "caps on cities' housing capacity, such as Beijing's population ceiling",
     mechanisms: &[Mechanism::CapacityCap],
-    params: &[Param {
-        name: "caps",
-        unit: "city name = persons",
-        about: "capacity cap per city, e.g. { Beijing = 23000000 } [V docs/facts.md §2.1] (empty = the region file's population_cap of each city)",
-    }],
     example: include_str!("../../scenarios/development_intensity_control.toml"),
 };
 
 policy_table! {
     pub struct DevelopmentIntensityControl {
         /// Cap per city, persons (empty = each city's `population_cap` in the region file,
-        /// Beijing's 23 million [V docs/facts.md §2.1]).
-        #[serde(default)]
+        /// Beijing's 23 million).
         pub caps: BTreeMap<String, u64>,
     }
 }

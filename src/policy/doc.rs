@@ -1,9 +1,9 @@
 //! What `relocsim policies` prints: each kind's description, parameters with units and
 //! defaults, the mechanisms it uses and a scenario that switches it on.
 //!
-//! Each kind declares its [`KindDoc`] next to its struct. Defaults are not written here:
-//! they are read from the kind's own serde defaults, so the printed defaults cannot drift
-//! from the ones a scenario gets.
+//! Each kind declares its [`KindDoc`] next to its struct. Its parameters (unit, default,
+//! range, source, meaning) are not written here but read from the parameter registry
+//! (`crate::params`), which the kind's tables take their defaults from too.
 
 use super::{KINDS, PolicySpec};
 
@@ -65,15 +65,6 @@ impl Mechanism {
     }
 }
 
-/// One parameter of a kind (the window `start`, `end`, `ramp_years` is common to all).
-#[derive(Clone, Copy, Debug)]
-pub struct Param {
-    pub name: &'static str,
-    pub unit: &'static str,
-    /// Meaning, with provenance: [V] published, [A] assumption, [M] recalled.
-    pub about: &'static str,
-}
-
 /// Everything `relocsim policies KIND` prints about a kind.
 #[derive(Clone, Copy, Debug)]
 pub struct KindDoc {
@@ -83,28 +74,9 @@ pub struct KindDoc {
     pub essay: &'static str,
     pub summary: &'static str,
     pub mechanisms: &'static [Mechanism],
-    pub params: &'static [Param],
     /// A scenario switching the kind on (the shipped `scenarios/<name>.toml`).
     pub example: &'static str,
 }
-
-const WINDOW: [Param; 3] = [
-    Param {
-        name: "start",
-        unit: "year",
-        about: "first year in force",
-    },
-    Param {
-        name: "end",
-        unit: "year",
-        about: "last year in force (inclusive)",
-    },
-    Param {
-        name: "ramp_years",
-        unit: "years",
-        about: "years to reach full strength, rising linearly (0 = at once)",
-    },
-];
 
 /// The doc of a kind by its tag.
 pub fn find(name: &str) -> Option<&'static KindDoc> {
@@ -133,20 +105,13 @@ pub fn defaults(name: &str) -> toml::Table {
 
 /// The full description of one kind.
 pub fn describe(k: &KindDoc) -> String {
-    let defaults = defaults(k.name);
     let mut out = format!(
         "{} (source essay sections {})\n  {}\n\n",
         k.name, k.essay, k.summary
     );
-    out.push_str("Parameters (unit; default):\n");
-    for p in WINDOW.iter().chain(k.params) {
-        let default = defaults
-            .get(p.name)
-            .map_or("required".to_string(), |v| v.to_string());
-        out.push_str(&format!(
-            "  {} ({}; {default})\n      {}\n",
-            p.name, p.unit, p.about
-        ));
+    out.push_str("Parameters (unit; default; valid range) [source]:\n");
+    for p in crate::params::of_kind(k.name) {
+        out.push_str(&parameter(p));
     }
     out.push_str("\nMechanisms:\n");
     for m in k.mechanisms {
@@ -155,4 +120,17 @@ pub fn describe(k: &KindDoc) -> String {
     out.push_str("\nExample (a scenario `relocsim validate` accepts):\n\n");
     out.push_str(k.example);
     out
+}
+
+/// One parameter's lines in a kind's description, from the registry.
+fn parameter(p: &crate::params::Param) -> String {
+    let range = p.range.map(|r| format!("; {r}")).unwrap_or_default();
+    format!(
+        "  {} ({}; {}{range}) {}\n      {}\n",
+        p.field(),
+        p.unit,
+        p.default,
+        p.tag.label(),
+        p.meaning
+    )
 }

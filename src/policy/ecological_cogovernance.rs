@@ -4,10 +4,9 @@
 //! doors to new heavy polluters (an emission cap on new capacity), and beneficiaries may
 //! compensate the cities that conserve the environment.
 
-use super::doc::{KindDoc, Mechanism, Param};
+use super::doc::{KindDoc, Mechanism};
 use super::{
-    Claim, Dose, Kind, Levers, Transfer, cells, check_cities, check_range, check_sectors,
-    listed_cities,
+    Claim, Dose, Kind, Levers, Transfer, cells, check_cities, check_sectors, listed_cities,
 };
 use crate::region::Region;
 
@@ -20,85 +19,28 @@ pub(super) const DOC: KindDoc = KindDoc {
         Mechanism::EntryBan,
         Mechanism::FiscalTransfer,
     ],
-    params: &[
-        Param {
-            name: "cities",
-            unit: "city names",
-            about: "cities under joint control (empty = all)",
-        },
-        Param {
-            name: "sectors",
-            unit: "sector names",
-            about: "sectors charged (empty = all; each pays in proportion to its pollution_intensity)",
-        },
-        Param {
-            name: "charge_per_intensity",
-            unit: "fraction of value added",
-            about: "charge per unit of the sector's pollution_intensity [A]",
-        },
-        Param {
-            name: "ban_new_polluters",
-            unit: "bool",
-            about: "no new firms of polluting sectors in the target cities (a cap on new emissions)",
-        },
-        Param {
-            name: "polluter_min_intensity",
-            unit: "pollution_intensity",
-            about: "intensity from which a sector counts as polluting [A]",
-        },
-        Param {
-            name: "compensation_to",
-            unit: "city names",
-            about: "cities receiving ecological compensation (empty = none)",
-        },
-        Param {
-            name: "compensation_from",
-            unit: "city names",
-            about: "cities paying it, in proportion to revenue (empty = the central government)",
-        },
-        Param {
-            name: "compensation_per_head_yuan",
-            unit: "yuan/resident/year",
-            about: "compensation per resident of a receiving city [A]",
-        },
-    ],
     example: include_str!("../../scenarios/ecological_cogovernance.toml"),
 };
 
 policy_table! {
     pub struct EcologicalCogovernance {
         /// Cities under joint control (empty = all).
-        #[serde(default)]
         pub cities: Vec<String>,
         /// Sectors charged (empty = all).
-        #[serde(default)]
         pub sectors: Vec<String>,
-        /// Charge per unit of pollution intensity, fraction of value added [A].
-        #[serde(default = "default_charge")]
+        /// Charge per unit of pollution intensity, fraction of value added.
         pub charge_per_intensity: f64,
         /// No new firms of polluting sectors in the target cities.
-        #[serde(default)]
         pub ban_new_polluters: bool,
-        /// Pollution intensity from which a sector counts as polluting [A].
-        #[serde(default = "default_polluter")]
+        /// Pollution intensity from which a sector counts as polluting.
         pub polluter_min_intensity: f64,
         /// Cities receiving ecological compensation (empty = none).
-        #[serde(default)]
         pub compensation_to: Vec<String>,
         /// Cities paying it (empty = from outside the region).
-        #[serde(default)]
         pub compensation_from: Vec<String>,
-        /// Compensation per resident of a receiving city, yuan a year [A].
-        #[serde(default)]
+        /// Compensation per resident of a receiving city, yuan a year.
         pub compensation_per_head_yuan: f64,
     }
-}
-
-fn default_charge() -> f64 {
-    0.03
-}
-fn default_polluter() -> f64 {
-    1.0
 }
 
 impl EcologicalCogovernance {
@@ -144,30 +86,6 @@ impl Kind for EcologicalCogovernance {
         check_sectors(key, &self.sectors, region, p);
         check_cities(key, "compensation_to", &self.compensation_to, region, p);
         check_cities(key, "compensation_from", &self.compensation_from, region, p);
-        check_range(
-            key,
-            "charge_per_intensity",
-            self.charge_per_intensity,
-            0.0,
-            1.0,
-            p,
-        );
-        check_range(
-            key,
-            "polluter_min_intensity",
-            self.polluter_min_intensity,
-            0.0,
-            1e6,
-            p,
-        );
-        check_range(
-            key,
-            "compensation_per_head_yuan",
-            self.compensation_per_head_yuan,
-            0.0,
-            1e6,
-            p,
-        );
         if self.compensation_per_head_yuan > 0.0 && self.compensation_to.is_empty() {
             p.push(format!(
                 "{key}.compensation_to: name the cities receiving compensation_per_head_yuan"

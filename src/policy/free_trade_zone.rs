@@ -2,8 +2,8 @@
 //! trade zone"): simpler customs, approvals and investment rules lower the costs of firms
 //! in the zone cities.
 
-use super::doc::{KindDoc, Mechanism, Param};
-use super::{Dose, Kind, Levers, cells, check_cities, check_range, check_sectors, names};
+use super::doc::{KindDoc, Mechanism};
+use super::{Dose, Kind, Levers, cells, check_cities, check_sectors};
 use crate::region::Region;
 
 pub(super) const DOC: KindDoc = KindDoc {
@@ -11,45 +11,18 @@ pub(super) const DOC: KindDoc = KindDoc {
     essay: "6",
     summary: "lower costs for firms in the zone cities",
     mechanisms: &[Mechanism::CostOrSubsidy],
-    params: &[
-        Param {
-            name: "cities",
-            unit: "city names",
-            about: "cities with a zone [M: Tianjin's pilot zone dates from 2015]",
-        },
-        Param {
-            name: "sectors",
-            unit: "sector names",
-            about: "sectors covered (empty = all)",
-        },
-        Param {
-            name: "cost_reduction",
-            unit: "fraction of value added",
-            about: "costs saved by firms in the zone [A]",
-        },
-    ],
     example: include_str!("../../scenarios/free_trade_zone.toml"),
 };
 
 policy_table! {
     pub struct FreeTradeZone {
         /// Cities with a zone.
-        #[serde(default = "default_cities")]
         pub cities: Vec<String>,
         /// Sectors covered (empty = all).
-        #[serde(default)]
         pub sectors: Vec<String>,
-        /// Costs saved by firms in the zone, fraction of value added [A].
-        #[serde(default = "default_reduction")]
+        /// Costs saved by firms in the zone, fraction of value added.
         pub cost_reduction: f64,
     }
-}
-
-fn default_cities() -> Vec<String> {
-    names(&["Tianjin"])
-}
-fn default_reduction() -> f64 {
-    0.03
 }
 
 impl Kind for FreeTradeZone {
@@ -62,6 +35,5 @@ impl Kind for FreeTradeZone {
     fn validate(&self, key: &str, region: &Region, p: &mut Vec<String>) {
         check_cities(key, "cities", &self.cities, region, p);
         check_sectors(key, &self.sectors, region, p);
-        check_range(key, "cost_reduction", self.cost_reduction, 0.0, 1.0, p);
     }
 }

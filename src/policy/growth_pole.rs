@@ -3,8 +3,8 @@
 //! living there, so the region becomes multi-polar rather than centred on Beijing and
 //! Tianjin.
 
-use super::doc::{KindDoc, Mechanism, Param};
-use super::{Dose, Kind, Levers, cells, check_cities, check_range, check_sectors, city_set, names};
+use super::doc::{KindDoc, Mechanism};
+use super::{Dose, Kind, Levers, cells, check_cities, check_sectors, city_set};
 use crate::region::Region;
 
 pub(super) const DOC: KindDoc = KindDoc {
@@ -12,56 +12,20 @@ pub(super) const DOC: KindDoc = KindDoc {
     essay: "1, 2",
     summary: "strengthens a hub city (Shijiazhuang): investment raising firms' productivity and residents' amenity",
     mechanisms: &[Mechanism::Productivity, Mechanism::Amenity],
-    params: &[
-        Param {
-            name: "cities",
-            unit: "city names",
-            about: "the hubs strengthened (essay: Shijiazhuang)",
-        },
-        Param {
-            name: "sectors",
-            unit: "sector names",
-            about: "sectors whose productivity rises (empty = all)",
-        },
-        Param {
-            name: "productivity_gain",
-            unit: "fraction",
-            about: "rise in the productivity of firms in the hub [A]",
-        },
-        Param {
-            name: "amenity",
-            unit: "logit units",
-            about: "added to residents' utility of living in the hub [A]",
-        },
-    ],
     example: include_str!("../../scenarios/growth_pole.toml"),
 };
 
 policy_table! {
     pub struct GrowthPole {
         /// The hubs (docs/source-essay.md §1: Shijiazhuang).
-        #[serde(default = "default_cities")]
         pub cities: Vec<String>,
         /// Sectors whose productivity rises (empty = all).
-        #[serde(default)]
         pub sectors: Vec<String>,
-        /// Rise in firms' productivity, a fraction (0.05 = 5%) [A].
-        #[serde(default = "default_gain")]
+        /// Rise in firms' productivity, a fraction (0.05 = 5%).
         pub productivity_gain: f64,
-        /// Added to residents' utility of living in the hub, logit units [A].
-        #[serde(default = "default_amenity")]
+        /// Added to residents' utility of living in the hub, logit units.
         pub amenity: f64,
     }
-}
-
-fn default_cities() -> Vec<String> {
-    names(&["Shijiazhuang"])
-}
-fn default_gain() -> f64 {
-    0.05
-}
-fn default_amenity() -> f64 {
-    0.1
 }
 
 impl Kind for GrowthPole {
@@ -78,14 +42,5 @@ impl Kind for GrowthPole {
     fn validate(&self, key: &str, region: &Region, p: &mut Vec<String>) {
         check_cities(key, "cities", &self.cities, region, p);
         check_sectors(key, &self.sectors, region, p);
-        check_range(
-            key,
-            "productivity_gain",
-            self.productivity_gain,
-            -0.5,
-            2.0,
-            p,
-        );
-        check_range(key, "amenity", self.amenity, -5.0, 5.0, p);
     }
 }

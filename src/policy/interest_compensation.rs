@@ -3,11 +3,8 @@
 //! docs/model.md §8.4). Keeping a share lowers the origin government's resistance to
 //! letting large taxpayers go, and origin governments lead eligible firms out.
 
-use super::doc::{KindDoc, Mechanism, Param};
-use super::{
-    Dose, Kind, Levers, TaxSharing, check_cities, check_range, check_sectors, check_unit, city_set,
-    sector_set,
-};
+use super::doc::{KindDoc, Mechanism};
+use super::{Dose, Kind, Levers, TaxSharing, check_cities, check_sectors, city_set, sector_set};
 use crate::region::Region;
 
 pub(super) const DOC: KindDoc = KindDoc {
@@ -15,120 +12,33 @@ pub(super) const DOC: KindDoc = KindDoc {
     essay: "4, 6",
     summary: "the 2015 tax-sharing rule: origins keep a share of directed movers' taxes and lead more of them out",
     mechanisms: &[Mechanism::TaxSharing, Mechanism::DirectedMoves],
-    params: &[
-        Param {
-            name: "origins",
-            unit: "city names",
-            about: "origins whose directed moves share tax",
-        },
-        Param {
-            name: "destinations",
-            unit: "city names",
-            about: "destinations covered (empty = every city not an origin)",
-        },
-        Param {
-            name: "sectors",
-            unit: "sector names",
-            about: "sectors covered (empty = all)",
-        },
-        Param {
-            name: "origin_share",
-            unit: "0-1",
-            about: "origin's share of the moved firm's tax [V: 50:50]",
-        },
-        Param {
-            name: "years",
-            unit: "years",
-            about: "years of sharing [V: 3]",
-        },
-        Param {
-            name: "extension_years",
-            unit: "years",
-            about: "extra years when the cap is not reached [V: 2]",
-        },
-        Param {
-            name: "min_annual_tax_yuan",
-            unit: "yuan/year",
-            about: "eligibility: average three taxes before the move [V: 20 million]",
-        },
-        Param {
-            name: "three_tax_rate",
-            unit: "fraction of value added",
-            about: "the three taxes, for eligibility only [A]",
-        },
-        Param {
-            name: "resistance_reduction",
-            unit: "0-1",
-            about: "how much sharing lowers the origin's resistance [A]",
-        },
-        Param {
-            name: "directed_hazard",
-            unit: "probability/year",
-            about: "chance an origin leads an eligible firm out [A]",
-        },
-    ],
     example: include_str!("../../scenarios/interest_compensation.toml"),
 };
 
 policy_table! {
     pub struct InterestCompensation {
         /// Origin regions whose directed moves share tax.
-        #[serde(default = "default_origins")]
         pub origins: Vec<String>,
         /// Destinations covered (empty = every city not an origin).
-        #[serde(default)]
         pub destinations: Vec<String>,
         /// Sectors covered (empty = all).
-        #[serde(default)]
         pub sectors: Vec<String>,
-        /// Origin's share of the moved firm's tax [V: 50:50].
-        #[serde(default = "half")]
+        /// Origin's share of the moved firm's tax.
         pub origin_share: f64,
-        /// Years of sharing [V: 3].
-        #[serde(default = "three")]
+        /// Years of sharing.
         pub years: u8,
-        /// Extra years when the cap is not reached [V: 2, to 5 in all].
-        #[serde(default = "two")]
+        /// Extra years when the cap is not reached.
         pub extension_years: u8,
-        /// Eligibility: average yearly "three taxes" before the move, yuan [V: 20 million].
-        #[serde(default = "threshold")]
+        /// Eligibility: average yearly "three taxes" before the move, yuan.
         pub min_annual_tax_yuan: f64,
         /// The three taxes (VAT, corporate income tax, business tax) as a fraction of value
-        /// added, used only for eligibility [A].
-        #[serde(default = "three_tax_rate")]
+        /// added, used only for eligibility.
         pub three_tax_rate: f64,
-        /// Fraction by which sharing lowers the origin's resistance to directed moves [A].
-        #[serde(default = "reduction")]
+        /// Fraction by which sharing lowers the origin's resistance to directed moves.
         pub resistance_reduction: f64,
-        /// Yearly probability that an origin government leads an eligible firm to move [A].
-        #[serde(default = "directed")]
+        /// Yearly probability that an origin government leads an eligible firm to move.
         pub directed_hazard: f64,
     }
-}
-
-fn default_origins() -> Vec<String> {
-    vec!["Beijing".into(), "Tianjin".into()]
-}
-fn half() -> f64 {
-    0.5
-}
-fn three() -> u8 {
-    3
-}
-fn two() -> u8 {
-    2
-}
-fn threshold() -> f64 {
-    20e6
-}
-fn three_tax_rate() -> f64 {
-    0.15
-}
-fn reduction() -> f64 {
-    0.8
-}
-fn directed() -> f64 {
-    0.02
 }
 
 impl InterestCompensation {
@@ -172,18 +82,6 @@ impl Kind for InterestCompensation {
         check_cities(key, "origins", &self.origins, region, p);
         check_cities(key, "destinations", &self.destinations, region, p);
         check_sectors(key, &self.sectors, region, p);
-        check_unit(key, "origin_share", self.origin_share, p);
-        check_unit(key, "three_tax_rate", self.three_tax_rate, p);
-        check_unit(key, "resistance_reduction", self.resistance_reduction, p);
-        check_unit(key, "directed_hazard", self.directed_hazard, p);
-        check_range(
-            key,
-            "min_annual_tax_yuan",
-            self.min_annual_tax_yuan,
-            0.0,
-            1e12,
-            p,
-        );
         if self.origins.is_empty() {
             p.push(format!("{key}.origins: name at least one origin city"));
         }

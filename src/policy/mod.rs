@@ -20,22 +20,57 @@
 //! sector steered into a city where another policy bans its entry.
 
 /// Declares a kind's `[[policy]]` table: the window fields every kind has (`start`,
-/// `end`, `ramp_years`), the derives every table needs (unknown keys are refused), and
-/// its [`Table`] link to its window and to the `DOC` of its module.
+/// `end`, `ramp_years`), the derives every table needs, and its [`Table`] link to its
+/// window and to the `DOC` of its module.
+///
+/// A table is read by filling in every key it leaves out from the parameter registry
+/// (`crate::params`), then reading all of them strictly (unknown keys are refused): the
+/// defaults are written in the registry alone, so the defaults documented are the ones a
+/// scenario gets.
 macro_rules! policy_table {
-    ($(#[$meta:meta])* pub struct $name:ident { $($body:tt)* }) => {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident { $($(#[$fmeta:meta])* pub $field:ident: $ty:ty,)* }
+    ) => {
         $(#[$meta])*
         #[derive(Clone, Debug, serde::Serialize, serde::Deserialize, PartialEq)]
-        #[serde(deny_unknown_fields)]
+        #[serde(try_from = "toml::Table")]
         pub struct $name {
             /// First year in force.
             pub start: i32,
             /// Last year in force (inclusive).
             pub end: i32,
             /// Years to reach full strength, rising linearly (0 = at once).
-            #[serde(default)]
             pub ramp_years: u32,
-            $($body)*
+            $($(#[$fmeta])* pub $field: $ty,)*
+        }
+
+        /// The table with every key present.
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Complete {
+            start: i32,
+            end: i32,
+            ramp_years: u32,
+            $($field: $ty,)*
+        }
+
+        impl TryFrom<toml::Table> for $name {
+            /// The message alone: the reader of the whole file places it.
+            type Error = String;
+
+            fn try_from(mut table: toml::Table) -> Result<Self, Self::Error> {
+                $crate::params::fill_defaults(DOC.name, &mut table);
+                let c: Complete = toml::Value::Table(table)
+                    .try_into()
+                    .map_err(|e: toml::de::Error| e.message().to_string())?;
+                Ok($name {
+                    start: c.start,
+                    end: c.end,
+                    ramp_years: c.ramp_years,
+                    $($field: c.$field,)*
+                })
+            }
         }
 
         impl $crate::policy::Table for $name {
@@ -277,6 +312,18 @@ impl PolicySpec {
         let key = format!("policy[{index}] ({})", self.kind());
         self.window().validate(&key, first, last, p);
         self.as_kind().validate(&key, region, p);
+        self.validate_numbers(&key, p);
+    }
+
+    /// Every number of the table against its range in the registry. Integers are
+    /// checked with the file's shape, before the table is read.
+    fn validate_numbers(&self, key: &str, p: &mut Vec<String>) {
+        let table = toml::Table::try_from(self).expect("a policy serialises to a table");
+        for param in crate::params::of_kind(self.kind()) {
+            if let Some(v) = table.get(param.field()).and_then(toml::Value::as_float) {
+                param.check(&format!("{key}.{}", param.field()), v, p);
+            }
+        }
     }
 }
 
@@ -289,11 +336,6 @@ pub fn validate_combination(
     p: &mut Vec<String>,
 ) {
     conflicts::check(policies, numbers, region, p);
-}
-
-/// Owned names for a default list.
-pub(crate) fn names(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
 }
 
 /// Reports unknown city names with the list of valid ones.
@@ -322,20 +364,6 @@ pub(crate) fn check_sectors(key: &str, names: &[String], region: &Region, p: &mu
                 region.sector_names().join(", ")
             ));
         }
-    }
-}
-
-pub(crate) fn check_unit(key: &str, field: &str, v: f64, p: &mut Vec<String>) {
-    check_range(key, field, v, 0.0, 1.0, p);
-}
-
-/// Every number a policy takes has both bounds: an unbounded one could push a utility or
-/// a price to infinity.
-pub(crate) fn check_range(key: &str, field: &str, v: f64, lo: f64, hi: f64, p: &mut Vec<String>) {
-    if !(v.is_finite() && (lo..=hi).contains(&v)) {
-        let key = format!("{key}.{field}");
-        let n = crate::text::number;
-        p.push(crate::text::out_of_range(&key, n(v), n(lo), n(hi)));
     }
 }
 
@@ -476,6 +504,58 @@ mod tests {
         );
         let bj = r.city_index("Beijing").unwrap();
         assert_eq!(l.capacity(bj, 23e6), 22e6, "half way from 23 to 21 million");
+    }
+
+    /// Iterates each kind's serialised table, so a field without a registry entry, or an
+    /// entry without a field, fails here.
+    #[test]
+    fn every_parameter_of_every_kind_has_exactly_one_registry_entry() {
+        for k in KINDS {
+            let mut table = doc::defaults(k.name);
+            assert_eq!(table.remove("kind").unwrap().as_str(), Some(k.name));
+            let mut fields: Vec<String> = table.keys().cloned().collect();
+            fields.extend(["start".to_string(), "end".to_string()]);
+            for f in &fields {
+                let entries: Vec<_> = crate::params::of_kind(k.name)
+                    .filter(|p| p.field() == f)
+                    .collect();
+                assert_eq!(entries.len(), 1, "{}.{f}", k.name);
+                assert_eq!(entries[0].default.to_toml().as_ref(), table.get(f));
+            }
+            assert_eq!(crate::params::of_kind(k.name).count(), fields.len());
+        }
+        for p in crate::params::all() {
+            let kind = p.kind().unwrap_or(crate::params::ANY_KIND);
+            assert!(
+                kind == crate::params::ANY_KIND || doc::find(kind).is_some(),
+                "{}",
+                p.name
+            );
+        }
+    }
+
+    #[test]
+    fn a_table_gets_the_registry_defaults_and_keeps_its_own_values() {
+        let (r, l) = levers(
+            "[[policy]]\nkind = \"growth_pole\"\nstart = 2020\nend = 2035\namenity = 0.3\n",
+            2025,
+        );
+        let sjz = r.city_index("Shijiazhuang").unwrap();
+        assert!((l.amenity[sjz] - 0.3).abs() < 1e-12);
+        let gain = crate::params::number("policy.growth_pole.productivity_gain");
+        let cell = l.cs(sjz, 0);
+        assert!((l.productivity[cell] - (1.0 + gain)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_table_that_cannot_be_read_says_why_once() {
+        let e = toml::from_str::<PolicySpec>("kind = \"growth_pole\"\nend = 2030\n").unwrap_err();
+        assert_eq!(e.message(), "missing field `start`");
+        let e = toml::from_str::<PolicySpec>(
+            "kind = \"growth_pole\"\nstart = 2020\nend = 2030\namenty = 1.0\n",
+        )
+        .unwrap_err();
+        assert!(e.message().starts_with("unknown field `amenty`"), "{e}");
     }
 
     #[test]

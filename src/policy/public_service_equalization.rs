@@ -2,8 +2,8 @@
 //! close part of the gap in tax revenue per resident between each recipient city and the
 //! capital, and public services, which follow revenue per head, rise toward the capital's.
 
-use super::doc::{KindDoc, Mechanism, Param};
-use super::{Dose, Kind, Levers, Transfer, check_cities, check_unit, city_set, listed_cities};
+use super::doc::{KindDoc, Mechanism};
+use super::{Dose, Kind, Levers, Transfer, check_cities, city_set, listed_cities};
 use crate::region::Region;
 
 pub(super) const DOC: KindDoc = KindDoc {
@@ -11,42 +11,18 @@ pub(super) const DOC: KindDoc = KindDoc {
     essay: "4",
     summary: "fiscal transfers lift the hinterland's (Hebei's) public services toward the capital's",
     mechanisms: &[Mechanism::FiscalTransfer],
-    params: &[
-        Param {
-            name: "cities",
-            unit: "city names",
-            about: "recipients (empty = the region's hinterland, Hebei)",
-        },
-        Param {
-            name: "donors",
-            unit: "city names",
-            about: "cities paying, in proportion to their revenue (empty = the central government, outside the region)",
-        },
-        Param {
-            name: "gap_share",
-            unit: "0-1",
-            about: "share of the 2020 gap in tax revenue per resident to the capital that the transfer closes [A]",
-        },
-    ],
     example: include_str!("../../scenarios/public_service_equalization.toml"),
 };
 
 policy_table! {
     pub struct PublicServiceEqualization {
         /// Recipients (empty = the cities of the region's hinterland province).
-        #[serde(default)]
         pub cities: Vec<String>,
         /// Cities paying in proportion to their revenue (empty = from outside the region).
-        #[serde(default)]
         pub donors: Vec<String>,
-        /// Share of the 2020 gap in tax revenue per resident to the capital closed [A].
-        #[serde(default = "default_gap_share")]
+        /// Share of the 2020 gap in tax revenue per resident to the capital closed.
         pub gap_share: f64,
     }
-}
-
-fn default_gap_share() -> f64 {
-    0.2
 }
 
 /// Tax revenue per resident in 2020, yuan: the region's tax rate times GDP per head.
@@ -87,7 +63,6 @@ impl Kind for PublicServiceEqualization {
     fn validate(&self, key: &str, region: &Region, p: &mut Vec<String>) {
         check_cities(key, "cities", &self.cities, region, p);
         check_cities(key, "donors", &self.donors, region, p);
-        check_unit(key, "gap_share", self.gap_share, p);
         if self.cities.is_empty() && region.hinterland_cities().is_empty() {
             p.push(format!(
                 "{key}.cities: the region names no hinterland province; list the recipient cities"

@@ -2,8 +2,8 @@
 //! services extended to small cities and their countryside make them more pleasant to live
 //! in, add housing capacity and lift their public services.
 
-use super::doc::{KindDoc, Mechanism, Param};
-use super::{Dose, Kind, Levers, check_cities, check_range, city_set};
+use super::doc::{KindDoc, Mechanism};
+use super::{Dose, Kind, Levers, check_cities, city_set};
 use crate::region::Region;
 
 pub(super) const DOC: KindDoc = KindDoc {
@@ -15,64 +15,22 @@ pub(super) const DOC: KindDoc = KindDoc {
         Mechanism::CapacityChange,
         Mechanism::PublicServices,
     ],
-    params: &[
-        Param {
-            name: "cities",
-            unit: "city names",
-            about: "cities that gain (empty = every city smaller than small_city_population)",
-        },
-        Param {
-            name: "small_city_population",
-            unit: "persons",
-            about: "2020 population below which a city counts as small, used when cities is empty [A]",
-        },
-        Param {
-            name: "amenity",
-            unit: "logit units",
-            about: "added to residents' utility of living there [A]",
-        },
-        Param {
-            name: "capacity_increase",
-            unit: "fraction",
-            about: "added housing capacity, a fraction of the city's capacity [A]",
-        },
-        Param {
-            name: "public_services_increase",
-            unit: "fraction",
-            about: "rise of public services over the city's 2020 level [A]",
-        },
-    ],
     example: include_str!("../../scenarios/rural_micro_centers.toml"),
 };
 
 policy_table! {
     pub struct RuralMicroCenters {
         /// Cities that gain (empty = every city below `small_city_population`).
-        #[serde(default)]
         pub cities: Vec<String>,
-        /// 2020 population below which a city counts as small, persons [A].
-        #[serde(default = "default_small")]
+        /// 2020 population below which a city counts as small, persons.
         pub small_city_population: u64,
-        /// Added to residents' utility, logit units [A].
-        #[serde(default = "default_amenity")]
+        /// Added to residents' utility, logit units.
         pub amenity: f64,
-        /// Added housing capacity, fraction of the city's capacity [A].
-        #[serde(default = "default_tenth")]
+        /// Added housing capacity, fraction of the city's capacity.
         pub capacity_increase: f64,
-        /// Rise of public services over the city's 2020 level, fraction [A].
-        #[serde(default = "default_tenth")]
+        /// Rise of public services over the city's 2020 level, fraction.
         pub public_services_increase: f64,
     }
-}
-
-fn default_small() -> u64 {
-    5_000_000
-}
-fn default_amenity() -> f64 {
-    0.05
-}
-fn default_tenth() -> f64 {
-    0.1
 }
 
 impl RuralMicroCenters {
@@ -99,23 +57,6 @@ impl Kind for RuralMicroCenters {
 
     fn validate(&self, key: &str, region: &Region, p: &mut Vec<String>) {
         check_cities(key, "cities", &self.cities, region, p);
-        check_range(key, "amenity", self.amenity, -5.0, 5.0, p);
-        check_range(
-            key,
-            "capacity_increase",
-            self.capacity_increase,
-            0.0,
-            10.0,
-            p,
-        );
-        check_range(
-            key,
-            "public_services_increase",
-            self.public_services_increase,
-            0.0,
-            10.0,
-            p,
-        );
         if self.targets(region).is_empty() {
             p.push(format!(
                 "{key}: no city is smaller than small_city_population = {}; list the cities",

@@ -2,10 +2,8 @@
 //! job, a land discount and a tax holiday for firms, hukou for movers, and relocated
 //! schools and hospitals lifting public services.
 
-use super::doc::{KindDoc, Mechanism, Param};
-use super::{
-    Dose, Kind, Levers, check_cities, check_range, check_sectors, check_unit, city_set, sector_set,
-};
+use super::doc::{KindDoc, Mechanism};
+use super::{Dose, Kind, Levers, check_cities, check_sectors, city_set, sector_set};
 use crate::region::Region;
 
 pub(super) const DOC: KindDoc = KindDoc {
@@ -19,91 +17,28 @@ pub(super) const DOC: KindDoc = KindDoc {
         Mechanism::HukouBarrier,
         Mechanism::PublicServices,
     ],
-    params: &[
-        Param {
-            name: "cities",
-            unit: "city names",
-            about: "receiving places",
-        },
-        Param {
-            name: "sectors",
-            unit: "sector names",
-            about: "sectors receiving the firm incentives (empty = all)",
-        },
-        Param {
-            name: "subsidy_per_job_yuan",
-            unit: "yuan/job/year",
-            about: "subsidy set against value added per worker there [A]",
-        },
-        Param {
-            name: "land_discount",
-            unit: "0-1",
-            about: "fraction off land cost for firms [A]",
-        },
-        Param {
-            name: "tax_holiday_years",
-            unit: "years",
-            about: "tax holiday for arriving firms (docs/facts.md §2.4: 3-5-year exemptions, unverified) [A]",
-        },
-        Param {
-            name: "hukou_for_movers",
-            unit: "bool",
-            about: "movers receive local hukou (docs/facts.md §2.4: points hukou since 2021 [V])",
-        },
-        Param {
-            name: "public_services_target",
-            unit: "index, Beijing = 1",
-            about: "level relocated schools and hospitals lift services toward [A]",
-        },
-    ],
     example: include_str!("../../scenarios/xiongan_incentives.toml"),
 };
 
 policy_table! {
     pub struct XionganIncentives {
-        #[serde(default = "default_cities")]
         pub cities: Vec<String>,
         /// Sectors that receive the firm incentives (empty = all).
-        #[serde(default)]
         pub sectors: Vec<String>,
-        /// Yearly subsidy per job, yuan, set against value added per worker there [A].
-        #[serde(default = "default_subsidy")]
+        /// Yearly subsidy per job, yuan, set against value added per worker there.
         pub subsidy_per_job_yuan: f64,
-        /// Fraction off land cost for firms [A].
-        #[serde(default = "default_land")]
+        /// Fraction off land cost for firms.
         pub land_discount: f64,
         /// Tax holiday for arriving firms, years (docs/facts.md §2.4: 3-5-year exemptions,
-        /// unverified) [A].
-        #[serde(default = "default_holiday")]
+        /// unverified).
         pub tax_holiday_years: u8,
         /// Movers receive local hukou (docs/facts.md §2.4: points hukou since 2021, direct
-        /// application for relocated Beijing staff [V]).
-        #[serde(default = "yes")]
+        /// application for relocated Beijing staff).
         pub hukou_for_movers: bool,
         /// Public-services level (Beijing = 1.0) that relocated schools and hospitals lift
-        /// the target cities toward [A].
-        #[serde(default = "default_services")]
+        /// the target cities toward.
         pub public_services_target: f64,
     }
-}
-
-fn default_cities() -> Vec<String> {
-    vec!["Xiong'an".into()]
-}
-fn default_subsidy() -> f64 {
-    10_000.0
-}
-fn default_land() -> f64 {
-    0.3
-}
-fn default_holiday() -> u8 {
-    3
-}
-fn default_services() -> f64 {
-    0.8
-}
-fn yes() -> bool {
-    true
 }
 
 impl Kind for XionganIncentives {
@@ -138,22 +73,5 @@ impl Kind for XionganIncentives {
     fn validate(&self, key: &str, region: &Region, p: &mut Vec<String>) {
         check_cities(key, "cities", &self.cities, region, p);
         check_sectors(key, &self.sectors, region, p);
-        check_range(
-            key,
-            "subsidy_per_job_yuan",
-            self.subsidy_per_job_yuan,
-            0.0,
-            1e6,
-            p,
-        );
-        check_unit(key, "land_discount", self.land_discount, p);
-        check_range(
-            key,
-            "public_services_target",
-            self.public_services_target,
-            0.0,
-            10.0,
-            p,
-        );
     }
 }

@@ -15,11 +15,11 @@ use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::raster::Bitmap;
-use super::stats::Estimate;
 use super::{Comparison, Run, Series};
 use crate::engine::indicators::{self as ind, CITY_POPULATION, Indicator};
 use crate::error::{Error, Result};
 use crate::math::Det;
+use crate::stats::Estimate;
 
 pub(super) type Drawn = std::result::Result<(), Box<dyn std::error::Error>>;
 

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::output::{Manifest, RunStatus};
 use crate::region::RegionSpec;
 use crate::scenario::Scenario;
+use crate::stats::PairKey;
 
 use super::data::RunData;
 
@@ -25,10 +26,12 @@ pub struct Run {
 }
 
 impl Run {
-    /// What pairs a policy replicate with a baseline replicate: runs with the same seed
-    /// and replicate number share their random draws.
-    pub fn pair_key(&self) -> (u64, u32) {
-        (self.manifest.seed, self.manifest.replicate)
+    /// What pairs a policy replicate with a baseline replicate (see [`PairKey`]).
+    pub fn pair_key(&self) -> PairKey {
+        PairKey {
+            seed: self.manifest.seed,
+            replicate: self.manifest.replicate,
+        }
     }
 
     pub fn region(&self) -> &RegionSpec {
@@ -219,7 +222,7 @@ pub fn group(runs: Vec<Run>) -> Result<Vec<Group>> {
             .windows(2)
             .find(|w| w[0].pair_key() == w[1].pair_key())
         {
-            let (seed, replicate) = w[0].pair_key();
+            let PairKey { seed, replicate } = w[0].pair_key();
             return Err(Error::DuplicateRun {
                 label: g.label.clone(),
                 seed,

@@ -5,7 +5,8 @@
 //! Replicates of a scenario are runs with different seeds or replicate numbers; a
 //! scenario's difference from the baseline is taken replicate by replicate (the runs
 //! with the same seed and replicate share their random draws), so its interval shows the
-//! spread of the policy's effect rather than of the noise of two independent runs.
+//! spread of the policy's effect rather than of the noise of two independent runs. The
+//! statistics and that pairing are `crate::stats`, shared with `relocsim summarize`.
 //! Everything written depends only on the runs: no clock, host or hash order reaches it.
 
 mod bars;
@@ -15,7 +16,6 @@ mod html;
 mod load;
 mod map;
 mod raster;
-mod stats;
 mod table;
 
 use std::path::{Path, PathBuf};
@@ -23,10 +23,10 @@ use std::path::{Path, PathBuf};
 use crate::engine::indicators::{self, Named, Places};
 use crate::error::{Error, Result};
 use crate::region::RegionSpec;
+use crate::stats::{Estimate, estimate};
 
 pub use data::{Moved, RunData, Series};
 pub use load::{Group, Run, find_runs, read_run};
-pub use stats::{Estimate, estimate, t975};
 pub use table::{Cell, Diff, HeadlineTable, Line, Row};
 
 /// Runs grouped into scenarios, checked comparable, the baseline first.

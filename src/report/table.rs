@@ -3,28 +3,23 @@
 //! of the paired difference. One model of the table feeds the CSV (full precision, for
 //! machines), the markdown and the HTML (rounded, for people).
 
-use super::stats::{Estimate, estimate};
 use super::{Comparison, Group};
 use crate::engine::indicators::Unit;
 use crate::math::Det;
 use crate::output::human_in as number;
+use crate::stats::{self, Estimate, PairKey, estimate};
 
 /// One scenario's entry for an indicator and year.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Cell {
     /// The indicator's mean over the scenario's replicates, with its 95% interval.
     pub level: Estimate,
-    /// Scenario minus baseline (none for the baseline itself). Over the replicate pairs
-    /// with the same seed and replicate where there are any (`pairs` of them), else the
-    /// difference of the means without an interval.
+    /// Scenario minus baseline (none for the baseline itself), by the rule of
+    /// [`stats::difference`], which `relocsim summarize` follows too.
     pub diff: Option<Diff>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Diff {
-    pub pairs: usize,
-    pub estimate: Estimate,
-}
+pub type Diff = stats::Difference;
 
 /// One indicator in one year, a cell per scenario in the comparison's order.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,7 +51,7 @@ pub struct HeadlineTable {
     pub rows: Vec<Row>,
 }
 
-fn values(g: &Group, indicator: &str, year: i32) -> Vec<((u64, u32), f64)> {
+fn values(g: &Group, indicator: &str, year: i32) -> Vec<(PairKey, f64)> {
     g.runs
         .iter()
         .filter_map(|r| Some((r.pair_key(), r.data.indicator(indicator, year)?)))
@@ -66,29 +61,7 @@ fn values(g: &Group, indicator: &str, year: i32) -> Vec<((u64, u32), f64)> {
 fn cell(base: &Group, g: &Group, is_base: bool, indicator: &str, year: i32) -> Cell {
     let mine = values(g, indicator, year);
     let level = estimate(&mine.iter().map(|(_, v)| *v).collect::<Vec<_>>());
-    let diff = (!is_base).then(|| {
-        let theirs = values(base, indicator, year);
-        let paired: Vec<f64> = mine
-            .iter()
-            .filter_map(|(k, v)| Some(v - theirs.iter().find(|(b, _)| b == k)?.1))
-            .collect();
-        if paired.is_empty() {
-            let b = estimate(&theirs.iter().map(|(_, v)| *v).collect::<Vec<_>>());
-            let unpaired = Estimate {
-                n: 0,
-                mean: level.mean - b.mean,
-                half_width: None,
-            };
-            return Diff {
-                pairs: 0,
-                estimate: unpaired,
-            };
-        }
-        Diff {
-            pairs: paired.len(),
-            estimate: estimate(&paired),
-        }
-    });
+    let diff = (!is_base).then(|| stats::difference(&mine, &values(base, indicator, year)));
     Cell { level, diff }
 }
 
@@ -281,6 +254,7 @@ mod tests {
             estimate: Estimate {
                 n: 3,
                 mean: 1500.0,
+                sd: None,
                 half_width: Some(200.0),
             },
         };
@@ -290,6 +264,7 @@ mod tests {
             estimate: Estimate {
                 n: 3,
                 mean,
+                sd: None,
                 half_width: Some(half),
             },
         };

@@ -1,12 +1,15 @@
 //! What each file may hold: its keys, their types, which are required and the valid
 //! range of every integer. Most of it is read from the types themselves (their
-//! serialised defaults and the policy catalogue), so it cannot drift from the parser;
-//! integer ranges are written here, because a serialised default does not say whether
-//! its field is a `u8` or an `i64`, nor which years or counts make sense.
+//! serialised defaults and the policy catalogue) and the parameter registry (policy
+//! integers' ranges, required keys), so it cannot drift from the parser; the integer
+//! ranges of the scenario and region tables are written here, because a serialised
+//! default does not say whether its field is a `u8` or an `i64`, nor which years or
+//! counts make sense.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
+use crate::params;
 use crate::policy::{self, doc};
 use crate::region::{self, RegionSpec};
 use crate::scenario::{Behaviour, FIRST_YEAR, LAST_YEAR, Run, Trends};
@@ -39,12 +42,8 @@ pub enum Shape {
 
 const YEARS: IntRange = (FIRST_YEAR as i128, LAST_YEAR as i128);
 
-/// Persons, firms and capacities: ten billion, more than the world holds, so sums over
-/// 250 cities stay far from overflow.
-pub const MAX_COUNT: i128 = 10_000_000_000;
-
-/// A ramp longer than the span of valid years never reaches full strength.
-const MAX_RAMP: i128 = (LAST_YEAR - FIRST_YEAR) as i128;
+/// Persons, firms and capacities (see [`params::MAX_COUNT`]).
+pub const MAX_COUNT: i128 = params::MAX_COUNT as i128;
 
 /// Integer keys of a scenario. The seed stops at i64::MAX because a run's manifest
 /// writes it back as a TOML integer, which cannot hold more.
@@ -61,17 +60,6 @@ const REGION_INTEGERS: [(&str, IntRange); 5] = [
     ("city.firms", (0, MAX_COUNT)),
     ("city.capacity", (1, MAX_COUNT)),
     ("city.population_cap", (1, MAX_COUNT)),
-];
-
-/// Integer keys of `[[policy]]` tables, by name whatever the kind.
-const POLICY_INTEGERS: [(&str, IntRange); 7] = [
-    ("start", YEARS),
-    ("end", YEARS),
-    ("ramp_years", (0, MAX_RAMP)),
-    ("tax_holiday_years", (0, u8::MAX as i128)),
-    ("years", (0, u8::MAX as i128)),
-    ("extension_years", (0, u8::MAX as i128)),
-    ("small_city_population", (0, MAX_COUNT)),
 ];
 
 fn shape_of(v: &toml::Value) -> Shape {
@@ -217,41 +205,35 @@ pub fn policy(kind: &doc::KindDoc) -> &'static Shape {
     &all[kind.name]
 }
 
-fn policy_integer(key: &str) -> Shape {
-    let range = POLICY_INTEGERS.iter().find(|(k, _)| *k == key);
-    Shape::Integer(Some(
-        range
-            .unwrap_or_else(|| panic!("policy key {key}: no range"))
-            .1,
-    ))
+/// The shape of an integer parameter of a kind, with its range from the registry.
+fn policy_integer(kind: &str, key: &str) -> Shape {
+    let range = params::of_policy(kind, key).and_then(|p| p.integer_range());
+    Shape::Integer(Some(range.unwrap_or_else(|| {
+        panic!("policy {kind}.{key}: no range in the parameter registry")
+    })))
 }
 
 fn build_policy(kind: &doc::KindDoc) -> Shape {
     let mut t: BTreeMap<String, Shape> = BTreeMap::new();
     for (k, v) in doc::defaults(kind.name) {
         let shape = match shape_of(&v) {
-            Shape::Integer(_) => policy_integer(&k),
+            Shape::Integer(_) => policy_integer(kind.name, &k),
             // Lists with an empty default are lists of city or sector names.
             Shape::List(inner) if matches!(*inner, Shape::Any) => {
                 Shape::List(Box::new(Shape::Text))
             }
+            // An empty table is keyed by city: caps per city, in persons.
+            Shape::Any if v.is_table() => Shape::Map(Box::new(policy_integer(kind.name, &k))),
             other => other,
         };
         t.insert(k, shape);
     }
-    // The one map of a policy: caps per city, in persons.
-    if let Some(caps) = t.get_mut("caps") {
-        *caps = Shape::Map(Box::new(Shape::Integer(Some((1, MAX_COUNT)))));
-    }
-    let mut required: BTreeSet<String> = ["kind", "start", "end"].map(String::from).into();
-    for p in kind.params {
-        if !t.contains_key(p.name) {
-            t.insert(p.name.to_string(), Shape::Any);
-            required.insert(p.name.to_string());
+    let mut required: BTreeSet<String> = ["kind".to_string()].into();
+    for p in params::of_kind(kind.name) {
+        if p.default == params::DefaultValue::Required {
+            t.insert(p.field().to_string(), policy_integer(kind.name, p.field()));
+            required.insert(p.field().to_string());
         }
-    }
-    for k in ["start", "end", "ramp_years"] {
-        t.insert(k.into(), policy_integer(k));
     }
     t.insert("kind".into(), Shape::Text);
     Shape::Table(t, required)
