@@ -9,8 +9,10 @@ use crate::math::Det;
 use rayon::prelude::*;
 
 use super::firms::{FirmChoice, HazardTables, base_hazard, exit_probability};
-use super::persons::{move_cost, place_value};
-use super::{Calibration, Model, softmax_into};
+use super::migration::{move_cost, place_value};
+use super::rules::logit::softmax_into;
+use super::rules::migration::destination_utility;
+use super::{Calibration, Model};
 use crate::agents::{DEPENDENT, NO_FIRM, OUTSIDE};
 
 /// Where stayers dominate (a high hukou barrier, a strong taste for public services) the
@@ -38,8 +40,8 @@ fn mean_sizes(m: &Model) -> (Vec<f64>, Vec<f64>) {
     let mut cell = vec![(0.0, 0u64); n * ns];
     let mut sector = vec![(0.0, 0u64); ns];
     for f in 0..m.firms.len() {
-        let (c, s) = (m.firms.city[f] as usize, m.firms.sector[f] as usize);
-        let t = f64::from(m.firms.target[f]);
+        let (c, s) = (m.firms.city()[f] as usize, m.firms.sector()[f] as usize);
+        let t = f64::from(m.firms.target()[f]);
         cell[c * ns + s].0 += t;
         cell[c * ns + s].1 += 1;
         sector[s].0 += t;
@@ -77,8 +79,8 @@ fn firm_constants(m: &Model) -> (Vec<f64>, Vec<f64>) {
     let mut exits = vec![0.0; ns];
     let tables = HazardTables::new(m);
     for f in 0..m.firms.len() {
-        let (c, s) = (m.firms.city[f] as usize, m.firms.sector[f] as usize);
-        let size = f64::from(m.firms.target[f]);
+        let (c, s) = (m.firms.city()[f] as usize, m.firms.sector()[f] as usize);
+        let size = f64::from(m.firms.target()[f]);
         let exit = exit_probability(m, f);
         jobs[s * n + c] += size;
         moving[s * n + c] += base_hazard(m, &tables, f) * size;
@@ -219,15 +221,15 @@ fn labour_groups(m: &Model) -> Vec<Vec<u64>> {
         .fold(
             || vec![vec![0u64; n * groups]; 4],
             |mut acc, pi| {
-                let k = p.skill[pi];
+                let k = p.skill()[pi];
                 if k != DEPENDENT {
-                    let g = if p.hukou[pi] == OUTSIDE {
+                    let g = if p.hukou()[pi] == OUTSIDE {
                         n
                     } else {
-                        p.hukou[pi] as usize
+                        p.hukou()[pi] as usize
                     };
-                    let seeking = usize::from(p.employer[pi] == NO_FIRM);
-                    acc[k as usize * 2 + seeking][p.city[pi] as usize * groups + g] += 1;
+                    let seeking = usize::from(p.employer()[pi] == NO_FIRM);
+                    acc[k as usize * 2 + seeking][p.city()[pi] as usize * groups + g] += 1;
                 }
                 acc
             },
@@ -275,7 +277,7 @@ fn person_constants(m: &Model) -> Vec<f64> {
                     }
                     let h = if g == n { OUTSIDE } else { g as u8 };
                     for d in 0..n {
-                        v[d] = a[d] + place[d] - move_cost(m, c, d, h);
+                        v[d] = destination_utility(a[d], place[d], move_cost(m, c, d, h));
                     }
                     softmax_into(&v, &mut p);
                     for d in 0..n {

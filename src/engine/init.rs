@@ -3,9 +3,9 @@
 
 use rayon::prelude::*;
 
+use super::rules::demography::{pareto_weight, productivity};
 use super::{Abandon, CHUNK};
 use crate::agents::{DEPENDENT, Firms, HIGH, LOW, OUTSIDE, Persons};
-use crate::math::Det;
 use crate::region::Region;
 use crate::rng::{Purpose, RunKey, to_uniform};
 use crate::scenario::Behaviour;
@@ -33,26 +33,6 @@ pub(crate) fn apportion(total: u64, weights: &[f64]) -> Vec<u64> {
         left -= 1;
     }
     out
-}
-
-/// A truncated Pareto weight in [1, max_ratio]: the heavy tail of firm sizes.
-pub(crate) fn pareto_weight(u: f64, tail: f64, max_ratio: f64) -> f64 {
-    // Inverse CDF of the Pareto truncated at max_ratio.
-    let tmax = max_ratio.dpow(-tail);
-    (1.0 - u * (1.0 - tmax)).dpow(-1.0 / tail)
-}
-
-/// Mean of [`pareto_weight`], to scale entrant sizes to a cell's mean.
-pub(crate) fn pareto_mean(tail: f64, max_ratio: f64) -> f64 {
-    if (tail - 1.0).abs() < 1e-9 {
-        return max_ratio.dln() / (1.0 - 1.0 / max_ratio);
-    }
-    tail / (tail - 1.0) * (1.0 - max_ratio.dpow(1.0 - tail)) / (1.0 - max_ratio.dpow(-tail))
-}
-
-/// Lognormal productivity with mean 1.
-pub(crate) fn productivity(z: f64, sigma: f64) -> f32 {
-    (sigma * z - sigma * sigma / 2.0).dexp() as f32
 }
 
 /// Persons of one city at the start: residents, labour force, high skill, employed.
@@ -98,12 +78,13 @@ fn populate_persons(
     let total: usize = counts.iter().map(|c| c.n).sum();
     let mut p = Persons::with_len(total);
     let draws = key.purpose_key(0, Purpose::InitPerson);
-    let slices = p
+    let cols = p.columns_mut();
+    let slices = cols
         .city
         .par_chunks_mut(CHUNK)
-        .zip(p.hukou.par_chunks_mut(CHUNK))
-        .zip(p.skill.par_chunks_mut(CHUNK));
-    let slices = slices.zip(p.work_city.par_chunks_mut(CHUNK));
+        .zip(cols.hukou.par_chunks_mut(CHUNK))
+        .zip(cols.skill.par_chunks_mut(CHUNK));
+    let slices = slices.zip(cols.work_city.par_chunks_mut(CHUNK));
     slices
         .enumerate()
         .for_each(|(ci, (((city, hukou), skill), work))| {
@@ -189,8 +170,8 @@ pub fn populate(
                 let age = st.below(30) as u16;
                 let target = (r + 1) as u32;
                 let f = firms.push(id, s as u8, c as u8, target, prod, age);
-                firms.employees[f as usize] = target;
-                persons.employer[next_worker..next_worker + target as usize].fill(f);
+                firms.employees_mut()[f as usize] = target;
+                persons.employer_mut()[next_worker..next_worker + target as usize].fill(f);
                 next_worker += target as usize;
             }
         }
@@ -210,16 +191,5 @@ mod tests {
         assert_eq!(v.iter().sum::<u64>(), 10);
         assert_eq!(v, vec![4, 3, 3]);
         assert_eq!(apportion(0, &[1.0]), vec![0]);
-    }
-
-    #[test]
-    fn pareto_mean_matches_samples() {
-        let n = 200_000;
-        let mean: f64 = (0..n)
-            .map(|i| pareto_weight((i as f64 + 0.5) / n as f64, 1.1, 2000.0))
-            .sum::<f64>()
-            / n as f64;
-        let m = pareto_mean(1.1, 2000.0);
-        assert!((mean / m - 1.0).abs() < 0.01, "{mean} vs {m}");
     }
 }

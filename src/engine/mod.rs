@@ -5,15 +5,23 @@
 //! vectors; they are then applied in id order, with keyed lotteries where capacity is
 //! short, so the result does not depend on the number of threads. Aggregates are integer
 //! counts or sums over fixed chunks combined in chunk order.
+//!
+//! What agents decide is in [`rules`], one pure function per rule; the pass files
+//! (`firms.rs`, `jobs.rs`, `hiring.rs`, `migration.rs`, `dependents.rs`) hold the
+//! mechanics that apply those rules to every agent, fast and reproducibly.
 
 mod calibrate;
 mod cities;
+mod dependents;
+mod draws;
 mod finance;
 mod firms;
 mod hiring;
 mod init;
-mod persons;
+mod jobs;
+mod migration;
 pub mod record;
+pub(crate) mod rules;
 pub mod sink;
 mod tally;
 
@@ -30,7 +38,6 @@ pub use tally::Tally;
 
 use crate::agents::{Firms, Persons};
 use crate::engine::record::{Event, FlowKey, Flows, StepFrame};
-use crate::math::Det;
 use crate::policy::Levers;
 use crate::region::Region;
 use crate::rng::RunKey;
@@ -155,18 +162,6 @@ pub struct Model {
     pub timings: Timings,
     /// See [`Abandon`]; unset unless a caller installs one.
     pub(crate) abandon: Abandon,
-}
-
-/// Multinomial-logit probabilities of utilities `v` (shifted by the maximum, so large
-/// utilities cannot overflow).
-pub(crate) fn softmax_into(v: &[f64], out: &mut [f64]) {
-    let mx = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    let mut sum = 0.0;
-    for (o, x) in out.iter_mut().zip(v) {
-        *o = (x - mx).dexp();
-        sum += *o;
-    }
-    out.iter_mut().for_each(|o| *o /= sum);
 }
 
 impl Model {
@@ -297,13 +292,15 @@ impl Model {
         firms::enter(self, &mut events);
         clock.lap(&mut self.timings.firms);
         self.go_on()?;
-        persons::jobs(self, &mut flows);
+        jobs::jobs(self, &mut flows);
         clock.lap(&mut self.timings.jobs);
         self.go_on()?;
         hiring::hire(self);
         clock.lap(&mut self.timings.hiring);
         self.go_on()?;
-        persons::migrate(self, &mut flows);
+        let movers = migration::migrate(self, &mut flows);
+        self.go_on()?;
+        dependents::follow(self, movers, &mut flows);
         clock.lap(&mut self.timings.migration);
         self.go_on()?;
         debug_assert_eq!(
