@@ -201,11 +201,7 @@ struct FirmKeys {
 
 /// Why a firm considers a move: the policy that caused it (0: the market), whether its
 /// government leads it, and the tax-sharing rule that restricts where it may go.
-struct Motive<'a> {
-    cause: u8,
-    directed: bool,
-    led: Option<&'a TaxSharing>,
-}
+type Motive<'a> = (u8, bool, Option<&'a TaxSharing>);
 
 fn decide(m: &Model, choice: &FirmChoice, t: &HazardTables, k: &FirmKeys, f: usize) -> Decision {
     let fi = &m.firms;
@@ -220,27 +216,16 @@ fn decide(m: &Model, choice: &FirmChoice, t: &HazardTables, k: &FirmKeys, f: usi
     let (l, i) = (&m.levers, m.levers.cs(c, s));
     let u = k.hazard.stream(key).uniform();
     let h0 = base_hazard(m, t, f);
-    let motive = match hazards::consideration(u, h0, l.hazard_multiplier[i], l.directed_hazard[i]) {
-        Consideration::Stays => return Decision::Stay,
-        Consideration::Market => Motive {
-            cause: 0,
-            directed: false,
-            led: None,
-        },
-        Consideration::Pushed => Motive {
-            cause: l.push_cause[i],
-            directed: l.directed[i],
-            led: None,
-        },
-        Consideration::Directed => match sharing_rule(m, f, c, None) {
-            Some(rule) => Motive {
-                cause: rule.cause,
-                directed: true,
-                led: Some(rule),
+    let motive: Motive =
+        match hazards::consideration(u, h0, l.hazard_multiplier[i], l.directed_hazard[i]) {
+            Consideration::Stays => return Decision::Stay,
+            Consideration::Market => (0, false, None),
+            Consideration::Pushed => (l.push_cause[i], l.directed[i], None),
+            Consideration::Directed => match sharing_rule(m, f, c, None) {
+                Some(rule) => (rule.cause, true, Some(rule)),
+                None => return Decision::Stay,
             },
-            None => return Decision::Stay,
-        },
-    };
+        };
     choose_move(m, choice, f, motive, &mut k.choice.stream(key))
 }
 
@@ -256,13 +241,11 @@ fn choose_move(
 ) -> Decision {
     let (c, s) = (m.firms.city()[f] as usize, m.firms.sector()[f] as usize);
     let (l, i) = (&m.levers, m.levers.cs(c, s));
-    let to = match motive.led {
+    let (cause, directed, led) = motive;
+    let to = match led {
         Some(rule) => choice.draw(s, Some(c), |d| rule.destinations.contains(&d), st),
         None => choice.draw(s, Some(c), |_| true, st),
     };
-    let Motive {
-        cause, directed, ..
-    } = motive;
     let Some(to) = to.filter(|&d| d != c) else {
         let close = hazards::closing_probability(cause != 0, l.close_share[i]);
         return match st.bernoulli(close) {

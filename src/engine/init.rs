@@ -44,6 +44,20 @@ struct CityCounts {
     employed: u64,
 }
 
+impl CityCounts {
+    /// The skill of the city's resident of this rank: high skill first, then low, then
+    /// dependents.
+    fn skill_of(&self, rank: usize) -> u8 {
+        if rank < self.high {
+            HIGH
+        } else if rank < self.lf {
+            LOW
+        } else {
+            DEPENDENT
+        }
+    }
+}
+
 fn city_counts(region: &Region, scale: f64) -> Vec<CityCounts> {
     let l = &region.spec.labour;
     let mut first = 0;
@@ -101,19 +115,12 @@ fn populate_persons(
                 while id >= counts[c].first + counts[c].n {
                     c += 1;
                 }
-                let (k, rank) = (&counts[c], id - counts[c].first);
                 // The stream's first draw as a Bernoulli trial (`Stream::bernoulli`).
                 let outside = to_uniform(first[i]) < region.city(c).non_hukou_share;
                 city[i] = c as u8;
                 work[i] = c as u8;
                 hukou[i] = if outside { OUTSIDE } else { c as u8 };
-                skill[i] = if rank < k.high {
-                    HIGH
-                } else if rank < k.lf {
-                    LOW
-                } else {
-                    DEPENDENT
-                };
+                skill[i] = counts[c].skill_of(id - counts[c].first);
             }
         });
     p
@@ -147,38 +154,61 @@ pub fn populate(
             if abandon.is_set() {
                 return (firms, persons);
             }
-            let nf = if employment[s] > 0 {
-                real_firms[s].max(1)
-            } else {
-                0
+            let cell = Cell {
+                city: c,
+                sector: s,
+                jobs: employment[s],
+                firms: real_firms[s],
             };
-            let nf = nf.min(employment[s]);
-            let weights: Vec<f64> = (0..nf)
-                .map(|j| {
-                    let id = (firms.len() + j as usize) as u64;
-                    let mut st = key.stream(0, id, Purpose::InitFirm);
-                    pareto_weight(st.uniform(), b.firm_size_tail, b.firm_size_max_ratio)
-                })
-                .collect();
-            // Every firm keeps at least one job: give each one, spread the rest by weight.
-            let rest = apportion(employment[s] - nf, &weights);
-            for r in rest {
-                let id = firms.len() as u64;
-                let mut st = key.stream(0, id, Purpose::InitFirm);
-                st.uniform();
-                let prod = productivity(st.normal(), b.productivity_sigma);
-                let age = st.below(30) as u16;
-                let target = (r + 1) as u32;
-                let f = firms.push(id, s as u8, c as u8, target, prod, age);
-                firms.employees_mut()[f as usize] = target;
-                persons.employer_mut()[next_worker..next_worker + target as usize].fill(f);
-                next_worker += target as usize;
+            for (f, target) in found_firms(&mut firms, b, key, cell) {
+                persons.employer_mut()[next_worker..next_worker + target].fill(f);
+                next_worker += target;
             }
         }
         debug_assert!(next_worker - k.first == k.employed as usize);
     }
     debug_assert!(persons.columns_agree() && firms.columns_agree());
     (firms, persons)
+}
+
+/// A (city, sector) cell at the start: its jobs and its firms in the data, in agents.
+#[derive(Clone, Copy)]
+struct Cell {
+    city: usize,
+    sector: usize,
+    jobs: u64,
+    firms: u64,
+}
+
+/// Appends the firms of `cell`, fully staffed, and returns each one's id and size. A
+/// cell with jobs has at least one firm and no more firms than jobs; sizes are
+/// Pareto-weighted shares of the jobs beyond one per firm.
+fn found_firms(firms: &mut Firms, b: &Behaviour, key: RunKey, cell: Cell) -> Vec<(u32, usize)> {
+    let nf = if cell.jobs > 0 { cell.firms.max(1) } else { 0 };
+    let nf = nf.min(cell.jobs);
+    let weights: Vec<f64> = (0..nf)
+        .map(|j| {
+            let id = (firms.len() + j as usize) as u64;
+            let mut st = key.stream(0, id, Purpose::InitFirm);
+            pareto_weight(st.uniform(), b.firm_size_tail, b.firm_size_max_ratio)
+        })
+        .collect();
+    // Every firm keeps at least one job: give each one, spread the rest by weight.
+    let rest = apportion(cell.jobs - nf, &weights);
+    let mut founded = Vec::with_capacity(rest.len());
+    for r in rest {
+        let id = firms.len() as u64;
+        let mut st = key.stream(0, id, Purpose::InitFirm);
+        st.uniform();
+        let prod = productivity(st.normal(), b.productivity_sigma);
+        let age = st.below(30) as u16;
+        let target = (r + 1) as u32;
+        let (c, s) = (cell.city as u8, cell.sector as u8);
+        let f = firms.push(id, s, c, target, prod, age);
+        firms.employees_mut()[f as usize] = target;
+        founded.push((f, target as usize));
+    }
+    founded
 }
 
 #[cfg(test)]

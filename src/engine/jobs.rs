@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use super::draws::{prefetch, with_draws};
 use super::migration::household_sizes;
 use super::rules::housing::{admitted, housing_room};
+use super::rules::migration::hukou_after_move;
 use super::rules::workers::{self, JobResponse};
 use super::tally::{PersonKey, Tally};
 use super::{CHUNK, Model, as_atomic};
@@ -105,9 +106,8 @@ fn apply_job_changes(m: &mut Model, parts: &[Vec<JobChange>], flows: &mut Flows)
                 t.change_person(before, before.with(ch.city, ch.work_city, ch.employer));
                 if ch.city != city[i] {
                     Model::add_flow(&mut fl, (city[i], ch.city, Some(ch.sector)), 0, 0, 1);
-                    if levers.hukou_grant[ch.city as usize] {
-                        hukou[i] = ch.city;
-                    }
+                    let granted = levers.hukou_grant[ch.city as usize];
+                    hukou[i] = hukou_after_move(hukou[i], ch.city, granted);
                 }
                 (city[i], work[i], employer[i]) = (ch.city, ch.work_city, ch.employer);
                 if ch.left != NO_FIRM {

@@ -100,9 +100,9 @@ pub(crate) fn relocate(m: &mut Model, pi: usize, d: u8, flows: &mut Flows) {
     let c = m.persons.city()[pi];
     Model::add_flow(flows, (c, d, None), 0, 0, 1);
     m.persons.city_mut()[pi] = d;
-    if m.levers.hukou_grant[d as usize] {
-        m.persons.hukou_mut()[pi] = d;
-    }
+    let granted = m.levers.hukou_grant[d as usize];
+    let hukou = &mut m.persons.hukou_mut()[pi];
+    *hukou = rule::hukou_after_move(*hukou, d, granted);
 }
 
 /// Where a migrant goes: cumulative multinomial-logit probabilities over destinations for

@@ -57,7 +57,7 @@ pub(crate) fn as_atomic(v: &mut [u32]) -> &[AtomicU32] {
 
 /// Alternative-specific constants from calibration: firms per (sector, city), persons per
 /// (skill, city), row-major.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Calibration {
     /// Constants of movers' choices, per (sector, city).
     pub firm_asc: Vec<f64>,
@@ -176,41 +176,18 @@ impl Model {
     pub fn new_abandonable(resolved: &Resolved, abandon: Abandon) -> Option<Model> {
         let started = Instant::now();
         let sc = &resolved.scenario;
-        let region = resolved.region.clone();
         let key = RunKey::new(sc.scenario.seed, sc.scenario.replicate);
-        let (firms, persons) =
-            init::populate(&region, &sc.behaviour, key, sc.scenario.scale, &abandon);
+        let (firms, persons) = init::populate(
+            &resolved.region,
+            &sc.behaviour,
+            key,
+            sc.scenario.scale,
+            &abandon,
+        );
         if abandon.is_set() {
             return None;
         }
-        let levers = Levers::neutral(region.n_cities(), region.n_sectors());
-        let tally = Tally::count(&region, &firms, &persons);
-        let mut model = Model {
-            cities: CityState::empty(region.n_cities(), region.n_sectors()),
-            calibration: Calibration {
-                firm_asc: vec![],
-                entry_asc: vec![],
-                person_asc: vec![],
-                cell_mean_size: vec![],
-                sector_mean_size: vec![],
-            },
-            region,
-            behaviour: sc.behaviour.clone(),
-            trends: sc.trends.clone(),
-            policies: sc.policies.clone(),
-            key,
-            scale: sc.scenario.scale,
-            start_year: sc.scenario.start_year,
-            steps: resolved.steps(),
-            step: 0,
-            firms,
-            persons,
-            tally,
-            cumulative: Cumulative::default(),
-            levers,
-            timings: Timings::default(),
-            abandon,
-        };
+        let mut model = Model::unpriced(resolved, key, firms, persons, abandon);
         if model.abandon.is_set() {
             return None;
         }
@@ -226,6 +203,40 @@ impl Model {
         calibrate::calibrate(&mut model);
         model.timings.init = started.elapsed();
         (!model.abandon.is_set()).then_some(model)
+    }
+
+    /// The model of `resolved` with these agents, counted, before prices, accounts and
+    /// calibration.
+    fn unpriced(
+        resolved: &Resolved,
+        key: RunKey,
+        firms: Firms,
+        persons: Persons,
+        abandon: Abandon,
+    ) -> Model {
+        let sc = &resolved.scenario;
+        let region = resolved.region.clone();
+        let (n, ns) = (region.n_cities(), region.n_sectors());
+        Model {
+            cities: CityState::empty(n, ns),
+            calibration: Calibration::default(),
+            tally: Tally::count(&region, &firms, &persons),
+            region,
+            behaviour: sc.behaviour.clone(),
+            trends: sc.trends.clone(),
+            policies: sc.policies.clone(),
+            key,
+            scale: sc.scenario.scale,
+            start_year: sc.scenario.start_year,
+            steps: resolved.steps(),
+            step: 0,
+            firms,
+            persons,
+            cumulative: Cumulative::default(),
+            levers: Levers::neutral(n, ns),
+            timings: Timings::default(),
+            abandon,
+        }
     }
 
     /// Installs the flag that abandons a step in progress (a model read back from a

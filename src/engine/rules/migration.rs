@@ -75,6 +75,14 @@ pub(crate) fn move_cost(
     distance + barrier
 }
 
+/// A resident's hukou after moving to `destination`: the destination's where a policy
+/// grants hukou to movers there (the hukou_grant lever), else unchanged. Firm followers
+/// and migrants alike.
+#[inline]
+pub(crate) fn hukou_after_move(hukou: u8, destination: u8, granted: bool) -> u8 {
+    if granted { destination } else { hukou }
+}
+
 /// The utility of a destination: asc + place value − move cost (see the module).
 #[inline]
 pub(crate) fn destination_utility(asc: f64, place_value: f64, move_cost: f64) -> f64 {
@@ -95,6 +103,14 @@ mod tests {
             reconsider_probability(&b, false, 2.0),
             2.0 * b.job_seeker_migration_rate
         );
+    }
+
+    #[test]
+    fn movers_receive_the_hukou_only_where_it_is_granted() {
+        let (port, inland) = (PORT as u8, INLAND as u8);
+        assert_eq!(hukou_after_move(inland, port, true), port);
+        assert_eq!(hukou_after_move(inland, port, false), inland);
+        assert_eq!(hukou_after_move(crate::agents::OUTSIDE, port, true), port);
     }
 
     #[test]
