@@ -386,7 +386,11 @@ fn record_move(
 pub(crate) fn enter(m: &mut Model, events: &mut Vec<Event>) {
     let mut slots = exit_slots(m, events);
     let alive = alive_by_sector(m);
-    let choice = FirmChoice::new(m, &m.calibration.entry_asc);
+    let b = &m.behaviour;
+    let entry = Entry {
+        choice: FirmChoice::new(m, &m.calibration.entry_asc),
+        mean_weight: pareto_mean(b.firm_size_tail, b.firm_size_max_ratio),
+    };
     for (s, slots) in slots.iter_mut().enumerate() {
         let mut st = m.key.stream(m.step, s as u64, Purpose::FirmEntry);
         let growth = m.trends.firm_growth * alive[s] as f64;
@@ -397,7 +401,7 @@ pub(crate) fn enter(m: &mut Model, events: &mut Vec<Event>) {
             slots.truncate(slots.len().saturating_sub(extra));
         }
         for (k, &slot) in slots.iter().enumerate() {
-            enter_one(m, &choice, s, k, slot, events);
+            enter_one(m, &entry, s, k, slot, events);
         }
     }
 }
@@ -427,10 +431,17 @@ fn alive_by_sector(m: &Model) -> Vec<u64> {
     alive
 }
 
+/// What every entrant of a step chooses with: the location choice, and the mean of the
+/// size weights its own weight is relative to.
+struct Entry {
+    choice: FirmChoice,
+    mean_weight: f64,
+}
+
 /// The `k`th entrant of sector `s` this step, filling `slot` (None: one of the trend's).
 fn enter_one(
     m: &mut Model,
-    choice: &FirmChoice,
+    entry: &Entry,
     s: usize,
     k: usize,
     slot: Option<f64>,
@@ -442,12 +453,12 @@ fn enter_one(
     let agent = (1u64 << 63) | (u64::from(m.step) << 40) | ((s as u64) << 28) | k as u64;
     let mut st = m.key.stream(m.step, agent, Purpose::FirmEntry);
     let banned = |d: usize| m.levers.entry_ban[d * ns + s];
-    let Some(d) = choice.draw(s, None, |d| !banned(d), &mut st) else {
+    let Some(d) = entry.choice.draw(s, None, |d| !banned(d), &mut st) else {
         return;
     };
     let w = pareto_weight(st.uniform(), b.firm_size_tail, b.firm_size_max_ratio);
-    let mean_w = pareto_mean(b.firm_size_tail, b.firm_size_max_ratio);
-    let target = entrant_target(m.calibration.cell_mean_size[d * ns + s], slot, w, mean_w);
+    let cell_mean = m.calibration.cell_mean_size[d * ns + s];
+    let target = entrant_target(cell_mean, slot, w, entry.mean_weight);
     let prod = demography::productivity(st.normal(), b.productivity_sigma);
     let f = m.firms.push(agent, s as u8, d as u8, target, prod, 0) as usize;
     m.firms.holiday_left_mut()[f] = m.levers.tax_holiday_years[d * ns + s];
