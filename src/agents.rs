@@ -184,16 +184,18 @@ macro_rules! agent_table {
                 Ok(())
             }
 
-            /// Lets `f` replace every column in declaration order. On an error, or if
-            /// the lengths `f` left disagree, the table is left empty (and consistent).
+            /// Lets `f` replace every column in declaration order. On an error the table
+            /// is left empty (and consistent). Panics if `f` left columns of different
+            /// lengths: a filler must check lengths as it reads (a bug, not bad data).
             pub fn fill<F: FillColumns>(&mut self, f: &mut F) -> Result<(), F::Error> {
                 let filled: Result<(), F::Error> = (|| {
                     $(f.column(stringify!($col), &mut self.$col)?;)+
                     Ok(())
                 })();
-                if filled.is_err() || !self.columns_agree() {
+                if filled.is_err() {
                     *self = $table::default();
                 }
+                assert!(self.columns_agree(), "a filler left {} columns of different lengths", $name);
                 filled
             }
         }
@@ -356,39 +358,59 @@ mod tests {
         assert!(p.columns_agree() && f.columns_agree());
     }
 
-    /// Replaces every column with `n` fresh values, except the one named `short`.
+    /// Replaces every column with `n` fresh values, except the one named `short` (one
+    /// fewer), and fails at the one named `fail`.
     struct Refill {
         n: usize,
         short: &'static str,
+        fail: &'static str,
     }
 
     impl FillColumns for Refill {
-        type Error = ();
-        fn column<T: ColumnValue>(&mut self, name: &'static str, v: &mut Vec<T>) -> Result<(), ()> {
-            let fresh = T::get(&vec![0; T::WIDTH]).ok_or(())?;
-            *v = vec![
-                fresh;
-                if name == self.short {
-                    self.n - 1
-                } else {
-                    self.n
-                }
-            ];
+        type Error = &'static str;
+        fn column<T: ColumnValue>(
+            &mut self,
+            name: &'static str,
+            v: &mut Vec<T>,
+        ) -> Result<(), &'static str> {
+            if name == self.fail {
+                return Err(name);
+            }
+            let fresh = T::get(&vec![0; T::WIDTH]).expect("zero bytes are a value");
+            let n = self.n - usize::from(name == self.short);
+            *v = vec![fresh; n];
             Ok(())
         }
     }
 
     #[test]
-    fn a_fill_that_leaves_lengths_apart_leaves_an_empty_table() {
+    fn a_fill_that_fails_leaves_an_empty_table() {
         let mut p = Persons::with_len(4);
-        p.fill(&mut Refill { n: 6, short: "" }).unwrap();
+        let mut all = Refill {
+            n: 6,
+            short: "",
+            fail: "",
+        };
+        p.fill(&mut all).unwrap();
         assert_eq!(p.len(), 6);
-        p.fill(&mut Refill {
+        let mut failing = Refill {
+            n: 6,
+            short: "",
+            fail: "skill",
+        };
+        assert_eq!(p.fill(&mut failing), Err("skill"));
+        assert!(p.is_empty() && p.columns_agree());
+    }
+
+    #[test]
+    #[should_panic(expected = "a filler left persons columns of different lengths")]
+    fn a_fill_that_leaves_lengths_apart_is_a_bug() {
+        let mut short = Refill {
             n: 6,
             short: "skill",
-        })
-        .unwrap();
-        assert!(p.is_empty() && p.columns_agree());
+            fail: "",
+        };
+        let _ = Persons::default().fill(&mut short);
     }
 
     #[test]
