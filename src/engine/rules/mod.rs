@@ -37,7 +37,7 @@ pub(crate) mod migration;
 pub(crate) mod workers;
 
 /// A region of three cities and two sectors for the rules' tests: a capital, a port
-/// 110 km away and an inland city 150 km away from it.
+/// 112 km away and an inland city 164 km away from it (190 km from the port).
 #[cfg(test)]
 pub(crate) mod tiny {
     use crate::region::{City, Labour, Region, RegionSpec, Sector};
