@@ -112,19 +112,19 @@ fn check_conservation(name: &str) {
     }
     // Employer links and firm head counts agree, and only live firms employ.
     let mut counted = vec![0u32; model.firms.len()];
-    for (p, &e) in model.persons.employer.iter().enumerate() {
+    for (p, &e) in model.persons.employer().iter().enumerate() {
         if e != NO_FIRM {
-            assert_ne!(model.persons.skill[p], DEPENDENT);
+            assert_ne!(model.persons.skill()[p], DEPENDENT);
             assert!(
-                model.firms.alive[e as usize],
+                model.firms.alive()[e as usize],
                 "person {p} works for an exited firm"
             );
             counted[e as usize] += 1;
         }
     }
     for (f, &count) in counted.iter().enumerate() {
-        if model.firms.alive[f] {
-            assert_eq!(count, model.firms.employees[f], "firm {f} head count");
+        if model.firms.alive()[f] {
+            assert_eq!(count, model.firms.employees()[f], "firm {f} head count");
         }
     }
     assert!(model.firms.columns_agree() && model.persons.columns_agree());

@@ -9,8 +9,10 @@ use crate::math::Det;
 use rayon::prelude::*;
 
 use super::firms::{FirmChoice, HazardTables, base_hazard, exit_probability};
-use super::persons::{move_cost, place_value};
-use super::{Calibration, Model, softmax_into};
+use super::migration::{move_cost, place_value};
+use super::rules::logit::softmax_into;
+use super::rules::migration::{destination_utility, reconsider_probability};
+use super::{Calibration, Model};
 use crate::agents::{DEPENDENT, NO_FIRM, OUTSIDE};
 
 /// Where stayers dominate (a high hukou barrier, a strong taste for public services) the
@@ -38,8 +40,8 @@ fn mean_sizes(m: &Model) -> (Vec<f64>, Vec<f64>) {
     let mut cell = vec![(0.0, 0u64); n * ns];
     let mut sector = vec![(0.0, 0u64); ns];
     for f in 0..m.firms.len() {
-        let (c, s) = (m.firms.city[f] as usize, m.firms.sector[f] as usize);
-        let t = f64::from(m.firms.target[f]);
+        let (c, s) = (m.firms.city()[f] as usize, m.firms.sector()[f] as usize);
+        let t = f64::from(m.firms.target()[f]);
         cell[c * ns + s].0 += t;
         cell[c * ns + s].1 += 1;
         sector[s].0 += t;
@@ -77,8 +79,8 @@ fn firm_constants(m: &Model) -> (Vec<f64>, Vec<f64>) {
     let mut exits = vec![0.0; ns];
     let tables = HazardTables::new(m);
     for f in 0..m.firms.len() {
-        let (c, s) = (m.firms.city[f] as usize, m.firms.sector[f] as usize);
-        let size = f64::from(m.firms.target[f]);
+        let (c, s) = (m.firms.city()[f] as usize, m.firms.sector()[f] as usize);
+        let size = f64::from(m.firms.target()[f]);
         let exit = exit_probability(m, f);
         jobs[s * n + c] += size;
         moving[s * n + c] += base_hazard(m, &tables, f) * size;
@@ -219,15 +221,15 @@ fn labour_groups(m: &Model) -> Vec<Vec<u64>> {
         .fold(
             || vec![vec![0u64; n * groups]; 4],
             |mut acc, pi| {
-                let k = p.skill[pi];
+                let k = p.skill()[pi];
                 if k != DEPENDENT {
-                    let g = if p.hukou[pi] == OUTSIDE {
+                    let g = if p.hukou()[pi] == OUTSIDE {
                         n
                     } else {
-                        p.hukou[pi] as usize
+                        p.hukou()[pi] as usize
                     };
-                    let seeking = usize::from(p.employer[pi] == NO_FIRM);
-                    acc[k as usize * 2 + seeking][p.city[pi] as usize * groups + g] += 1;
+                    let seeking = usize::from(p.employer()[pi] == NO_FIRM);
+                    acc[k as usize * 2 + seeking][p.city()[pi] as usize * groups + g] += 1;
                 }
                 acc
             },
@@ -244,48 +246,54 @@ fn labour_groups(m: &Model) -> Vec<Vec<u64>> {
 }
 
 /// Person constants: labour-force residents grouped by (city, hukou) per skill; movers
-/// are employed residents at the migration rate and job seekers at theirs.
+/// are employed residents and job seekers at their rates of reconsidering (no policy
+/// acts at the start).
 fn person_constants(m: &Model) -> Vec<f64> {
     let n = m.region.n_cities();
     let groups = n + 1; // hukou: a city, or outside the region
     let counts = labour_groups(m);
+    let b = &m.behaviour;
+    let rate = |employed| reconsider_probability(b, employed, 1.0);
     let mut asc = vec![0.0; 2 * n];
     for k in 0..2 {
         let (employed, seeking) = (&counts[k * 2], &counts[k * 2 + 1]);
-        let mut movers = vec![0.0; n * groups];
-        for i in 0..n * groups {
-            movers[i] = employed[i] as f64 * m.behaviour.migration_rate
-                + seeking[i] as f64 * m.behaviour.job_seeker_migration_rate;
-        }
+        let movers: Vec<f64> = (0..n * groups)
+            .map(|i| employed[i] as f64 * rate(true) + seeking[i] as f64 * rate(false))
+            .collect();
         let place: Vec<f64> = (0..n).map(|d| place_value(m, k, d)).collect();
         // Steady state: movers arriving in each city equal those leaving it (stayers
         // count on both sides).
         let leaving: Vec<f64> = (0..n)
             .map(|c| movers[c * groups..(c + 1) * groups].iter().sum())
             .collect();
-        let sol = solve(&leaving, |a: &[f64]| {
-            let mut next = vec![0.0; n];
-            let mut v = vec![0.0; n];
-            let mut p = vec![0.0; n];
-            for c in 0..n {
-                for g in 0..groups {
-                    let mv = movers[c * groups + g];
-                    if mv <= 0.0 {
-                        continue;
-                    }
-                    let h = if g == n { OUTSIDE } else { g as u8 };
-                    for d in 0..n {
-                        v[d] = a[d] + place[d] - move_cost(m, c, d, h);
-                    }
-                    softmax_into(&v, &mut p);
-                    for d in 0..n {
-                        next[d] += mv * p[d];
-                    }
-                }
-            }
-            next
-        });
+        let sol = solve(&leaving, |a: &[f64]| arrivals(m, &movers, &place, a));
         asc[k * n..(k + 1) * n].copy_from_slice(&sol);
     }
     asc
+}
+
+/// Expected movers arriving in each city, given `movers` per (origin, hukou group) of
+/// one skill, that skill's place values and constants `asc`.
+fn arrivals(m: &Model, movers: &[f64], place: &[f64], asc: &[f64]) -> Vec<f64> {
+    let n = place.len();
+    let mut next = vec![0.0; n];
+    let mut v = vec![0.0; n];
+    let mut p = vec![0.0; n];
+    for c in 0..n {
+        for g in 0..=n {
+            let mv = movers[c * (n + 1) + g];
+            if mv <= 0.0 {
+                continue;
+            }
+            let h = if g == n { OUTSIDE } else { g as u8 };
+            for d in 0..n {
+                v[d] = destination_utility(asc[d], place[d], move_cost(m, c, d, h));
+            }
+            softmax_into(&v, &mut p);
+            for d in 0..n {
+                next[d] += mv * p[d];
+            }
+        }
+    }
+    next
 }

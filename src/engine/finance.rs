@@ -14,47 +14,18 @@ pub(crate) fn account(m: &mut Model, _events: &mut Vec<Event>) {
     let ns = m.region.n_sectors();
     if m.step > 0 && m.trends.productivity_growth != 0.0 {
         let g = (1.0 + m.trends.productivity_growth) as f32;
-        m.firms.productivity.iter_mut().for_each(|p| *p *= g);
+        m.firms.productivity_mut().iter_mut().for_each(|p| *p *= g);
     }
-    let tax_rate = m.region.spec.labour.tax_rate;
-    let per_agent = 1.0 / m.scale;
-    let mut output_cs = vec![0.0; n * ns];
-    let mut revenue = vec![0.0; n];
-    let mut shared_in = vec![0.0; n];
-    let mut shared_total = 0.0;
-    for f in 0..m.firms.len() {
-        if !m.firms.alive[f] {
-            continue;
-        }
-        let (c, s) = (m.firms.city[f] as usize, m.firms.sector[f] as usize);
-        let va = value_added_yuan(m, f);
-        output_cs[c * ns + s] += va * per_agent / 1e9;
-        let fi = &mut m.firms;
-        if fi.holiday_left[f] > 0 {
-            continue;
-        }
-        let tax = va * tax_rate * per_agent;
-        let to = fi.share_to[f];
-        if to != OUTSIDE {
-            let share = (tax * f64::from(fi.share_fraction[f]))
-                .min(f64::from(fi.share_cap_left[f]) * per_agent);
-            shared_in[to as usize] += share;
-            revenue[to as usize] += share;
-            revenue[c] += tax - share;
-            shared_total += share;
-            fi.share_cap_left[f] -= (share / per_agent) as f32;
-        } else {
-            revenue[c] += tax;
-        }
-    }
+    let mut books = collect_tax(m);
     if m.step > 0 {
         advance_clocks(m);
     }
-    let transfers = transfers(m, &revenue);
-    for (r, t) in revenue.iter_mut().zip(&transfers) {
+    let transfers = transfers(m, &books.revenue);
+    for (r, t) in books.revenue.iter_mut().zip(&transfers) {
         *r += t;
     }
-    m.cumulative.shared_tax_yuan += shared_total;
+    m.cumulative.shared_tax_yuan += books.shared_total;
+    let output_cs = books.output_cs;
     m.cities.pollution = (0..n)
         .map(|c| {
             (0..ns)
@@ -63,9 +34,58 @@ pub(crate) fn account(m: &mut Model, _events: &mut Vec<Event>) {
         })
         .collect();
     m.cities.output_cs = output_cs;
-    m.cities.revenue = revenue;
-    m.cities.shared_in = shared_in;
+    m.cities.revenue = books.revenue;
+    m.cities.shared_in = books.shared_in;
     m.cities.transfers = transfers;
+}
+
+/// A year's output and tax: output per (city, sector) in billion yuan, revenue and
+/// shares received per city in yuan, and the total shared.
+struct Books {
+    output_cs: Vec<f64>,
+    revenue: Vec<f64>,
+    shared_in: Vec<f64>,
+    shared_total: f64,
+}
+
+/// Output and tax of every live firm; a firm under a sharing rule pays the origin its
+/// share up to the cap, which runs down.
+fn collect_tax(m: &mut Model) -> Books {
+    let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
+    let tax_rate = m.region.spec.labour.tax_rate;
+    let per_agent = 1.0 / m.scale;
+    let mut b = Books {
+        output_cs: vec![0.0; n * ns],
+        revenue: vec![0.0; n],
+        shared_in: vec![0.0; n],
+        shared_total: 0.0,
+    };
+    for f in 0..m.firms.len() {
+        if !m.firms.alive()[f] {
+            continue;
+        }
+        let (c, s) = (m.firms.city()[f] as usize, m.firms.sector()[f] as usize);
+        let va = value_added_yuan(m, f);
+        b.output_cs[c * ns + s] += va * per_agent / 1e9;
+        if m.firms.holiday_left()[f] > 0 {
+            continue;
+        }
+        let tax = va * tax_rate * per_agent;
+        let fi = m.firms.columns_mut();
+        let to = fi.share_to[f];
+        if to != OUTSIDE {
+            let share = (tax * f64::from(fi.share_fraction[f]))
+                .min(f64::from(fi.share_cap_left[f]) * per_agent);
+            b.shared_in[to as usize] += share;
+            b.revenue[to as usize] += share;
+            b.revenue[c] += tax - share;
+            b.shared_total += share;
+            fi.share_cap_left[f] -= (share / per_agent) as f32;
+        } else {
+            b.revenue[c] += tax;
+        }
+    }
+    b
 }
 
 /// Net transfer per city, yuan: each rule pays its recipients per resident; donors pay
@@ -102,8 +122,8 @@ fn transfers(m: &Model, revenue: &[f64]) -> Vec<f64> {
 /// A year passes: holidays run down; sharing runs its term, is extended once if the cap
 /// was not reached, and ends at the cap (docs/facts.md §2.3).
 fn advance_clocks(m: &mut Model) {
-    let fi = &mut m.firms;
-    for f in 0..fi.len() {
+    let fi = m.firms.columns_mut();
+    for f in 0..fi.alive.len() {
         if !fi.alive[f] {
             continue;
         }

@@ -1,21 +1,24 @@
 //! Hiring, pass 4b of the step (docs/model.md §7.9). Firms with vacancies hire local job
 //! seekers; both sides are ordered by a keyed lottery (integer tickets), so no id order
-//! privileges anyone and the thread count cannot matter.
+//! privileges anyone and the thread count cannot matter. The rules (who seeks, how many
+//! a firm takes, the order, the matching) are in `rules/hiring.rs`.
 
 use std::sync::atomic::Ordering;
 
 use rayon::prelude::*;
 
+use super::rules::hiring::{is_job_seeker, match_in_order, open_positions, priority};
 use super::tally::Tally;
 use super::{CHUNK, Model, as_atomic};
-use crate::agents::{DEPENDENT, NO_FIRM};
+use crate::agents::FirmsMut;
 use crate::rng::{Purpose, StreamKey};
 
-/// A place in a hiring lottery: the draw, then the id, then a note for the holder (a
-/// seeker's skill), so integer order is the order of (draw, id) and ties cannot depend
-/// on the thread count.
+/// A place in a hiring lottery: the [`priority`] of (draw, id), then a note for the
+/// holder (a seeker's skill, a firm's open positions) in the low bits, so integer order
+/// is the priority order.
+#[inline]
 fn ticket(draw: u64, id: u32, note: u32) -> u128 {
-    (u128::from(draw) << 64) | (u128::from(id) << 32) | u128::from(note)
+    (priority(draw, id) << 32) | u128::from(note)
 }
 
 fn ticket_id(t: u128) -> u32 {
@@ -31,7 +34,7 @@ fn job_seekers(m: &Model, key: StreamKey) -> Vec<Vec<u128>> {
     let n = m.region.n_cities();
     let p = &m.persons;
     let parts: Vec<Vec<Vec<u128>>> = p
-        .employer
+        .employer()
         .par_chunks(CHUNK)
         .enumerate()
         .map(|(ci, employers)| {
@@ -40,9 +43,9 @@ fn job_seekers(m: &Model, key: StreamKey) -> Vec<Vec<u128>> {
             if m.abandon.is_set() {
                 return out;
             }
-            let (skills, cities) = (&p.skill[off..], &p.city[off..]);
+            let (skills, cities) = (&p.skill()[off..], &p.city()[off..]);
             for (i, &e) in employers.iter().enumerate() {
-                if e == NO_FIRM && skills[i] != DEPENDENT {
+                if is_job_seeker(e, skills[i]) {
                     let pi = (off + i) as u32;
                     let draw = key.stream(u64::from(pi)).next_u64();
                     out[cities[i] as usize].push(ticket(draw, pi, u32::from(skills[i])));
@@ -62,22 +65,19 @@ fn job_seekers(m: &Model, key: StreamKey) -> Vec<Vec<u128>> {
 fn vacancies(m: &Model, key: StreamKey) -> (Vec<Vec<u128>>, Vec<u64>) {
     let n = m.region.n_cities();
     let fi = &m.firms;
-    let open: Vec<u32> = (0..fi.len() as u32)
+    let open = |f: usize| open_positions(fi.alive()[f], fi.target()[f], fi.employees()[f]);
+    let hiring: Vec<u32> = (0..fi.len() as u32)
         .into_par_iter()
         .with_min_len(CHUNK / 4)
-        .filter(|&f| {
-            let f = f as usize;
-            fi.alive[f] && fi.target[f] > fi.employees[f]
-        })
+        .filter(|&f| open(f as usize) > 0)
         .collect();
     let mut tickets: Vec<Vec<u128>> = vec![Vec::new(); n];
     let mut slots = vec![0u64; n];
-    for &f in &open {
-        let (c, fu) = (fi.city[f as usize] as usize, f as usize);
-        let draw = key.stream(fi.rng_key[fu]).next_u64();
-        let open = fi.target[fu] - fi.employees[fu];
-        tickets[c].push(ticket(draw, f, open));
-        slots[c] += u64::from(open);
+    for &f in &hiring {
+        let (c, fu) = (fi.city()[f as usize] as usize, f as usize);
+        let draw = key.stream(fi.rng_key()[fu]).next_u64();
+        tickets[c].push(ticket(draw, f, open(fu)));
+        slots[c] += u64::from(open(fu));
     }
     tickets.par_iter_mut().for_each(|t| t.sort_unstable());
     (tickets, slots)
@@ -108,28 +108,26 @@ pub(crate) fn hire(m: &mut Model) {
         .map(|(t, &k)| lottery_prefix(t, k as usize))
         .collect();
     let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
-    let employees = as_atomic(&mut m.firms.employees);
-    let sector = &m.firms.sector;
+    let FirmsMut {
+        employees, sector, ..
+    } = m.firms.columns_mut();
+    let (employees, sector) = (as_atomic(employees), &*sector);
     let per_city: Vec<(Vec<(u32, u32)>, Tally)> = vacancies
         .par_iter()
         .zip(&seekers)
         .enumerate()
         .map(|(c, (firms, seekers))| {
             let (mut hires, mut t) = (Vec::new(), Tally::zero(n, ns));
-            let mut next = seekers.iter();
-            for &firm in firms {
-                let (f, open) = (ticket_id(firm), ticket_note(firm));
-                let taken = next.by_ref().take(open as usize).fold(0, |taken, &s| {
+            let open = firms.iter().map(|&firm| ticket_note(firm));
+            match_in_order(open, seekers.len(), |rank, taken| {
+                let f = ticket_id(firms[rank]);
+                for &s in &seekers[taken.clone()] {
                     hires.push((ticket_id(s), f));
                     t.hired(c, ticket_note(s) as u8);
-                    taken + 1
-                });
-                t.head_count_in(c, sector[f as usize], i64::from(taken));
-                employees[f as usize].fetch_add(taken, Ordering::Relaxed);
-                if taken < open {
-                    break;
                 }
-            }
+                t.head_count_in(c, sector[f as usize], taken.len() as i64);
+                employees[f as usize].fetch_add(taken.len() as u32, Ordering::Relaxed);
+            });
             (hires, t)
         })
         .collect();
@@ -164,7 +162,7 @@ fn employ(m: &mut Model, hires: Vec<(u32, u32)>) {
         .windows(2)
         .map(|w| &sorted[w[0]..w[1]])
         .collect::<Vec<_>>();
-    let p = &mut m.persons;
+    let p = m.persons.columns_mut();
     p.employer
         .par_chunks_mut(CHUNK)
         .zip(p.work_city.par_chunks_mut(CHUNK))

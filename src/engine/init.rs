@@ -3,9 +3,9 @@
 
 use rayon::prelude::*;
 
+use super::rules::demography::{pareto_weight, productivity};
 use super::{Abandon, CHUNK};
 use crate::agents::{DEPENDENT, Firms, HIGH, LOW, OUTSIDE, Persons};
-use crate::math::Det;
 use crate::region::Region;
 use crate::rng::{Purpose, RunKey, to_uniform};
 use crate::scenario::Behaviour;
@@ -35,26 +35,6 @@ pub(crate) fn apportion(total: u64, weights: &[f64]) -> Vec<u64> {
     out
 }
 
-/// A truncated Pareto weight in [1, max_ratio]: the heavy tail of firm sizes.
-pub(crate) fn pareto_weight(u: f64, tail: f64, max_ratio: f64) -> f64 {
-    // Inverse CDF of the Pareto truncated at max_ratio.
-    let tmax = max_ratio.dpow(-tail);
-    (1.0 - u * (1.0 - tmax)).dpow(-1.0 / tail)
-}
-
-/// Mean of [`pareto_weight`], to scale entrant sizes to a cell's mean.
-pub(crate) fn pareto_mean(tail: f64, max_ratio: f64) -> f64 {
-    if (tail - 1.0).abs() < 1e-9 {
-        return max_ratio.dln() / (1.0 - 1.0 / max_ratio);
-    }
-    tail / (tail - 1.0) * (1.0 - max_ratio.dpow(1.0 - tail)) / (1.0 - max_ratio.dpow(-tail))
-}
-
-/// Lognormal productivity with mean 1.
-pub(crate) fn productivity(z: f64, sigma: f64) -> f32 {
-    (sigma * z - sigma * sigma / 2.0).dexp() as f32
-}
-
 /// Persons of one city at the start: residents, labour force, high skill, employed.
 struct CityCounts {
     first: usize,
@@ -62,6 +42,20 @@ struct CityCounts {
     lf: usize,
     high: usize,
     employed: u64,
+}
+
+impl CityCounts {
+    /// The skill of the city's resident of this rank: high skill first, then low, then
+    /// dependents.
+    fn skill_of(&self, rank: usize) -> u8 {
+        if rank < self.high {
+            HIGH
+        } else if rank < self.lf {
+            LOW
+        } else {
+            DEPENDENT
+        }
+    }
 }
 
 fn city_counts(region: &Region, scale: f64) -> Vec<CityCounts> {
@@ -98,12 +92,13 @@ fn populate_persons(
     let total: usize = counts.iter().map(|c| c.n).sum();
     let mut p = Persons::with_len(total);
     let draws = key.purpose_key(0, Purpose::InitPerson);
-    let slices = p
+    let cols = p.columns_mut();
+    let slices = cols
         .city
         .par_chunks_mut(CHUNK)
-        .zip(p.hukou.par_chunks_mut(CHUNK))
-        .zip(p.skill.par_chunks_mut(CHUNK));
-    let slices = slices.zip(p.work_city.par_chunks_mut(CHUNK));
+        .zip(cols.hukou.par_chunks_mut(CHUNK))
+        .zip(cols.skill.par_chunks_mut(CHUNK));
+    let slices = slices.zip(cols.work_city.par_chunks_mut(CHUNK));
     slices
         .enumerate()
         .for_each(|(ci, (((city, hukou), skill), work))| {
@@ -120,19 +115,12 @@ fn populate_persons(
                 while id >= counts[c].first + counts[c].n {
                     c += 1;
                 }
-                let (k, rank) = (&counts[c], id - counts[c].first);
                 // The stream's first draw as a Bernoulli trial (`Stream::bernoulli`).
                 let outside = to_uniform(first[i]) < region.city(c).non_hukou_share;
                 city[i] = c as u8;
                 work[i] = c as u8;
                 hukou[i] = if outside { OUTSIDE } else { c as u8 };
-                skill[i] = if rank < k.high {
-                    HIGH
-                } else if rank < k.lf {
-                    LOW
-                } else {
-                    DEPENDENT
-                };
+                skill[i] = counts[c].skill_of(id - counts[c].first);
             }
         });
     p
@@ -166,38 +154,61 @@ pub fn populate(
             if abandon.is_set() {
                 return (firms, persons);
             }
-            let nf = if employment[s] > 0 {
-                real_firms[s].max(1)
-            } else {
-                0
+            let cell = Cell {
+                city: c,
+                sector: s,
+                jobs: employment[s],
+                firms: real_firms[s],
             };
-            let nf = nf.min(employment[s]);
-            let weights: Vec<f64> = (0..nf)
-                .map(|j| {
-                    let id = (firms.len() + j as usize) as u64;
-                    let mut st = key.stream(0, id, Purpose::InitFirm);
-                    pareto_weight(st.uniform(), b.firm_size_tail, b.firm_size_max_ratio)
-                })
-                .collect();
-            // Every firm keeps at least one job: give each one, spread the rest by weight.
-            let rest = apportion(employment[s] - nf, &weights);
-            for r in rest {
-                let id = firms.len() as u64;
-                let mut st = key.stream(0, id, Purpose::InitFirm);
-                st.uniform();
-                let prod = productivity(st.normal(), b.productivity_sigma);
-                let age = st.below(30) as u16;
-                let target = (r + 1) as u32;
-                let f = firms.push(id, s as u8, c as u8, target, prod, age);
-                firms.employees[f as usize] = target;
-                persons.employer[next_worker..next_worker + target as usize].fill(f);
-                next_worker += target as usize;
+            for (f, target) in found_firms(&mut firms, b, key, cell) {
+                persons.employer_mut()[next_worker..next_worker + target].fill(f);
+                next_worker += target;
             }
         }
         debug_assert!(next_worker - k.first == k.employed as usize);
     }
     debug_assert!(persons.columns_agree() && firms.columns_agree());
     (firms, persons)
+}
+
+/// A (city, sector) cell at the start: its jobs and its firms in the data, in agents.
+#[derive(Clone, Copy)]
+struct Cell {
+    city: usize,
+    sector: usize,
+    jobs: u64,
+    firms: u64,
+}
+
+/// Appends the firms of `cell`, fully staffed, and returns each one's id and size. A
+/// cell with jobs has at least one firm and no more firms than jobs; sizes are
+/// Pareto-weighted shares of the jobs beyond one per firm.
+fn found_firms(firms: &mut Firms, b: &Behaviour, key: RunKey, cell: Cell) -> Vec<(u32, usize)> {
+    let nf = if cell.jobs > 0 { cell.firms.max(1) } else { 0 };
+    let nf = nf.min(cell.jobs);
+    let weights: Vec<f64> = (0..nf)
+        .map(|j| {
+            let id = (firms.len() + j as usize) as u64;
+            let mut st = key.stream(0, id, Purpose::InitFirm);
+            pareto_weight(st.uniform(), b.firm_size_tail, b.firm_size_max_ratio)
+        })
+        .collect();
+    // Every firm keeps at least one job: give each one, spread the rest by weight.
+    let rest = apportion(cell.jobs - nf, &weights);
+    let mut founded = Vec::with_capacity(rest.len());
+    for r in rest {
+        let id = firms.len() as u64;
+        let mut st = key.stream(0, id, Purpose::InitFirm);
+        st.uniform();
+        let prod = productivity(st.normal(), b.productivity_sigma);
+        let age = st.below(30) as u16;
+        let target = (r + 1) as u32;
+        let (c, s) = (cell.city as u8, cell.sector as u8);
+        let f = firms.push(id, s, c, target, prod, age);
+        firms.employees_mut()[f as usize] = target;
+        founded.push((f, target as usize));
+    }
+    founded
 }
 
 #[cfg(test)]
@@ -210,16 +221,5 @@ mod tests {
         assert_eq!(v.iter().sum::<u64>(), 10);
         assert_eq!(v, vec![4, 3, 3]);
         assert_eq!(apportion(0, &[1.0]), vec![0]);
-    }
-
-    #[test]
-    fn pareto_mean_matches_samples() {
-        let n = 200_000;
-        let mean: f64 = (0..n)
-            .map(|i| pareto_weight((i as f64 + 0.5) / n as f64, 1.1, 2000.0))
-            .sum::<f64>()
-            / n as f64;
-        let m = pareto_mean(1.1, 2000.0);
-        assert!((mean / m - 1.0).abs() < 0.01, "{mean} vs {m}");
     }
 }

@@ -5,16 +5,24 @@
 //! vectors; they are then applied in id order, with keyed lotteries where capacity is
 //! short, so the result does not depend on the number of threads. Aggregates are integer
 //! counts or sums over fixed chunks combined in chunk order.
+//!
+//! What agents decide is in [`rules`], one pure function per rule; the pass files
+//! (`firms.rs`, `jobs.rs`, `hiring.rs`, `migration.rs`, `dependents.rs`) hold the
+//! mechanics that apply those rules to every agent, fast and reproducibly.
 
 mod calibrate;
 mod cities;
+mod dependents;
+mod draws;
 mod finance;
 mod firms;
 mod hiring;
 pub mod indicators;
 mod init;
-mod persons;
+mod jobs;
+mod migration;
 pub mod record;
+pub(crate) mod rules;
 pub mod sink;
 mod tally;
 
@@ -31,7 +39,6 @@ pub use tally::Tally;
 
 use crate::agents::{Firms, Persons};
 use crate::engine::record::{Event, FlowKey, Flows, StepFrame};
-use crate::math::Det;
 use crate::policy::Levers;
 use crate::region::Region;
 use crate::rng::RunKey;
@@ -51,7 +58,7 @@ pub(crate) fn as_atomic(v: &mut [u32]) -> &[AtomicU32] {
 
 /// Alternative-specific constants from calibration: firms per (sector, city), persons per
 /// (skill, city), row-major.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Calibration {
     /// Constants of movers' choices, per (sector, city).
     pub firm_asc: Vec<f64>,
@@ -158,18 +165,6 @@ pub struct Model {
     pub(crate) abandon: Abandon,
 }
 
-/// Multinomial-logit probabilities of utilities `v` (shifted by the maximum, so large
-/// utilities cannot overflow).
-pub(crate) fn softmax_into(v: &[f64], out: &mut [f64]) {
-    let mx = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    let mut sum = 0.0;
-    for (o, x) in out.iter_mut().zip(v) {
-        *o = (x - mx).dexp();
-        sum += *o;
-    }
-    out.iter_mut().for_each(|o| *o /= sum);
-}
-
 impl Model {
     /// Builds the initial population and calibrates it so the start is a steady state.
     pub fn new(resolved: &Resolved) -> Model {
@@ -182,41 +177,18 @@ impl Model {
     pub fn new_abandonable(resolved: &Resolved, abandon: Abandon) -> Option<Model> {
         let started = Instant::now();
         let sc = &resolved.scenario;
-        let region = resolved.region.clone();
         let key = RunKey::new(sc.scenario.seed, sc.scenario.replicate);
-        let (firms, persons) =
-            init::populate(&region, &sc.behaviour, key, sc.scenario.scale, &abandon);
+        let (firms, persons) = init::populate(
+            &resolved.region,
+            &sc.behaviour,
+            key,
+            sc.scenario.scale,
+            &abandon,
+        );
         if abandon.is_set() {
             return None;
         }
-        let levers = Levers::neutral(region.n_cities(), region.n_sectors());
-        let tally = Tally::count(&region, &firms, &persons);
-        let mut model = Model {
-            cities: CityState::empty(region.n_cities(), region.n_sectors()),
-            calibration: Calibration {
-                firm_asc: vec![],
-                entry_asc: vec![],
-                person_asc: vec![],
-                cell_mean_size: vec![],
-                sector_mean_size: vec![],
-            },
-            region,
-            behaviour: sc.behaviour.clone(),
-            trends: sc.trends.clone(),
-            policies: sc.policies.clone(),
-            key,
-            scale: sc.scenario.scale,
-            start_year: sc.scenario.start_year,
-            steps: resolved.steps(),
-            step: 0,
-            firms,
-            persons,
-            tally,
-            cumulative: Cumulative::default(),
-            levers,
-            timings: Timings::default(),
-            abandon,
-        };
+        let mut model = Model::unpriced(resolved, key, firms, persons, abandon);
         if model.abandon.is_set() {
             return None;
         }
@@ -232,6 +204,40 @@ impl Model {
         calibrate::calibrate(&mut model);
         model.timings.init = started.elapsed();
         (!model.abandon.is_set()).then_some(model)
+    }
+
+    /// The model of `resolved` with these agents, counted, before prices, accounts and
+    /// calibration.
+    fn unpriced(
+        resolved: &Resolved,
+        key: RunKey,
+        firms: Firms,
+        persons: Persons,
+        abandon: Abandon,
+    ) -> Model {
+        let sc = &resolved.scenario;
+        let region = resolved.region.clone();
+        let (n, ns) = (region.n_cities(), region.n_sectors());
+        Model {
+            cities: CityState::empty(n, ns),
+            calibration: Calibration::default(),
+            tally: Tally::count(&region, &firms, &persons),
+            region,
+            behaviour: sc.behaviour.clone(),
+            trends: sc.trends.clone(),
+            policies: sc.policies.clone(),
+            key,
+            scale: sc.scenario.scale,
+            start_year: sc.scenario.start_year,
+            steps: resolved.steps(),
+            step: 0,
+            firms,
+            persons,
+            cumulative: Cumulative::default(),
+            levers: Levers::neutral(n, ns),
+            timings: Timings::default(),
+            abandon,
+        }
     }
 
     /// Installs the flag that abandons a step in progress (a model read back from a
@@ -298,13 +304,15 @@ impl Model {
         firms::enter(self, &mut events);
         clock.lap(&mut self.timings.firms);
         self.go_on()?;
-        persons::jobs(self, &mut flows);
+        jobs::jobs(self, &mut flows);
         clock.lap(&mut self.timings.jobs);
         self.go_on()?;
         hiring::hire(self);
         clock.lap(&mut self.timings.hiring);
         self.go_on()?;
-        persons::migrate(self, &mut flows);
+        let movers = migration::migrate(self, &mut flows);
+        self.go_on()?;
+        dependents::follow(self, movers, &mut flows);
         clock.lap(&mut self.timings.migration);
         self.go_on()?;
         debug_assert_eq!(

@@ -47,10 +47,10 @@ impl PersonKey {
     #[inline]
     pub(crate) fn of(p: &Persons, i: usize) -> PersonKey {
         PersonKey {
-            city: p.city[i],
-            skill: p.skill[i],
-            employed: p.employer[i] != NO_FIRM,
-            work_city: p.work_city[i],
+            city: p.city()[i],
+            skill: p.skill()[i],
+            employed: p.employer()[i] != NO_FIRM,
+            work_city: p.work_city()[i],
         }
     }
 }
@@ -184,17 +184,17 @@ impl Tally {
 
     /// Adds (`sign` 1) or removes (-1) firm `f` as it is now, if it is alive.
     fn firm(&mut self, region: &Region, firms: &Firms, f: usize, sign: u64) {
-        if !firms.alive[f] {
+        if !firms.alive()[f] {
             return;
         }
-        let (c, s) = (firms.city[f] as usize, firms.sector[f] as usize);
+        let (c, s) = (firms.city()[f] as usize, firms.sector()[f] as usize);
         let cs = c * self.n_sectors + s;
         let times = |x: u64| x.wrapping_mul(sign);
         self.firms[c] = self.firms[c].wrapping_add(sign);
         self.firms_cs[cs] = self.firms_cs[cs].wrapping_add(sign);
         self.employment_cs[cs] =
-            self.employment_cs[cs].wrapping_add(times(u64::from(firms.employees[f])));
-        let t = u64::from(firms.target[f]) * 1000;
+            self.employment_cs[cs].wrapping_add(times(u64::from(firms.employees()[f])));
+        let t = u64::from(firms.target()[f]) * 1000;
         let high = (t as f64 * region.sector(s).high_skill_share).round() as u64;
         self.demand_units[1][c] = self.demand_units[1][c].wrapping_add(times(high));
         self.demand_units[0][c] = self.demand_units[0][c].wrapping_add(times(t - high));
@@ -220,8 +220,8 @@ impl Tally {
     /// Firm `f`'s head count is about to change by `delta`.
     #[inline]
     pub(crate) fn head_count(&mut self, firms: &Firms, f: usize, delta: i64) {
-        if firms.alive[f] {
-            let cs = firms.city[f] as usize * self.n_sectors + firms.sector[f] as usize;
+        if firms.alive()[f] {
+            let cs = firms.city()[f] as usize * self.n_sectors + firms.sector()[f] as usize;
             self.employment_cs[cs] = self.employment_cs[cs].wrapping_add_signed(delta);
         }
     }

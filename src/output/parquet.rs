@@ -300,7 +300,6 @@ fn opt_strs(v: Vec<Option<&str>>) -> ArrayRef {
 
 impl Sink for ParquetSink {
     fn begin(&mut self, run: &RunInfo) -> Result<()> {
-        use DataType::*;
         self.run = Names {
             cities: run
                 .region
@@ -319,34 +318,17 @@ impl Sink for ParquetSink {
         };
         let mut tables = data_tables(&self.dir, &Places::of(&run.region.spec))?;
         if self.snapshot_every.is_some() {
-            tables.push(Table::create(
-                &self.dir,
-                "firms",
-                with_key(vec![
-                    f("firm_id", UInt32),
-                    f("sector", Utf8),
-                    f("city", Utf8),
-                    f("alive", Boolean),
-                    f("employees", Int64),
-                    f("target_size", Int64),
-                    f("productivity", Float32),
-                    f("age", Int32),
-                    f("origin", Utf8),
-                    f("tax_holiday_left", Int32),
-                    nullable("tax_shared_with", Utf8),
-                ]),
-            )?);
+            let (firms, persons) = (firm_fields(), person_fields());
+            debug_assert_eq!(unaccounted(&firms, &FIRM_INTERNAL, Firms::COLUMNS), None);
+            debug_assert_eq!(
+                unaccounted(&persons, &PERSON_INTERNAL, Persons::COLUMNS),
+                None
+            );
+            tables.push(Table::create(&self.dir, "firms", snapshot_schema(firms))?);
             tables.push(Table::create(
                 &self.dir,
                 "persons",
-                with_key(vec![
-                    f("person_id", UInt32),
-                    f("city", Utf8),
-                    nullable("hukou_city", Utf8),
-                    f("skill", Utf8),
-                    nullable("employer", UInt32),
-                    f("work_city", Utf8),
-                ]),
+                snapshot_schema(persons),
             )?);
         }
         self.tables = tables;
@@ -472,61 +454,211 @@ impl ParquetSink {
 
 impl ParquetSink {
     fn snapshot(&mut self, run: &Names, fr: &StepFrame, fi: &Firms, p: &Persons) -> Result<()> {
-        let names: Vec<&str> = run.cities.iter().map(String::as_str).collect();
-        let sectors: Vec<&str> = run.sectors.iter().map(String::as_str).collect();
-        let n = fi.len();
-        let city_or_none = |c: u8| {
-            if c == OUTSIDE {
-                None
-            } else {
-                Some(names[c as usize])
-            }
-        };
-        let cols = vec![
-            i32s(n, fr.step as i32),
-            i32s(n, fr.year),
-            Arc::new(UInt32Array::from_iter_values(0..n as u32)) as ArrayRef,
-            strs(fi.sector.iter().map(|&s| sectors[s as usize]).collect()),
-            strs(fi.city.iter().map(|&c| names[c as usize]).collect()),
-            Arc::new(BooleanArray::from(fi.alive.clone())),
-            Arc::new(Int64Array::from_iter_values(
-                fi.employees.iter().map(|&e| i64::from(e)),
-            )),
-            Arc::new(Int64Array::from_iter_values(
-                fi.target.iter().map(|&e| i64::from(e)),
-            )),
-            Arc::new(Float32Array::from(fi.productivity.clone())),
-            Arc::new(Int32Array::from_iter_values(
-                fi.age.iter().map(|&a| i32::from(a)),
-            )),
-            strs(fi.origin.iter().map(|&c| names[c as usize]).collect()),
-            Arc::new(Int32Array::from_iter_values(
-                fi.holiday_left.iter().map(|&a| i32::from(a)),
-            )),
-            opt_strs(fi.share_to.iter().map(|&c| city_or_none(c)).collect()),
-        ];
+        let cols = snapshot_columns(&firm_fields(), fi, fi.len(), run, fr);
         self.table("firms").write(cols)?;
-        let n = p.len();
-        let skill = |k: u8| match k {
-            HIGH => "high",
-            DEPENDENT => "dependent",
-            _ => "low",
-        };
-        let cols = vec![
-            i32s(n, fr.step as i32),
-            i32s(n, fr.year),
-            Arc::new(UInt32Array::from_iter_values(0..n as u32)) as ArrayRef,
-            strs(p.city.iter().map(|&c| names[c as usize]).collect()),
-            opt_strs(p.hukou.iter().map(|&c| city_or_none(c)).collect()),
-            strs(p.skill.iter().map(|&k| skill(k)).collect()),
-            Arc::new(UInt32Array::from(
-                p.employer
-                    .iter()
-                    .map(|&e| (e != NO_FIRM).then_some(e))
-                    .collect::<Vec<_>>(),
-            )),
-            strs(p.work_city.iter().map(|&c| names[c as usize]).collect()),
-        ];
+        let cols = snapshot_columns(&person_fields(), p, p.len(), run, fr);
         self.table("persons").write(cols)
+    }
+}
+
+/// A field of a snapshot table: its schema, the agent column it shows (None: the row's
+/// id), and how its values are built. The schema and the rows come from the same list,
+/// and a test checks that every agent column is shown or listed as internal.
+struct Shown<T> {
+    field: Field,
+    column: Option<&'static str>,
+    values: fn(&T, &Names) -> ArrayRef,
+}
+
+fn shown<T>(
+    field: Field,
+    column: Option<&'static str>,
+    values: fn(&T, &Names) -> ArrayRef,
+) -> Shown<T> {
+    Shown {
+        field,
+        column,
+        values,
+    }
+}
+
+/// Firm columns no snapshot shows: random-stream keys and the clocks of tax sharing,
+/// which a resumed run needs (checkpoints keep them) but an analysis does not.
+const FIRM_INTERNAL: [&str; 6] = [
+    "rng_key",
+    "moved_step",
+    "share_years_left",
+    "share_extension_left",
+    "share_fraction",
+    "share_cap_left",
+];
+
+/// Person columns no snapshot shows.
+const PERSON_INTERNAL: [&str; 0] = [];
+
+/// firms.parquet after step and year, in file order.
+fn firm_fields() -> Vec<Shown<Firms>> {
+    use DataType::*;
+    vec![
+        shown(f("firm_id", UInt32), None, |fi, _| ids(fi.len())),
+        shown(f("sector", Utf8), Some("sector"), |fi, run| {
+            strs(
+                fi.sector()
+                    .iter()
+                    .map(|&s| run.sectors[s as usize].as_str())
+                    .collect(),
+            )
+        }),
+        shown(f("city", Utf8), Some("city"), |fi, run| {
+            city_names(run, fi.city())
+        }),
+        shown(f("alive", Boolean), Some("alive"), |fi, _| {
+            Arc::new(BooleanArray::from(fi.alive().to_vec()))
+        }),
+        shown(f("employees", Int64), Some("employees"), |fi, _| {
+            int64s(fi.employees())
+        }),
+        shown(f("target_size", Int64), Some("target"), |fi, _| {
+            int64s(fi.target())
+        }),
+        shown(f("productivity", Float32), Some("productivity"), |fi, _| {
+            Arc::new(Float32Array::from(fi.productivity().to_vec()))
+        }),
+        shown(f("age", Int32), Some("age"), |fi, _| {
+            Arc::new(Int32Array::from_iter_values(
+                fi.age().iter().map(|&a| i32::from(a)),
+            ))
+        }),
+        shown(f("origin", Utf8), Some("origin"), |fi, run| {
+            city_names(run, fi.origin())
+        }),
+        shown(
+            f("tax_holiday_left", Int32),
+            Some("holiday_left"),
+            |fi, _| {
+                Arc::new(Int32Array::from_iter_values(
+                    fi.holiday_left().iter().map(|&a| i32::from(a)),
+                ))
+            },
+        ),
+        shown(
+            nullable("tax_shared_with", Utf8),
+            Some("share_to"),
+            |fi, run| cities_or_none(run, fi.share_to()),
+        ),
+    ]
+}
+
+/// persons.parquet after step and year, in file order.
+fn person_fields() -> Vec<Shown<Persons>> {
+    use DataType::*;
+    vec![
+        shown(f("person_id", UInt32), None, |p, _| ids(p.len())),
+        shown(f("city", Utf8), Some("city"), |p, run| {
+            city_names(run, p.city())
+        }),
+        shown(nullable("hukou_city", Utf8), Some("hukou"), |p, run| {
+            cities_or_none(run, p.hukou())
+        }),
+        shown(f("skill", Utf8), Some("skill"), |p, _| {
+            strs(p.skill().iter().map(|&k| skill_name(k)).collect())
+        }),
+        shown(nullable("employer", UInt32), Some("employer"), |p, _| {
+            let employer = p.employer().iter().map(|&e| (e != NO_FIRM).then_some(e));
+            Arc::new(UInt32Array::from(employer.collect::<Vec<_>>()))
+        }),
+        shown(f("work_city", Utf8), Some("work_city"), |p, run| {
+            city_names(run, p.work_city())
+        }),
+    ]
+}
+
+fn snapshot_schema<T>(fields: Vec<Shown<T>>) -> Vec<Field> {
+    with_key(fields.into_iter().map(|s| s.field).collect())
+}
+
+/// One snapshot's columns of `n` agents: step, year, then every shown field.
+fn snapshot_columns<T>(
+    fields: &[Shown<T>],
+    agents: &T,
+    n: usize,
+    run: &Names,
+    fr: &StepFrame,
+) -> Vec<ArrayRef> {
+    let mut cols = vec![i32s(n, fr.step as i32), i32s(n, fr.year)];
+    cols.extend(fields.iter().map(|s| (s.values)(agents, run)));
+    cols
+}
+
+fn skill_name(k: u8) -> &'static str {
+    match k {
+        HIGH => "high",
+        DEPENDENT => "dependent",
+        _ => "low",
+    }
+}
+
+fn ids(n: usize) -> ArrayRef {
+    Arc::new(UInt32Array::from_iter_values(0..n as u32))
+}
+
+fn int64s(v: &[u32]) -> ArrayRef {
+    Arc::new(Int64Array::from_iter_values(
+        v.iter().map(|&x| i64::from(x)),
+    ))
+}
+
+fn city_names(run: &Names, codes: &[u8]) -> ArrayRef {
+    strs(
+        codes
+            .iter()
+            .map(|&c| run.cities[c as usize].as_str())
+            .collect(),
+    )
+}
+
+/// City names, null for [`OUTSIDE`].
+fn cities_or_none(run: &Names, codes: &[u8]) -> ArrayRef {
+    let name = |c: u8| (c != OUTSIDE).then(|| run.cities[c as usize].as_str());
+    opt_strs(codes.iter().map(|&c| name(c)).collect())
+}
+
+/// The first problem with a snapshot's list of `fields` against the agent `columns`:
+/// every column must be shown in the snapshot or listed as `internal`, exactly once,
+/// and every name given must be a column. A column added to `agents.rs` is reported
+/// here until someone decides whether analyses see it.
+fn unaccounted<T>(fields: &[Shown<T>], internal: &[&str], columns: &[&str]) -> Option<String> {
+    let shown: Vec<&str> = fields.iter().filter_map(|s| s.column).collect();
+    let named = || shown.iter().chain(internal);
+    if let Some(c) = columns
+        .iter()
+        .find(|&c| named().filter(|&x| x == c).count() != 1)
+    {
+        return Some(format!("column {c} is not shown or internal exactly once"));
+    }
+    named()
+        .find(|c| !columns.contains(c))
+        .map(|c| format!("{c} is not a column"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshots_account_for_every_agent_column() {
+        let firms = unaccounted(&firm_fields(), &FIRM_INTERNAL, Firms::COLUMNS);
+        assert_eq!(firms, None);
+        let persons = unaccounted(&person_fields(), &PERSON_INTERNAL, Persons::COLUMNS);
+        assert_eq!(persons, None);
+        let mut missing = FIRM_INTERNAL.to_vec();
+        missing.pop();
+        let found = unaccounted(&firm_fields(), &missing, Firms::COLUMNS);
+        assert_eq!(
+            found.as_deref(),
+            Some("column share_cap_left is not shown or internal exactly once")
+        );
+        let made_up = unaccounted(&person_fields(), &["household"], Persons::COLUMNS);
+        assert_eq!(made_up.as_deref(), Some("household is not a column"));
     }
 }

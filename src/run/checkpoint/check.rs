@@ -52,31 +52,31 @@ fn firm_problem(m: &Model, f: usize, born: usize) -> Option<&'static str> {
     let city = |c: u8| usize::from(c) < m.region.n_cities();
     let checks = [
         (
-            f >= born || fi.rng_key[f] == f as u64,
+            f >= born || fi.rng_key()[f] == f as u64,
             "not a firm this run starts with",
         ),
         (
-            usize::from(fi.sector[f]) < m.region.n_sectors(),
+            usize::from(fi.sector()[f]) < m.region.n_sectors(),
             "sector code out of range",
         ),
         (
-            city(fi.city[f]) && city(fi.origin[f]),
+            city(fi.city()[f]) && city(fi.origin()[f]),
             "city code out of range",
         ),
         (
-            fi.share_to[f] == OUTSIDE || city(fi.share_to[f]),
+            fi.share_to()[f] == OUTSIDE || city(fi.share_to()[f]),
             "tax-sharing city out of range",
         ),
         (
-            fi.moved_step[f] == NEVER || u32::from(fi.moved_step[f]) <= m.step,
+            fi.moved_step()[f] == NEVER || u32::from(fi.moved_step()[f]) <= m.step,
             "moved after the checkpoint's step",
         ),
         (
-            fi.productivity[f].is_finite() && fi.productivity[f] >= 0.0,
+            fi.productivity()[f].is_finite() && fi.productivity()[f] >= 0.0,
             "productivity not a finite non-negative number",
         ),
         (
-            (0.0..=1.0).contains(&fi.share_fraction[f]) && fi.share_cap_left[f].is_finite(),
+            (0.0..=1.0).contains(&fi.share_fraction()[f]) && fi.share_cap_left()[f].is_finite(),
             "tax sharing not a fraction with a finite cap",
         ),
     ];
@@ -86,13 +86,13 @@ fn firm_problem(m: &Model, f: usize, born: usize) -> Option<&'static str> {
 fn person_problem(m: &Model, i: usize) -> Option<&'static str> {
     let p = &m.persons;
     let city = |c: u8| usize::from(c) < m.region.n_cities();
-    if !city(p.city[i]) || !city(p.work_city[i]) {
+    if !city(p.city()[i]) || !city(p.work_city()[i]) {
         return Some("city code out of range");
     }
-    if p.hukou[i] != OUTSIDE && !city(p.hukou[i]) {
+    if p.hukou()[i] != OUTSIDE && !city(p.hukou()[i]) {
         return Some("hukou city out of range");
     }
-    if p.skill[i] > DEPENDENT {
+    if p.skill()[i] > DEPENDENT {
         return Some("skill code out of range");
     }
     job_problem(m, i)
@@ -100,21 +100,21 @@ fn person_problem(m: &Model, i: usize) -> Option<&'static str> {
 
 fn job_problem(m: &Model, i: usize) -> Option<&'static str> {
     let p = &m.persons;
-    let e = p.employer[i];
+    let e = p.employer()[i];
     if e == NO_FIRM {
-        return (p.work_city[i] != p.city[i]).then_some("works away from home without a job");
+        return (p.work_city()[i] != p.city()[i]).then_some("works away from home without a job");
     }
     let f = e as usize;
-    if p.skill[i] == DEPENDENT {
+    if p.skill()[i] == DEPENDENT {
         return Some("a dependent with a job");
     }
     if f >= m.firms.len() {
         return Some("employer out of range");
     }
-    if !m.firms.alive[f] {
+    if !m.firms.alive()[f] {
         return Some("works for a firm that exited");
     }
-    (p.work_city[i] != m.firms.city[f]).then_some("works away from the employer's city")
+    (p.work_city()[i] != m.firms.city()[f]).then_some("works away from the employer's city")
 }
 
 /// Every live firm's head count is the number of persons it employs (the jobs pass
@@ -122,17 +122,19 @@ fn job_problem(m: &Model, i: usize) -> Option<&'static str> {
 /// exited firm keeps the count it had, for its exit event, and employs no one.
 fn head_counts(m: &Model) -> Result<(), String> {
     let mut count = vec![0u64; m.firms.len()];
-    for &e in &m.persons.employer {
+    for &e in m.persons.employer() {
         if e != NO_FIRM {
             count[e as usize] += 1;
         }
     }
     let fi = &m.firms;
-    let wrong = (0..count.len()).find(|&f| fi.alive[f] && u64::from(fi.employees[f]) != count[f]);
+    let wrong =
+        (0..count.len()).find(|&f| fi.alive()[f] && u64::from(fi.employees()[f]) != count[f]);
     match wrong {
         Some(f) => Err(format!(
             "firm {f}: head count {} but {} persons work there",
-            m.firms.employees[f], count[f]
+            m.firms.employees()[f],
+            count[f]
         )),
         None => Ok(()),
     }

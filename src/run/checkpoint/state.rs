@@ -8,7 +8,7 @@ use std::io::{self, Read, Write};
 
 use sha2::{Digest, Sha256};
 
-use crate::agents::{Firms, NO_FIRM, Persons};
+use crate::agents::{ColumnValue as Column, FillColumns, Firms, NO_FIRM, Persons, VisitColumns};
 use crate::digest::sha256_finish;
 use crate::engine::{CityState, Model};
 
@@ -17,43 +17,6 @@ const MAGIC: &[u8; 16] = b"relocsim-ckpt-02";
 /// Columns pass through a buffer of this many bytes, so neither writing nor reading
 /// holds a second copy of a whole column.
 const BUF: usize = 1 << 16;
-
-/// A value a column holds, as it is written.
-pub(super) trait Column: Sized + Copy {
-    const WIDTH: usize;
-    fn put(self, out: &mut Vec<u8>);
-    /// None for bytes that no value is written as.
-    fn get(bytes: &[u8]) -> Option<Self>;
-}
-
-macro_rules! column {
-    ($($t:ty),*) => {$(
-        impl Column for $t {
-            const WIDTH: usize = std::mem::size_of::<$t>();
-            fn put(self, out: &mut Vec<u8>) {
-                out.extend_from_slice(&self.to_le_bytes());
-            }
-            fn get(bytes: &[u8]) -> Option<Self> {
-                Some(<$t>::from_le_bytes(bytes.try_into().expect("width checked")))
-            }
-        }
-    )*};
-}
-column!(u8, u16, u32, u64, f32, f64);
-
-impl Column for bool {
-    const WIDTH: usize = 1;
-    fn put(self, out: &mut Vec<u8>) {
-        out.push(u8::from(self));
-    }
-    fn get(bytes: &[u8]) -> Option<Self> {
-        match bytes[0] {
-            0 => Some(false),
-            1 => Some(true),
-            _ => None,
-        }
-    }
-}
 
 /// Passes every byte written on to `inner` and into a SHA-256.
 pub(super) struct HashingWriter<W> {
@@ -101,29 +64,8 @@ fn put<T: Column>(w: &mut impl Write, v: &[T]) -> io::Result<()> {
 pub(super) fn write_state(w: &mut impl Write, m: &Model) -> io::Result<()> {
     w.write_all(MAGIC)?;
     put(w, &[m.step])?;
-    let f = &m.firms;
-    put(w, &f.rng_key)?;
-    put(w, &f.sector)?;
-    put(w, &f.city)?;
-    put(w, &f.alive)?;
-    put(w, &f.target)?;
-    put(w, &f.employees)?;
-    put(w, &f.productivity)?;
-    put(w, &f.age)?;
-    put(w, &f.origin)?;
-    put(w, &f.moved_step)?;
-    put(w, &f.holiday_left)?;
-    put(w, &f.share_to)?;
-    put(w, &f.share_years_left)?;
-    put(w, &f.share_extension_left)?;
-    put(w, &f.share_fraction)?;
-    put(w, &f.share_cap_left)?;
-    let p = &m.persons;
-    put(w, &p.city)?;
-    put(w, &p.hukou)?;
-    put(w, &p.skill)?;
-    put(w, &p.employer)?;
-    put(w, &p.work_city)?;
+    m.firms.visit(&mut ColumnWriter(w))?;
+    m.persons.visit(&mut ColumnWriter(w))?;
     let c = &m.cities;
     put(w, &c.services)?;
     put(w, &c.revenue)?;
@@ -141,6 +83,16 @@ pub(super) fn write_state(w: &mut impl Write, m: &Model) -> io::Result<()> {
         ],
     )?;
     put(w, &[k.shared_tax_yuan])
+}
+
+/// Writes each column of an agent table as it is visited, in declaration order.
+struct ColumnWriter<'a, W>(&'a mut W);
+
+impl<W: Write> VisitColumns for ColumnWriter<'_, W> {
+    type Error = io::Error;
+    fn column<T: Column>(&mut self, _: &'static str, values: &[T]) -> io::Result<()> {
+        put(self.0, values)
+    }
 }
 
 /// How many values a column must hold, besides fitting in the bytes left.
@@ -256,8 +208,15 @@ macro_rules! read_columns {
 pub(super) fn read_state<R: Read>(r: &mut StateReader<R>, m: &mut Model) -> Result<(), String> {
     r.magic()?;
     m.step = r.column::<u32>("step", Len::Is(1))?[0];
-    read_firms(r, &mut m.firms)?;
-    read_persons(r, &mut m.persons)?;
+    // Firm ids are u32, with NO_FIRM reserved; the first column fixes the others' length.
+    m.firms.fill(&mut ColumnReader::new(
+        r,
+        Firms::NAME,
+        Len::Below(NO_FIRM as usize),
+    ))?;
+    let persons = Len::Is(m.persons.len());
+    m.persons
+        .fill(&mut ColumnReader::new(r, Persons::NAME, persons))?;
     let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
     read_cities(r, &mut m.cities, n, ns)?;
     let counts: Vec<u64> = r.column("cumulative counts", Len::Is(4))?;
@@ -272,50 +231,28 @@ pub(super) fn read_state<R: Read>(r: &mut StateReader<R>, m: &mut Model) -> Resu
     Ok(())
 }
 
-fn read_firms<R: Read>(r: &mut StateReader<R>, f: &mut Firms) -> Result<(), String> {
-    // Firm ids are u32, with NO_FIRM reserved.
-    r.column_into(
-        "firms.rng_key",
-        Len::Below(NO_FIRM as usize),
-        &mut f.rng_key,
-    )?;
-    let n = Len::Is(f.rng_key.len());
-    read_columns!(
-        r,
-        n,
-        "firms",
-        f,
-        [
-            sector,
-            city,
-            alive,
-            target,
-            employees,
-            productivity,
-            age,
-            origin,
-            moved_step,
-            holiday_left,
-            share_to,
-            share_years_left,
-            share_extension_left,
-            share_fraction,
-            share_cap_left
-        ]
-    );
-    Ok(())
+/// Reads each column of an agent table as it is visited, named `table.column` in
+/// messages: the first within `len`, every later one as long as the first.
+struct ColumnReader<'a, R> {
+    r: &'a mut StateReader<R>,
+    table: &'static str,
+    len: Len,
 }
 
-fn read_persons<R: Read>(r: &mut StateReader<R>, p: &mut Persons) -> Result<(), String> {
-    let n = Len::Is(p.len());
-    read_columns!(
-        r,
-        n,
-        "persons",
-        p,
-        [city, hukou, skill, employer, work_city]
-    );
-    Ok(())
+impl<'a, R> ColumnReader<'a, R> {
+    fn new(r: &'a mut StateReader<R>, table: &'static str, len: Len) -> Self {
+        ColumnReader { r, table, len }
+    }
+}
+
+impl<R: Read> FillColumns for ColumnReader<'_, R> {
+    type Error = String;
+    fn column<T: Column>(&mut self, name: &'static str, v: &mut Vec<T>) -> Result<(), String> {
+        let what = format!("{}.{name}", self.table);
+        self.r.column_into(&what, self.len, v)?;
+        self.len = Len::Is(v.len());
+        Ok(())
+    }
 }
 
 fn read_cities<R: Read>(
@@ -409,5 +346,38 @@ mod tests {
         assert_eq!(w.sha256(), crate::digest::sha256_bytes(&written));
         let mut r = reader(&written);
         assert_eq!(r.column::<u32>("x", Len::Is(v.len())).unwrap(), v);
+    }
+
+    /// `state.bin` of format [`super::super::FORMAT`] holds the agent columns in their
+    /// declaration order. Adding, removing or reordering a column in `agents.rs` changes
+    /// the file: bump the format (and its check in `mod.rs`), then this list.
+    #[test]
+    fn the_format_stores_these_columns_in_this_order() {
+        assert_eq!(super::super::FORMAT, 2);
+        assert_eq!(
+            Firms::COLUMNS,
+            [
+                "rng_key",
+                "sector",
+                "city",
+                "alive",
+                "target",
+                "employees",
+                "productivity",
+                "age",
+                "origin",
+                "moved_step",
+                "holiday_left",
+                "share_to",
+                "share_years_left",
+                "share_extension_left",
+                "share_fraction",
+                "share_cap_left",
+            ]
+        );
+        assert_eq!(
+            Persons::COLUMNS,
+            ["city", "hukou", "skill", "employer", "work_city"]
+        );
     }
 }

@@ -1,0 +1,122 @@
+//! Dependents follow the labour-force movers of their city (docs/model.md §7.12, end of
+//! pass 5), so households move together without the model storing household links. The
+//! rule is `rules/dependents.rs`; this file draws for every dependent in parallel.
+
+use rayon::prelude::*;
+
+use super::draws::with_draws;
+use super::migration::relocate;
+use super::rules::dependents::dependent_destination;
+use super::tally::PersonKey;
+use super::{CHUNK, Model};
+use crate::agents::{DEPENDENT, OUTSIDE};
+use crate::engine::record::Flows;
+use crate::rng::{Purpose, to_uniform};
+
+/// Each dependent moves as [`dependent_destination`] draws, given `migrants` (per
+/// origin and destination, row-major) and this step's firm followers in `flows`.
+pub(crate) fn follow(m: &mut Model, migrants: Vec<u64>, flows: &mut Flows) {
+    let n = m.region.n_cities();
+    let movers = with_followers(m, flows, migrants);
+    let rows: Vec<FollowRow> = (0..n)
+        .map(|o| {
+            let counts = &m.cities.counts;
+            let lf = (counts.labour_force[0][o] + counts.labour_force[1][o]).max(1);
+            FollowRow::new(&movers[o * n..(o + 1) * n], lf as f64)
+        })
+        .collect();
+    for (pi, d) in choices(m, &rows) {
+        let pi = pi as usize;
+        let before = PersonKey::of(&m.persons, pi);
+        relocate(m, pi, d, flows);
+        m.persons.work_city_mut()[pi] = d;
+        m.tally.change_person(before, PersonKey::of(&m.persons, pi));
+    }
+    debug_assert!(
+        m.persons
+            .hukou()
+            .iter()
+            .all(|&h| h == OUTSIDE || (h as usize) < n)
+    );
+}
+
+/// Labour-force movers: the migrants plus the firm followers who changed city.
+fn with_followers(m: &Model, flows: &Flows, mut movers: Vec<u64>) -> Vec<u64> {
+    let n = m.region.n_cities();
+    for (&(o, d, s), v) in flows.iter() {
+        if s.is_some() && o != d {
+            movers[o as usize * n + d as usize] += v.persons;
+        }
+    }
+    movers
+}
+
+/// The dependents who move and where, in id order, decided in parallel.
+fn choices(m: &Model, rows: &[FollowRow]) -> Vec<(u32, u8)> {
+    let key = m.key.purpose_key(m.step, Purpose::Dependents);
+    let p = &m.persons;
+    let parts: Vec<Vec<(u32, u8)>> = p
+        .skill()
+        .par_chunks(CHUNK)
+        .zip(p.city().par_chunks(CHUNK))
+        .enumerate()
+        .map(|(ci, (skills, cities))| {
+            let off = ci * CHUNK;
+            let mut out = Vec::new();
+            if m.abandon.is_set() {
+                return out;
+            }
+            with_draws(key, off, skills.len(), |at, draws| {
+                let rest = cities[at..].iter().zip(draws);
+                for (i, (&k, (&o, &draw))) in skills[at..].iter().zip(rest).enumerate() {
+                    let row = &rows[o as usize];
+                    let u = to_uniform(draw);
+                    if (k == DEPENDENT) & row.may_draw(u)
+                        && let Some(d) = row.draw(u)
+                    {
+                        out.push(((off + at + i) as u32, d));
+                    }
+                }
+            });
+            out
+        })
+        .collect();
+    parts.concat()
+}
+
+/// One origin's labour-force movers by destination, as f64 once per step rather than per
+/// dependent. The rule's draw walks `u · lf` down the destinations; `reach` (the sum
+/// plus a margin far above that walk's rounding error) lets most dependents skip the
+/// walk with one comparison and the same result.
+struct FollowRow {
+    weights: Vec<f64>,
+    lf: f64,
+    reach: f64,
+}
+
+impl FollowRow {
+    fn new(row: &[u64], lf: f64) -> FollowRow {
+        let weights: Vec<f64> = row.iter().map(|&w| w as f64).collect();
+        let total: u64 = row.iter().sum();
+        let reach = if total == 0 {
+            -1.0
+        } else {
+            total as f64 + 1e-3
+        };
+        FollowRow { weights, lf, reach }
+    }
+
+    /// False where [`FollowRow::draw`] surely gives `None`: one comparison, no branch.
+    #[inline]
+    fn may_draw(&self, uniform: f64) -> bool {
+        uniform * self.lf < self.reach
+    }
+
+    #[inline]
+    fn draw(&self, uniform: f64) -> Option<u8> {
+        if self.reach < 0.0 {
+            return None;
+        }
+        dependent_destination(uniform, &self.weights, self.lf).map(|d| d as u8)
+    }
+}
