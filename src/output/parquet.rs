@@ -361,94 +361,92 @@ impl Sink for ParquetSink {
 impl ParquetSink {
     /// The step's rows of every table but the snapshots.
     fn write_step(&mut self, run: &Names, fr: &StepFrame) -> Result<()> {
-        let names: Vec<&str> = run.cities.iter().map(String::as_str).collect();
-        let sectors: Vec<&str> = run.sectors.iter().map(String::as_str).collect();
-        let k = 1.0 / run.scale;
-        let n = fr.cities.len();
-        let mut cols = vec![
-            i32s(n, fr.step as i32),
-            i32s(n, fr.year),
-            strs(names.clone()),
-        ];
-        cols.extend(values(&indicators::CITY, &fr.cities, k));
-        self.table("cities").write(cols)?;
+        self.table("cities").write(city_columns(run, fr))?;
+        self.table("city_sectors")
+            .write(city_sector_columns(run, fr))?;
+        self.table("flows").write(flow_columns(run, fr))?;
+        self.table("indicators").write(indicator_columns(fr))?;
+        self.table("events").write(event_columns(run, fr))
+    }
+}
 
-        let cs = &fr.city_sectors;
-        let n = cs.len();
-        let mut cols = vec![
-            i32s(n, fr.step as i32),
-            i32s(n, fr.year),
-            strs(cs.iter().map(|r| names[r.city as usize]).collect()),
-            strs(cs.iter().map(|r| sectors[r.sector as usize]).collect()),
-        ];
-        cols.extend(values(&indicators::CITY_SECTOR, cs, k));
-        self.table("city_sectors").write(cols)?;
+/// Step and year, the key of every row of a step.
+fn step_key(fr: &StepFrame, n: usize) -> Vec<ArrayRef> {
+    vec![i32s(n, fr.step as i32), i32s(n, fr.year)]
+}
 
-        let fl: Vec<_> = fr.flows.iter().collect();
-        let n = fl.len();
-        let mut cols = vec![
-            i32s(n, fr.step as i32),
-            i32s(n, fr.year),
-            strs(fl.iter().map(|(key, _)| names[key.0 as usize]).collect()),
-            strs(fl.iter().map(|(key, _)| names[key.1 as usize]).collect()),
-            opt_strs(
-                fl.iter()
-                    .map(|(key, _)| key.2.map(|s| sectors[s as usize]))
-                    .collect(),
-            ),
-        ];
-        let counts: Vec<_> = fl.iter().map(|(_, v)| **v).collect();
-        cols.extend(values(&indicators::FLOW, &counts, k));
-        self.table("flows").write(cols)?;
+fn city_columns(run: &Names, fr: &StepFrame) -> Vec<ArrayRef> {
+    let mut cols = step_key(fr, fr.cities.len());
+    cols.push(strs(run.cities.clone()));
+    cols.extend(values(&indicators::CITY, &fr.cities, 1.0 / run.scale));
+    cols
+}
 
-        let n = fr.indicators.len();
-        let cols = vec![
-            i32s(n, fr.step as i32),
-            i32s(n, fr.year),
-            strs(
-                fr.indicators
-                    .iter()
-                    .map(|(name, _)| name.as_str())
-                    .collect(),
-            ),
-            f64s(fr.indicators.iter().map(|(_, v)| *v).collect()),
-        ];
-        self.table("indicators").write(cols)?;
+fn city_sector_columns(run: &Names, fr: &StepFrame) -> Vec<ArrayRef> {
+    let cs = &fr.city_sectors;
+    let mut cols = step_key(fr, cs.len());
+    cols.push(strs(cs.iter().map(|r| run.city(r.city)).collect()));
+    cols.push(strs(cs.iter().map(|r| run.sector(r.sector)).collect()));
+    cols.extend(values(&indicators::CITY_SECTOR, cs, 1.0 / run.scale));
+    cols
+}
 
-        let ev = &fr.events;
-        let n = ev.len();
-        let cause = |c: u8| {
-            if c == 0 {
-                "market"
-            } else {
-                run.policies[c as usize - 1]
-            }
-        };
-        let cols = vec![
-            i32s(n, fr.step as i32),
-            i32s(n, fr.year),
-            Arc::new(UInt32Array::from_iter_values(ev.iter().map(|e| e.firm))) as ArrayRef,
-            strs(ev.iter().map(|e| sectors[e.sector as usize]).collect()),
-            Arc::new(Int64Array::from_iter_values(
-                ev.iter().map(|e| i64::from(e.employees)),
-            )),
-            opt_strs(
-                ev.iter()
-                    .map(|e| e.origin.map(|c| names[c as usize]))
-                    .collect(),
-            ),
-            opt_strs(
-                ev.iter()
-                    .map(|e| e.destination.map(|c| names[c as usize]))
-                    .collect(),
-            ),
-            strs(ev.iter().map(|e| e.kind.name()).collect()),
-            strs(ev.iter().map(|e| cause(e.cause)).collect()),
-            Arc::new(BooleanArray::from(
-                ev.iter().map(|e| e.directed).collect::<Vec<_>>(),
-            )),
-        ];
-        self.table("events").write(cols)
+fn flow_columns(run: &Names, fr: &StepFrame) -> Vec<ArrayRef> {
+    let fl: Vec<_> = fr.flows.iter().collect();
+    let mut cols = step_key(fr, fl.len());
+    cols.push(strs(fl.iter().map(|(key, _)| run.city(key.0)).collect()));
+    cols.push(strs(fl.iter().map(|(key, _)| run.city(key.1)).collect()));
+    let sectors = fl.iter().map(|(key, _)| key.2.map(|s| run.sector(s)));
+    cols.push(opt_strs(sectors.collect()));
+    let counts: Vec<_> = fl.iter().map(|(_, v)| **v).collect();
+    cols.extend(values(&indicators::FLOW, &counts, 1.0 / run.scale));
+    cols
+}
+
+fn indicator_columns(fr: &StepFrame) -> Vec<ArrayRef> {
+    let ind = &fr.indicators;
+    let mut cols = step_key(fr, ind.len());
+    cols.push(strs(ind.iter().map(|(name, _)| name.as_str()).collect()));
+    cols.push(f64s(ind.iter().map(|(_, v)| *v).collect()));
+    cols
+}
+
+fn event_columns(run: &Names, fr: &StepFrame) -> Vec<ArrayRef> {
+    let ev = &fr.events;
+    // Events name the policy they come from by its position, 1-based; 0 is the market.
+    let cause = |c: u8| match c {
+        0 => "market",
+        c => run.policies[c as usize - 1],
+    };
+    let mut cols = step_key(fr, ev.len());
+    cols.extend([
+        Arc::new(UInt32Array::from_iter_values(ev.iter().map(|e| e.firm))) as ArrayRef,
+        strs(ev.iter().map(|e| run.sector(e.sector)).collect()),
+        Arc::new(Int64Array::from_iter_values(
+            ev.iter().map(|e| i64::from(e.employees)),
+        )),
+        opt_strs(ev.iter().map(|e| e.origin.map(|c| run.city(c))).collect()),
+        opt_strs(
+            ev.iter()
+                .map(|e| e.destination.map(|c| run.city(c)))
+                .collect(),
+        ),
+        strs(ev.iter().map(|e| e.kind.name()).collect()),
+        strs(ev.iter().map(|e| cause(e.cause)).collect()),
+        Arc::new(BooleanArray::from(
+            ev.iter().map(|e| e.directed).collect::<Vec<_>>(),
+        )),
+    ]);
+    cols
+}
+
+impl Names {
+    fn city(&self, c: u8) -> &str {
+        &self.cities[c as usize]
+    }
+
+    fn sector(&self, s: u8) -> &str {
+        &self.sectors[s as usize]
     }
 }
 
