@@ -2,20 +2,21 @@
 //! cities of a region (by default Beijing-Tianjin-Hebei) under transfer policies.
 //!
 //! The library is built in layers, each using only those below it (docs/architecture.md
-//! draws them; `tests/layers.rs` fails on an import that points up):
+//! draws them; `tests/layers.rs` fails on an import that points up or goes both ways):
 //!
 //! 1. [`math`], [`rng`] (counter-based streams), [`agents`] (struct-of-arrays state),
 //!    [`stats`] (statistics over replicates), and the helpers every layer shares:
 //!    [`error`], [`input`], [`digest`], [`text`];
 //! 2. [`region`]: the cities, sectors and distances;
-//! 3. [`policy`]: the levers and their mechanisms; [`params`]: the registry of every
-//!    parameter (unit, default, range, source, meaning) that policies and scenarios read;
-//! 4. [`scenario`] with its [`validate`]: what a user writes, checked;
-//! 5. [`engine`]: the model's rules and passes, publishing each step through the
+//! 3. [`params`]: the registry of every parameter (unit, default, range, source,
+//!    meaning) that policies and scenarios read;
+//! 4. [`policy`]: the levers and their mechanisms;
+//! 5. [`scenario`] with its validation: what a user writes, checked;
+//! 6. [`engine`]: the model's rules and passes, publishing each step through the
 //!    [`Sink`] it owns; [`resources`]: what a run will hold in memory;
-//! 6. [`output`] (Parquet, manifest) and [`outdir`] (what may be replaced, and locks);
-//! 7. [`run`]: a whole run into a directory, its checkpoints, replay and benchmark;
-//! 8. [`batch`] (sweeps, locally or on Slurm, and their summary) and [`report`]
+//! 7. [`output`] (Parquet, manifest) and [`outdir`] (what may be replaced, and locks);
+//! 8. [`run`]: a whole run into a directory, its checkpoints, replay and benchmark;
+//! 9. [`batch`] (sweeps, locally or on Slurm, and their summary) and [`report`]
 //!    (scenarios side by side; it reads outputs and never simulates).
 //!
 //! The binary in `main.rs` only parses arguments and wires these together.
@@ -39,7 +40,6 @@ pub mod run;
 pub mod scenario;
 pub mod stats;
 pub mod text;
-pub mod validate;
 
 pub use engine::Model;
 pub use engine::sink::{MemorySink, NullSink, Sink};

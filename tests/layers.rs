@@ -5,14 +5,17 @@
 
 use std::path::{Path, PathBuf};
 
-/// Top-level modules by layer, lowest first; the same list as docs/architecture.md.
+/// Top-level modules by layer, lowest first; the same list as docs/architecture.md. Each
+/// layer but the first holds one module or several that do not use each other, so no
+/// two top-level modules import each other either.
 const LAYERS: &[&[&str]] = &[
     &[
         "math", "rng", "agents", "error", "input", "digest", "text", "stats",
     ],
     &["region"],
-    &["policy", "params"],
-    &["scenario", "validate"],
+    &["params"],
+    &["policy"],
+    &["scenario"],
     &["engine", "resources"],
     &["output", "outdir"],
     &["run"],
@@ -138,6 +141,46 @@ fn no_module_uses_a_layer_above_its_own() {
     }
     assert!(checked > 100, "the scan found the imports ({checked})");
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+/// Every (user, used) pair of top-level modules the library's code names.
+fn module_edges() -> std::collections::BTreeSet<(String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let mut edges = std::collections::BTreeSet::new();
+    for file in &files {
+        let rel = file.strip_prefix(&src).unwrap();
+        let top = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy();
+        let top = top.trim_end_matches(".rs").to_string();
+        let text = std::fs::read_to_string(file).unwrap();
+        for used in text.lines().flat_map(crate_paths) {
+            let used = ROOT_ITEMS
+                .iter()
+                .find(|(item, _)| *item == used)
+                .map_or(used.clone(), |(_, m)| m.to_string());
+            if used != top {
+                edges.insert((top.clone(), used));
+            }
+        }
+    }
+    edges
+}
+
+#[test]
+fn no_two_modules_use_each_other() {
+    let edges = module_edges();
+    let mutual: Vec<String> = edges
+        .iter()
+        .filter(|(a, b)| a < b && edges.contains(&(b.clone(), a.clone())))
+        .map(|(a, b)| format!("{a} <-> {b}"))
+        .collect();
+    assert!(mutual.is_empty(), "import cycles: {mutual:?}");
 }
 
 #[test]

@@ -332,7 +332,7 @@ fn a_scenario_can_name_its_own_region_file() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let m = Manifest::read(&out.join("manifest.toml")).unwrap();
     assert!(m.region_source.ends_with("two.toml"), "{}", m.region_source);
-    let region = relocsim::validate::region_file(&small, "two.toml").unwrap();
+    let region = relocsim::scenario::validate::region_file(&small, "two.toml").unwrap();
     assert_eq!(m.region_sha256, region.sha256());
     // The manifest carries the region inline: it runs again from anywhere.
     let moved = dir.join("elsewhere");

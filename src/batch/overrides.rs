@@ -53,7 +53,7 @@ fn check_table_key(table: &str, key: &str) -> Result<(), String> {
     let valid: Vec<&str> = crate::params::of_table(table).map(|p| p.name).collect();
     Err(format!(
         "not a parameter; {}",
-        crate::validate::suggest(key, valid)
+        crate::scenario::validate::suggest(key, valid)
     ))
 }
 
@@ -79,7 +79,7 @@ fn check_policy_key(kind: &str, index: &str, field: &str) -> Result<(), String> 
     let key = format!("policy.{index}.{field}");
     Err(format!(
         "not a parameter of {kind}; {}",
-        crate::validate::suggest(&key, valid.iter().map(String::as_str))
+        crate::scenario::validate::suggest(&key, valid.iter().map(String::as_str))
     ))
 }
 

@@ -12,8 +12,8 @@ use toml::{Table, Value};
 use super::overrides::{self, Override};
 use super::plan::Plan;
 use crate::error::{Error, Result};
+use crate::scenario::validate;
 use crate::scenario::{self, MAX_NAME_LEN, Resolved, Scenario};
-use crate::validate;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

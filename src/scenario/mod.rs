@@ -4,6 +4,8 @@
 //! defaults), trends and policies. A run's `manifest.toml` is itself a valid scenario:
 //! its `[manifest]` table is ignored here, so a published run can be run again as is.
 
+pub mod validate;
+
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -12,7 +14,6 @@ use crate::error::{Error, Result};
 use crate::params;
 use crate::policy::PolicySpec;
 use crate::region::{self, Region};
-use crate::validate;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -274,7 +275,10 @@ fn region_of(scenario: &Scenario, file: &str, base: &Path) -> Result<(Region, St
                 }
             })?;
             let source = path.display().to_string();
-            Ok((crate::validate::region_file(&text, &source)?, source))
+            Ok((
+                crate::scenario::validate::region_file(&text, &source)?,
+                source,
+            ))
         }
     }
 }
