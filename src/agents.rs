@@ -20,6 +20,9 @@
 pub const NO_FIRM: u32 = u32::MAX;
 /// Hukou registered outside the region.
 pub const OUTSIDE: u8 = u8::MAX;
+/// The city of a person who no longer lives in the region (died, or left it): the row
+/// stays, so ids and random streams stay stable, and a birth or an arrival reuses it.
+pub const NOWHERE: u8 = u8::MAX;
 /// Not moved yet.
 pub const NEVER: u16 = u16::MAX;
 

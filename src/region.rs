@@ -2,6 +2,8 @@
 //! belong to. Nothing about Jing-Jin-Ji is written in the engine; the embedded default is
 //! `data/regions/jing-jin-ji.toml`, and a scenario may name a file of the same shape.
 
+use std::collections::BTreeMap;
+
 use crate::math::Det;
 
 use serde::{Deserialize, Serialize};
@@ -62,12 +64,52 @@ pub struct City {
     pub employment_shares: Vec<f64>,
 }
 
+/// A city's state in another base year: what differs from the primary state.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CityBase {
+    pub population: u64,
+    pub gdp_bn: f64,
+    pub firms: u64,
+}
+
+/// The cities' state in a year other than `base_year`, so that a run may start then.
+/// Attributes not given here (wages, prices, shares, capacities) are the primary
+/// state's: the region file says so where it declares a base.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BaseState {
+    pub year: i32,
+    /// Every city of the region by name.
+    pub cities: BTreeMap<String, CityBase>,
+}
+
+/// Births and deaths per 1000 residents a year in the cities of a province, observed in
+/// `year`; between observed years the rates are interpolated linearly, before the first
+/// and after the last they are held.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VitalRates {
+    pub province: String,
+    pub year: i32,
+    pub births_per_1000: f64,
+    pub deaths_per_1000: f64,
+}
+
 /// The region as written in its file.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RegionSpec {
     pub name: String,
+    /// The year of the cities' own figures (population, gdp_bn, firms).
     pub base_year: i32,
+    /// Further years a run may start in, with the figures that differ.
+    #[serde(default, rename = "base", skip_serializing_if = "Vec::is_empty")]
+    pub bases: Vec<BaseState>,
+    /// Natural change by province; a province without rates has none (births and
+    /// deaths are then zero).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vital_rates: Vec<VitalRates>,
     /// The city whose population, cap and out-moves head the indicators.
     pub capital: String,
     /// The receiving new area tracked in the indicators (optional).
@@ -103,7 +145,7 @@ pub fn agents_at(real: u64, scale: f64) -> u64 {
 }
 
 /// Value added per worker (yuan) in city `c` for a sector of output_per_worker 1, such
-/// that the city's 2020 employment reproduces its 2020 GDP.
+/// that the city's employment in the base year reproduces its GDP then.
 pub fn value_added_per_worker_yuan(region: &Region, c: usize) -> f64 {
     let city = region.city(c);
     let l = &region.spec.labour;
@@ -206,6 +248,76 @@ impl Region {
         self.spec.sectors.iter().map(|s| s.name.as_str()).collect()
     }
 
+    /// The years a run may start in, ascending.
+    pub fn base_years(&self) -> Vec<i32> {
+        let mut years: Vec<i32> = self.spec.bases.iter().map(|b| b.year).collect();
+        years.push(self.spec.base_year);
+        years.sort_unstable();
+        years
+    }
+
+    /// The region with the state of `year` as its primary state (the former primary
+    /// state kept as a base), or None if `year` is not a base year. Rebasing is a swap,
+    /// so a region rebased and recorded in a manifest rebases back to the same data.
+    pub fn at_year(&self, year: i32) -> Option<Region> {
+        if year == self.spec.base_year {
+            return Some(self.clone());
+        }
+        let mut spec = self.spec.clone();
+        let at = spec.bases.iter().position(|b| b.year == year)?;
+        let target = spec.bases.remove(at);
+        let former = BaseState {
+            year: spec.base_year,
+            cities: spec
+                .cities
+                .iter()
+                .map(|c| {
+                    let state = CityBase {
+                        population: c.population,
+                        gdp_bn: c.gdp_bn,
+                        firms: c.firms,
+                    };
+                    (c.name.clone(), state)
+                })
+                .collect(),
+        };
+        for c in &mut spec.cities {
+            let b = &target.cities[&c.name];
+            (c.population, c.gdp_bn, c.firms) = (b.population, b.gdp_bn, b.firms);
+        }
+        spec.base_year = year;
+        spec.bases.push(former);
+        spec.bases.sort_by_key(|b| b.year);
+        Some(Region::from_spec(spec))
+    }
+
+    /// Births and deaths per resident in `year` for the cities of `province` (zero
+    /// without rates): interpolated linearly between observed years, held outside them.
+    pub fn vital_rates(&self, province: &str, year: i32) -> (f64, f64) {
+        let mut obs: Vec<&VitalRates> = (self.spec.vital_rates.iter())
+            .filter(|v| v.province == province)
+            .collect();
+        obs.sort_by_key(|v| v.year);
+        let per = |v: &VitalRates| (v.births_per_1000 / 1000.0, v.deaths_per_1000 / 1000.0);
+        let (Some(first), Some(last)) = (obs.first(), obs.last()) else {
+            return (0.0, 0.0);
+        };
+        if year <= first.year {
+            return per(first);
+        }
+        if year >= last.year {
+            return per(last);
+        }
+        let i = obs
+            .iter()
+            .position(|v| v.year > year)
+            .expect("inside the span");
+        let (a, b) = (obs[i - 1], obs[i]);
+        let t = f64::from(year - a.year) / f64::from(b.year - a.year);
+        let ((ba, da), (bb, db)) = (per(a), per(b));
+        (ba + t * (bb - ba), da + t * (db - da))
+    }
+
     /// Indices of the cities of the hinterland province (none if the region names none).
     pub fn hinterland_cities(&self) -> Vec<usize> {
         let Some(h) = &self.spec.hinterland else {
@@ -262,7 +374,82 @@ pub fn validate(spec: &RegionSpec) -> Vec<String> {
         }
         validate_city(i, c, spec.sectors.len(), &mut p);
     }
+    validate_bases(spec, &mut p);
+    validate_vital_rates(spec, &mut p);
     p
+}
+
+/// Every base names every city once, with residents its capacity holds, in a year of its
+/// own.
+fn validate_bases(spec: &RegionSpec, p: &mut Vec<String>) {
+    for (i, b) in spec.bases.iter().enumerate() {
+        let k = format!("base[{i}] (year {})", b.year);
+        if b.year == spec.base_year || spec.bases[..i].iter().any(|o| o.year == b.year) {
+            p.push(format!(
+                "{k}.year = {}: a base year may be given once",
+                b.year
+            ));
+        }
+        for name in b.cities.keys() {
+            if !spec.cities.iter().any(|c| &c.name == name) {
+                let names: Vec<&str> = spec.cities.iter().map(|c| c.name.as_str()).collect();
+                p.push(format!(
+                    "{k}.cities.{name:?} is not a city of the region; valid: {}",
+                    names.join(", ")
+                ));
+            }
+        }
+        for c in &spec.cities {
+            let Some(s) = b.cities.get(&c.name) else {
+                p.push(format!(
+                    "{k}.cities: {:?} is missing; give every city",
+                    c.name
+                ));
+                continue;
+            };
+            let f = |field: &str| format!("{k}.cities.{:?}.{field}", c.name);
+            if s.population == 0 || s.population > c.capacity {
+                p.push(format!(
+                    "{} = {}: must be at least 1 and at most the capacity {}",
+                    f("population"),
+                    s.population,
+                    c.capacity
+                ));
+            }
+            check_range(p, &f("gdp_bn"), s.gdp_bn, 1e-6, 1e9);
+        }
+    }
+}
+
+/// Rates per 1000 that a population could have, once per province and year.
+fn validate_vital_rates(spec: &RegionSpec, p: &mut Vec<String>) {
+    for (i, v) in spec.vital_rates.iter().enumerate() {
+        let k = format!("vital_rates[{i}] ({} {})", v.province, v.year);
+        if !spec.cities.iter().any(|c| c.province == v.province) {
+            p.push(format!(
+                "{k}.province = {:?}: no city has that province",
+                v.province
+            ));
+        }
+        let seen = |o: &VitalRates| o.province == v.province && o.year == v.year;
+        if spec.vital_rates[..i].iter().any(seen) {
+            p.push(format!("{k}: given twice for the same province and year"));
+        }
+        check_range(
+            p,
+            &format!("{k}.births_per_1000"),
+            v.births_per_1000,
+            0.0,
+            100.0,
+        );
+        check_range(
+            p,
+            &format!("{k}.deaths_per_1000"),
+            v.deaths_per_1000,
+            0.0,
+            100.0,
+        );
+    }
 }
 
 /// How many cities and sectors, and the cities the region names (capital, new area) and
@@ -398,5 +585,51 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("duplicate city name"), "{msg}");
         assert!(msg.contains("lat = 139.9406"), "{msg}");
+    }
+
+    #[test]
+    fn the_embedded_region_starts_in_2014_or_2020_and_rebasing_is_a_swap() {
+        let r = Region::embedded();
+        assert_eq!(r.base_years(), vec![2014, 2020]);
+        let r14 = r.at_year(2014).expect("2014 is a base year");
+        let pop = |r: &Region| r.spec.cities.iter().map(|c| c.population).sum::<u64>();
+        // docs/facts.md §1.5: the 14 rows of 2014 sum to 110.52 million.
+        assert_eq!(pop(&r14), 110_521_600);
+        assert_eq!(r14.spec.base_year, 2014);
+        assert_eq!(r14.base_years(), vec![2014, 2020]);
+        let back = r14.at_year(2020).expect("and back");
+        assert_eq!(back.spec, r.spec, "rebasing twice gives the region back");
+        assert_eq!(r14.at_year(2014).unwrap().spec, r14.spec);
+        assert!(r.at_year(2017).is_none());
+    }
+
+    #[test]
+    fn vital_rates_are_interpolated_between_observed_years_and_held_outside() {
+        let r = Region::embedded();
+        let (b15, d15) = r.vital_rates("Hebei", 2015);
+        assert!((b15 - 0.01135).abs() < 1e-12 && (d15 - 0.00579).abs() < 1e-12);
+        assert_eq!(r.vital_rates("Hebei", 2010), r.vital_rates("Hebei", 2015));
+        assert_eq!(r.vital_rates("Hebei", 2035), r.vital_rates("Hebei", 2022));
+        let (b16, _) = r.vital_rates("Hebei", 2016);
+        assert!((b16 - (0.01135 + 0.0132) / 2.0).abs() < 1e-12);
+        assert_eq!(r.vital_rates("Atlantis", 2020), (0.0, 0.0));
+    }
+
+    #[test]
+    fn a_base_that_misses_a_city_or_names_a_stranger_is_refused() {
+        let bad = EMBEDDED_JJJ
+            .replace(
+                "\"Hengshui\" = { population = 4423400",
+                "\"Hengshuii\" = { population = 4423400",
+            )
+            .replace("year = 2014\n", "year = 2020\n");
+        let spec: RegionSpec = toml::from_str(&bad).unwrap();
+        let msg = Region::checked(spec, "bad.toml").unwrap_err().to_string();
+        assert!(
+            msg.contains("\"Hengshuii\" is not a city of the region"),
+            "{msg}"
+        );
+        assert!(msg.contains("\"Hengshui\" is missing"), "{msg}");
+        assert!(msg.contains("a base year may be given once"), "{msg}");
     }
 }

@@ -42,6 +42,10 @@ pub enum Purpose {
     Dependents = 13,
     /// Which firm followers find housing in a city at its capacity.
     FollowerHousing = 14,
+    /// A person's death, retirement or entry into the labour force, and its skill.
+    Demography = 15,
+    /// A city's births of the year (keyed by city) and each newborn's hukou (by row).
+    Births = 16,
 }
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;

@@ -1,5 +1,6 @@
-//! The model's promises to users: it starts at the census, stays put without a policy,
-//! and accounts for every agent.
+//! The model's promises to users: it starts at the census, moves only by natural change
+//! and noise without a policy, and accounts for every agent: a city's population changes
+//! by births − deaths + arrivals − departures, and so does the region's.
 
 mod common;
 
@@ -30,7 +31,12 @@ fn baseline_stays_near_its_calibrated_start() {
         let (_, frames) = run(&shipped("baseline", seed, 0.01));
         let (a, b) = (&frames[0], frames.last().unwrap());
         for (c, runs) in drift.iter_mut().enumerate() {
-            let d = b.cities[c].population as f64 / a.cities[c].population as f64 - 1.0;
+            // Net of natural change, which the baseline follows by design (docs/model.md §7.16).
+            let natural: f64 = (frames.iter())
+                .map(|f| f.cities[c].births as f64 - f.cities[c].deaths as f64)
+                .sum();
+            let moved = b.cities[c].population as f64 - a.cities[c].population as f64 - natural;
+            let d = moved / a.cities[c].population as f64;
             assert!(
                 d.abs() < 0.12,
                 "city {c} drifted {d:.3} in one run (seed {seed})"
@@ -60,12 +66,37 @@ fn agents_are_conserved_and_flows_add_up() {
     for name in ["integrated", "seed_essay"] {
         check_conservation(name);
     }
+    // From the 2014 base year, where births outnumber deaths, and rows are reused.
+    check_conservation_from("baseline", 2014);
 }
 
 fn check_conservation(name: &str) {
-    let (model, frames) = run(&shipped(name, 7, 0.005));
+    check_conservation_from(name, 2020);
+}
+
+fn check_conservation_from(name: &str, start_year: i32) {
+    let mut r = shipped(name, 7, 0.005);
+    if start_year != r.scenario.scenario.start_year {
+        r.scenario.scenario.start_year = start_year;
+        r = relocsim::scenario::resolve(r.scenario, "t.toml", std::path::Path::new("."))
+            .expect("a base year");
+    }
+    let (model, frames) = run(&r);
+    let births: u64 = frames
+        .iter()
+        .flat_map(|f| &f.cities)
+        .map(|c| c.births)
+        .sum();
+    let deaths: u64 = frames
+        .iter()
+        .flat_map(|f| &f.cities)
+        .map(|c| c.deaths)
+        .sum();
+    assert!(
+        births > 0 && deaths > 0,
+        "{name} from {start_year}: natural change happens"
+    );
     let n = frames[0].cities.len();
-    let persons0: u64 = frames[0].cities.iter().map(|c| c.population).sum();
     for w in frames.windows(2) {
         let (prev, cur) = (&w[0], &w[1]);
         let mut pop_change = vec![0i64; n];
@@ -83,11 +114,17 @@ fn check_conservation(name: &str) {
                 EventKind::Move => {}
             }
         }
+        let mut natural_and_border = 0;
         for c in 0..n {
-            let dp = cur.cities[c].population as i64 - prev.cities[c].population as i64;
+            let row = &cur.cities[c];
+            let outside =
+                row.births as i64 - row.deaths as i64 + row.arrivals as i64 - row.departures as i64;
+            natural_and_border += outside;
+            let dp = row.population as i64 - prev.cities[c].population as i64;
             assert_eq!(
-                dp, pop_change[c],
-                "step {} city {c}: population change vs flows",
+                dp,
+                pop_change[c] + outside,
+                "step {} city {c}: population change vs flows, births, deaths and the border",
                 cur.step
             );
             let df = cur.cities[c].firms as i64 - prev.cities[c].firms as i64;
@@ -104,11 +141,25 @@ fn check_conservation(name: &str) {
             .count() as u64;
         let flow_firms: u64 = cur.flows.values().map(|f| f.firms).sum();
         assert_eq!(moves, flow_firms, "every move event is in the flows");
-        let persons: u64 = cur.cities.iter().map(|c| c.population).sum();
+        let total = |f: &relocsim::engine::record::StepFrame| {
+            f.cities.iter().map(|c| c.population as i64).sum::<i64>()
+        };
         assert_eq!(
-            persons, persons0,
-            "no births or deaths are modelled, so persons are constant"
+            total(cur) - total(prev),
+            natural_and_border,
+            "step {}: the region changes by births - deaths + arrivals - departures",
+            cur.step
         );
+        let residents = (model.persons.city().iter())
+            .filter(|&&c| c != relocsim::agents::NOWHERE)
+            .count() as u64;
+        if cur.step == model.step {
+            assert_eq!(
+                residents as i64,
+                total(cur),
+                "rows in the region are residents"
+            );
+        }
     }
     // Employer links and firm head counts agree, and only live firms employ.
     let mut counted = vec![0u32; model.firms.len()];

@@ -87,7 +87,11 @@ fn parquet_files_have_the_documented_schema_and_row_counts() {
             "fiscal_revenue",
             "shared_tax_in",
             "transfers",
-            "pollution"
+            "pollution",
+            "births",
+            "deaths",
+            "arrivals_from_outside",
+            "departures_to_outside"
         ]
     );
     assert_eq!(cities[0].1, "Int32");

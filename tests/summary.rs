@@ -122,8 +122,8 @@ fn the_summary_has_the_documented_schema_and_order() {
             .iter()
             .map(|b| b.num_rows())
             .sum::<usize>();
-    // Two scenarios: every indicator row of a run, and 15 city columns of 14 cities a step.
-    assert_eq!(rows, 2 * (indicators + 3 * 14 * 15));
+    // Two scenarios: every indicator row of a run, and 19 city columns of 14 cities a step.
+    assert_eq!(rows, 2 * (indicators + 3 * 14 * 19));
     for b in &batches {
         let (city, ind, step) = (
             col::<StringArray>(b, "city"),

@@ -18,8 +18,14 @@ use crate::rng::{Purpose, to_uniform};
 pub(crate) fn follow(m: &mut Model, migrants: Vec<u64>, flows: &mut Flows) {
     let n = m.region.n_cities();
     let movers = with_followers(m, flows, migrants);
-    let rows: Vec<FollowRow> = (0..n)
+    // One row per city code, so that rows of persons gone from the region (city
+    // `NOWHERE`) read a row that never draws instead of branching.
+    let none = vec![0; n];
+    let rows: Vec<FollowRow> = (0..=usize::from(u8::MAX))
         .map(|o| {
+            if o >= n {
+                return FollowRow::new(&none, 1.0);
+            }
             let counts = &m.cities.counts;
             let lf = (counts.labour_force[0][o] + counts.labour_force[1][o]).max(1);
             FollowRow::new(&movers[o * n..(o + 1) * n], lf as f64)

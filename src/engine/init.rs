@@ -1,5 +1,5 @@
 //! The initial population: persons and firms per city and sector at the chosen scale,
-//! matching the region's 2020 figures.
+//! matching the region's figures of the start year (docs/model.md §2.6).
 
 use rayon::prelude::*;
 

@@ -152,17 +152,22 @@ impl MoveTable {
 
 /// [`rule::reconsider_probability`] as [`bernoulli_threshold`]s by employment (index 1:
 /// employed) and city.
+/// Thresholds per city code, with 0 (no draw is below it) for codes beyond the cities,
+/// so that rows of persons gone from the region (`NOWHERE`) never move, without a branch.
 struct MigrationRates([Vec<u64>; 2]);
 
 impl MigrationRates {
     fn new(m: &Model) -> MigrationRates {
         let by_city = |employed: bool| {
             let mult = &m.levers.migration_rate_multiplier;
-            mult.iter()
+            let mut t: Vec<u64> = mult
+                .iter()
                 .map(|&x| {
                     bernoulli_threshold(rule::reconsider_probability(&m.behaviour, employed, x))
                 })
-                .collect()
+                .collect();
+            t.resize(usize::from(u8::MAX) + 1, 0);
+            t
         };
         MigrationRates([by_city(false), by_city(true)])
     }

@@ -12,6 +12,7 @@
 
 mod calibrate;
 mod cities;
+mod demography;
 mod dependents;
 mod draws;
 mod finance;
@@ -32,6 +33,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 pub use cities::CityState;
+pub use demography::Vital;
 pub use sink::{
     Control, Ending, MemorySink, NullSink, RunInfo, Sink, StepView, drive, record_start,
 };
@@ -159,6 +161,8 @@ pub struct Model {
     pub tally: Tally,
     pub calibration: Calibration,
     pub cumulative: Cumulative,
+    /// Births, deaths and moves across the region's border in the current step.
+    pub vital: Vital,
     pub levers: Levers,
     pub timings: Timings,
     /// See [`Abandon`]; unset unless a caller installs one.
@@ -234,6 +238,7 @@ impl Model {
             firms,
             persons,
             cumulative: Cumulative::default(),
+            vital: Vital::zero(n),
             levers: Levers::neutral(n, ns),
             timings: Timings::default(),
             abandon,
@@ -294,6 +299,7 @@ impl Model {
             p.apply(&self.region, year, (i + 1) as u8, &mut levers);
         }
         self.levers = levers;
+        self.vital = Vital::zero(self.region.n_cities());
         self.cities
             .update_prices(&self.region, &self.behaviour, &self.levers);
 
@@ -305,6 +311,8 @@ impl Model {
         clock.lap(&mut self.timings.firms);
         self.go_on()?;
         jobs::jobs(self, &mut flows);
+        self.go_on()?;
+        demography::natural_change(self);
         clock.lap(&mut self.timings.jobs);
         self.go_on()?;
         hiring::hire(self);

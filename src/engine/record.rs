@@ -69,6 +69,12 @@ pub struct CityRow {
     /// Fiscal transfers received minus paid.
     pub transfers_bn: f64,
     pub pollution: f64,
+    pub births: u64,
+    pub deaths: u64,
+    /// From outside the region.
+    pub arrivals: u64,
+    /// To outside the region.
+    pub departures: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -124,6 +130,10 @@ impl StepFrame {
                     shared_tax_in_bn: cs.shared_in[c] / 1e9,
                     transfers_bn: cs.transfers[c] / 1e9,
                     pollution: cs.pollution[c],
+                    births: m.vital.births[c],
+                    deaths: m.vital.deaths[c],
+                    arrivals: m.vital.arrivals[c],
+                    departures: m.vital.departures[c],
                 }
             })
             .collect::<Vec<_>>();

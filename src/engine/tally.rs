@@ -10,7 +10,7 @@
 use rayon::prelude::*;
 
 use super::CHUNK;
-use crate::agents::{DEPENDENT, Firms, NO_FIRM, Persons};
+use crate::agents::{DEPENDENT, Firms, NO_FIRM, NOWHERE, Persons};
 use crate::region::Region;
 
 /// The part of a person the counts depend on.
@@ -144,6 +144,9 @@ impl Tally {
     /// Adds (`sign` 1) or removes (`sign` -1, as wrapping addition) one person's counts.
     #[inline]
     fn person(&mut self, p: PersonKey, sign: u64) {
+        if p.city == NOWHERE {
+            return;
+        }
         let c = p.city as usize;
         self.population[c] = self.population[c].wrapping_add(sign);
         if p.skill == DEPENDENT {

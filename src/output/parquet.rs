@@ -552,8 +552,8 @@ fn person_fields() -> Vec<Shown<Persons>> {
     use DataType::*;
     vec![
         shown(f("person_id", UInt32), None, |p, _| ids(p.len())),
-        shown(f("city", Utf8), Some("city"), |p, run| {
-            city_names(run, p.city())
+        shown(nullable("city", Utf8), Some("city"), |p, run| {
+            cities_or_none(run, p.city())
         }),
         shown(nullable("hukou_city", Utf8), Some("hukou"), |p, run| {
             cities_or_none(run, p.hukou())
@@ -565,8 +565,8 @@ fn person_fields() -> Vec<Shown<Persons>> {
             let employer = p.employer().iter().map(|&e| (e != NO_FIRM).then_some(e));
             Arc::new(UInt32Array::from(employer.collect::<Vec<_>>()))
         }),
-        shown(f("work_city", Utf8), Some("work_city"), |p, run| {
-            city_names(run, p.work_city())
+        shown(nullable("work_city", Utf8), Some("work_city"), |p, run| {
+            cities_or_none(run, p.work_city())
         }),
     ]
 }

@@ -111,6 +111,9 @@ pub(super) const BEHAVIOUR: &[Param] = &[
     num("behaviour.public_service_adjustment", "share/year", 0.2,
         "share of the gap to the spending-implied level that public services close each year (spending raises services with a lag)")
         .range(0.0, 1.0).why(PROBABILITY),
+    num("behaviour.retirement_rate", "share/year", 0.025,
+        "yearly share of the labour force that leaves it (retires); about one in a 40-year working life. Dependants join it so that each city's labour-force share relaxes to the region's")
+        .range(0.0, 0.5).why("a yearly share; above one half the labour force turns over every two years"),
     num("behaviour.origin_resistance", "probability", 0.4,
         "chance that an origin government blocks a directed move it leads reluctantly (it loses the tax); interest compensation lowers it")
         .range(0.0, 1.0).why(PROBABILITY),

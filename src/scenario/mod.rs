@@ -108,6 +108,7 @@ parameter_table! {
         market_decay_km,
         public_service_adjustment,
         origin_resistance,
+        retirement_rate,
     }
 }
 
@@ -200,7 +201,7 @@ pub fn parse(text: &str, file: &str, base: &Path) -> Result<Resolved> {
         return Err(checked.into_error());
     };
     let numbers = checked.policy_numbers();
-    match region_of(&scenario, file, base) {
+    match region_of(&scenario, file, base).and_then(|r| at_start(&scenario, r, file)) {
         Ok((region, region_source)) => {
             for p in validate(&scenario, &region, &numbers) {
                 checked.add(&p);
@@ -229,7 +230,7 @@ pub fn parse(text: &str, file: &str, base: &Path) -> Result<Resolved> {
 
 /// Loads the region a scenario names (relative paths from `base`) and validates both.
 pub fn resolve(scenario: Scenario, file: &str, base: &Path) -> Result<Resolved> {
-    let (region, region_source) = region_of(&scenario, file, base)?;
+    let (region, region_source) = at_start(&scenario, region_of(&scenario, file, base)?, file)?;
     let numbers: Vec<usize> = (0..scenario.policies.len()).collect();
     let problems = validate(&scenario, &region, &numbers);
     if !problems.is_empty() {
@@ -243,6 +244,30 @@ pub fn resolve(scenario: Scenario, file: &str, base: &Path) -> Result<Resolved> 
         region,
         region_source,
     })
+}
+
+/// The region in the state of the scenario's first year, which must be one of its base
+/// years: a run starts from observed figures, never from another year's relabelled.
+fn at_start(
+    scenario: &Scenario,
+    (region, source): (Region, String),
+    file: &str,
+) -> Result<(Region, String)> {
+    let year = scenario.scenario.start_year;
+    match region.at_year(year) {
+        Some(r) => Ok((r, source)),
+        None => {
+            let years: Vec<String> = region.base_years().iter().map(|y| y.to_string()).collect();
+            Err(Error::Invalid {
+                file: file.to_string(),
+                problems: vec![format!(
+                    "scenario.start_year = {year}: region {:?} has a state for {} only; start in one of these years (its base years)",
+                    region.spec.name,
+                    years.join(" and ")
+                )],
+            })
+        }
+    }
 }
 
 /// The region a scenario runs in, and where it came from.

@@ -1,5 +1,5 @@
 //! Small runs laid out as a sweep for the `compare` tests: a baseline and a policy
-//! scenario, three replicates each (same seed, replicate 0 to 2), at scale 0.001 over
+//! scenario, three replicates each (same seed, replicate 0 to 2), at scale 0.002 over
 //! six years, written once per test binary. Each run's indicators are kept as the
 //! simulation reported them, so that tests can check the report against numbers that
 //! did not pass through its Parquet reader.
@@ -45,7 +45,7 @@ pub const HEADINGS: [&str; 5] = [
 ];
 
 pub const SEED: u64 = 7;
-pub const SCALE: f64 = 0.001;
+pub const SCALE: f64 = 0.002;
 pub const REPLICATES: u32 = 3;
 
 /// indicator -> year -> value, as the simulation reported it.

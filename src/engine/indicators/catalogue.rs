@@ -339,7 +339,7 @@ pub const CITY_POPULATION: Column<CityRow> = city(
 );
 
 /// The value columns of cities.parquet, after step, year and city, in file order.
-pub static CITY: [Column<CityRow>; 15] = [
+pub static CITY: [Column<CityRow>; 19] = [
     CITY_POPULATION,
     city(
         "labour_force",
@@ -393,7 +393,7 @@ pub static CITY: [Column<CityRow>; 15] = [
         "output",
         Unit::BnYuan,
         "output",
-        "value added at 2020 prices",
+        "value added in constant prices of the run's start year",
         "sum over sectors of the city's value added",
         |c| Real(c.output_bn),
     ),
@@ -452,6 +452,38 @@ pub static CITY: [Column<CityRow>; 15] = [
         "pollution index: output weighted by each sector's pollution intensity",
         "sum over sectors of output x pollution_intensity",
         |c| Real(c.pollution),
+    ),
+    city(
+        "births",
+        Unit::Persons,
+        "births",
+        "children born to residents this year",
+        "residents x the province's birth rate of the year (docs/model.md §7.16)",
+        |c| Agents(c.births),
+    ),
+    city(
+        "deaths",
+        Unit::Persons,
+        "deaths",
+        "residents who died this year",
+        "each resident dies with the province's death rate of the year",
+        |c| Agents(c.deaths),
+    ),
+    city(
+        "arrivals_from_outside",
+        Unit::Persons,
+        "arrivals from outside the region",
+        "persons who moved in from the rest of China this year, dependants included",
+        "in-migrants choosing the city over staying outside (docs/model.md §7.10)",
+        |c| Agents(c.arrivals),
+    ),
+    city(
+        "departures_to_outside",
+        Unit::Persons,
+        "departures to outside the region",
+        "residents who left for the rest of China this year, dependants included",
+        "migrants choosing the outside option",
+        |c| Agents(c.departures),
     ),
 ];
 

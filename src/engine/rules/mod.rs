@@ -22,6 +22,7 @@
 //! | housing capacity              | `housing.rs`    |
 //! | dependents                    | `dependents.rs` |
 //! | firm sizes and productivity   | `demography.rs` |
+//! | births, deaths, labour force  | `vital.rs`      |
 //!
 //! Changing a rule changes model output: the golden checksums of
 //! `tests/reproducibility.rs` then need blessing, with the reason in the commit.
@@ -34,6 +35,7 @@ pub(crate) mod housing;
 pub(crate) mod location;
 pub(crate) mod logit;
 pub(crate) mod migration;
+pub(crate) mod vital;
 pub(crate) mod workers;
 
 /// A region of three cities and two sectors for the rules' tests: a capital, a port
@@ -91,6 +93,8 @@ pub(crate) mod tiny {
         let spec = RegionSpec {
             name: "tiny".into(),
             base_year: 2020,
+            bases: Vec::new(),
+            vital_rates: Vec::new(),
             capital: "Capital".into(),
             new_area: None,
             hinterland: None,

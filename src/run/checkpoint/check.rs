@@ -9,7 +9,7 @@
 
 use rayon::prelude::*;
 
-use crate::agents::{DEPENDENT, NEVER, NO_FIRM, OUTSIDE};
+use crate::agents::{DEPENDENT, NEVER, NO_FIRM, NOWHERE, OUTSIDE};
 use crate::engine::Model;
 
 /// The first problem found, naming the agent or city it is about. `born` is the number
@@ -86,6 +86,11 @@ fn firm_problem(m: &Model, f: usize, born: usize) -> Option<&'static str> {
 fn person_problem(m: &Model, i: usize) -> Option<&'static str> {
     let p = &m.persons;
     let city = |c: u8| usize::from(c) < m.region.n_cities();
+    if p.city()[i] == NOWHERE {
+        let gone =
+            p.work_city()[i] == NOWHERE && p.skill()[i] == DEPENDENT && p.employer()[i] == NO_FIRM;
+        return (!gone).then_some("a person gone from the region with a job or skill");
+    }
     if !city(p.city()[i]) || !city(p.work_city()[i]) {
         return Some("city code out of range");
     }

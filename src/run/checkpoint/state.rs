@@ -203,8 +203,9 @@ macro_rules! read_columns {
     };
 }
 
-/// Reads the state into `m`, built from the checkpoint's scenario: the persons of a run
-/// never change in number, so their columns must hold as many as `m` has.
+/// Reads the state into `m`, built from the checkpoint's scenario. Both tables grow
+/// during a run (entrants; births and arrivals beyond the rows freed), so their lengths
+/// are bounded only by their ids' type and the bytes left.
 pub(super) fn read_state<R: Read>(r: &mut StateReader<R>, m: &mut Model) -> Result<(), String> {
     r.magic()?;
     m.step = r.column::<u32>("step", Len::Is(1))?[0];
@@ -214,7 +215,7 @@ pub(super) fn read_state<R: Read>(r: &mut StateReader<R>, m: &mut Model) -> Resu
         Firms::NAME,
         Len::Below(NO_FIRM as usize),
     ))?;
-    let persons = Len::Is(m.persons.len());
+    let persons = Len::Below(u32::MAX as usize);
     m.persons
         .fill(&mut ColumnReader::new(r, Persons::NAME, persons))?;
     let (n, ns) = (m.region.n_cities(), m.region.n_sectors());

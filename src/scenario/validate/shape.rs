@@ -54,8 +54,9 @@ const SCENARIO_INTEGERS: [(&str, IntRange); 4] = [
     ("scenario.replicate", (0, u32::MAX as i128)),
 ];
 
-const REGION_INTEGERS: [(&str, IntRange); 5] = [
+const REGION_INTEGERS: [(&str, IntRange); 6] = [
     ("base_year", YEARS),
+    ("vital_rates.year", YEARS),
     ("city.population", (1, MAX_COUNT)),
     ("city.firms", (0, MAX_COUNT)),
     ("city.capacity", (1, MAX_COUNT)),
@@ -159,8 +160,41 @@ pub fn region() -> &'static Shape {
             c.population_cap.get_or_insert(1);
         }
         let shape = with_ranges(table_shape(&spec), &REGION_INTEGERS);
-        require_all(shape, &["population_cap", "new_area", "hinterland"])
+        let mut shape = require_all(
+            shape,
+            &[
+                "population_cap",
+                "new_area",
+                "hinterland",
+                "base",
+                "vital_rates",
+            ],
+        );
+        if let Shape::Table(t, _) = &mut shape {
+            t.insert("base".into(), Shape::Tables(Box::new(base_shape())));
+        }
+        shape
     })
+}
+
+/// A `[[base]]` table: its year and every city's figures, keyed by city name.
+fn base_shape() -> Shape {
+    let count = |lo| Shape::Integer(Some((lo, MAX_COUNT)));
+    let city = table(
+        vec![
+            ("population", count(1)),
+            ("gdp_bn", Shape::Number),
+            ("firms", count(0)),
+        ],
+        &["population", "gdp_bn", "firms"],
+    );
+    table(
+        vec![
+            ("year", Shape::Integer(Some(YEARS))),
+            ("cities", Shape::Map(Box::new(city))),
+        ],
+        &["year", "cities"],
+    )
 }
 
 /// A scenario file (a run's manifest is one too).

@@ -1,0 +1,93 @@
+//! Prints a run's trajectories as a regional economist first looks at them: population
+//! of the region, Beijing, Tianjin, Hebei and Xiong'an, natural change and moves across
+//! the border, firms, and the lowest and highest city unemployment rate, year by year.
+//! Means over seeds, in real units.
+//!
+//! `cargo run --release --example trajectory -- SCENARIO.toml [SEEDS] [SCALE]`
+
+use std::path::Path;
+
+use relocsim::MemorySink;
+use relocsim::engine::record::StepFrame;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let path = args
+        .get(1)
+        .expect("usage: trajectory SCENARIO.toml [SEEDS] [SCALE]");
+    let seeds: u64 = args.get(2).map_or(1, |s| s.parse().expect("seeds"));
+    let text = std::fs::read_to_string(path).expect("a scenario file");
+    let mut runs: Vec<Vec<StepFrame>> = Vec::new();
+    let mut region = None;
+    for seed in 0..seeds {
+        let mut s = relocsim::scenario::Scenario::from_toml(&text, path).expect("it parses");
+        s.scenario.seed += seed;
+        if let Some(scale) = args.get(3) {
+            s.scenario.scale = scale.parse().expect("scale");
+        }
+        let base = Path::new(path).parent().unwrap_or(Path::new("."));
+        let r = relocsim::scenario::resolve(s, path, base).expect("it is valid");
+        let mut sink = MemorySink::default();
+        relocsim::simulate(&r, &mut sink, |_, _| {}).expect("the run succeeds");
+        region = Some(r.region.clone());
+        runs.push(sink.frames);
+    }
+    let region = region.expect("one run");
+    let scale = 1.0 / runs.len() as f64;
+    let agents = region.spec.cities.iter().map(|c| c.population).sum::<u64>() as f64
+        / runs[0][0].cities.iter().map(|c| c.population).sum::<u64>() as f64;
+    let mean = |f: &dyn Fn(&StepFrame) -> f64, t: usize| {
+        runs.iter().map(|r| f(&r[t])).sum::<f64>() * scale
+    };
+    let city = |name: &str| region.city_index(name);
+    let hebei = region.hinterland_cities();
+    println!(
+        "{:>5} {:>8} {:>7} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} {:>6}",
+        "year",
+        "region",
+        "Beijing",
+        "Tianjin",
+        "Hebei",
+        "Xiong",
+        "births",
+        "deaths",
+        "in",
+        "out",
+        "firms",
+        "u_min",
+        "u_max"
+    );
+    for (t, first) in runs[0].iter().enumerate() {
+        let pop = |c: Option<usize>| {
+            c.map_or(0.0, |c| {
+                mean(&|f| f.cities[c].population as f64, t) * agents / 1e6
+            })
+        };
+        let sum = |g: &dyn Fn(&relocsim::engine::record::CityRow) -> u64| {
+            mean(&|f| f.cities.iter().map(g).sum::<u64>() as f64, t) * agents / 1e3
+        };
+        let hb: f64 = hebei.iter().map(|&c| pop(Some(c))).sum();
+        let rates = |f: &StepFrame| {
+            f.cities
+                .iter()
+                .map(|c| c.unemployed as f64 / c.labour_force.max(1) as f64)
+                .fold((f64::MAX, 0.0f64), |(lo, hi), u| (lo.min(u), hi.max(u)))
+        };
+        println!(
+            "{:>5} {:>8.3} {:>7.3} {:>7.3} {:>7.3} {:>6.3} {:>6.0} {:>6.0} {:>6.0} {:>6.0} {:>7.0} {:>6.3} {:>6.3}",
+            first.year,
+            sum(&|c| c.population) / 1e3,
+            pop(city("Beijing")),
+            pop(city("Tianjin")),
+            hb,
+            pop(region.new_area),
+            sum(&|c| c.births),
+            sum(&|c| c.deaths),
+            sum(&|c| c.arrivals),
+            sum(&|c| c.departures),
+            sum(&|c| c.firms),
+            mean(&|f| rates(f).0, t),
+            mean(&|f| rates(f).1, t),
+        );
+    }
+}

@@ -1,0 +1,203 @@
+//! Natural change, pass 4c of the step (docs/model.md §7.16): residents die, the labour
+//! force ages out (retires) and dependants age into it, and children are born. The
+//! rules are in `rules/vital.rs`; this file applies them to every person, reproducibly.
+//!
+//! A person who dies keeps their row with city [`NOWHERE`], so ids and random streams
+//! stay stable; births (and arrivals from outside the region, `migration.rs`) fill
+//! such rows in id order before the table grows.
+
+use rayon::prelude::*;
+
+use super::draws::with_draws;
+use super::rules::vital::{self, Fate};
+use super::tally::{PersonKey, Tally};
+use super::{CHUNK, Model};
+use crate::agents::{DEPENDENT, NO_FIRM, NOWHERE, Persons};
+use crate::rng::{Purpose, bernoulli_threshold};
+
+/// People entering, leaving or changing in one step, per city, in agents.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Vital {
+    pub births: Vec<u64>,
+    pub deaths: Vec<u64>,
+    /// Arrivals from outside the region (labour force and dependants).
+    pub arrivals: Vec<u64>,
+    /// Departures to outside the region.
+    pub departures: Vec<u64>,
+}
+
+impl Vital {
+    pub fn zero(n: usize) -> Vital {
+        Vital {
+            births: vec![0; n],
+            deaths: vec![0; n],
+            arrivals: vec![0; n],
+            departures: vec![0; n],
+        }
+    }
+}
+
+/// The thresholds one city's residents draw against this year.
+#[derive(Clone, Copy)]
+struct CityThresholds {
+    die: u64,
+    retire: u64,
+    enter: u64,
+}
+
+fn thresholds(m: &Model) -> (Vec<CityThresholds>, Vec<f64>) {
+    let (year, counts) = (m.year(), &m.cities.counts);
+    let share = m.region.spec.labour.labour_force_share;
+    let mut births = Vec::new();
+    let t = (0..m.region.n_cities())
+        .map(|c| {
+            let (b, d) = m.region.vital_rates(&m.region.city(c).province, year);
+            let n = counts.population[c] as f64;
+            let lf = (counts.labour_force[0][c] + counts.labour_force[1][c]) as f64;
+            let r = m.behaviour.retirement_rate;
+            let e = vital::entry_probability(share, n, lf, b, d, r);
+            births.push(b * n);
+            CityThresholds {
+                die: bernoulli_threshold(d),
+                retire: bernoulli_threshold((d + r).min(1.0)),
+                enter: bernoulli_threshold((d + e).min(1.0)),
+            }
+        })
+        .collect();
+    (t, births)
+}
+
+/// Pass 4c: deaths, retirements, entries into the labour force, then births.
+pub(crate) fn natural_change(m: &mut Model) {
+    let (limits, expected_births) = thresholds(m);
+    let key = m.key.purpose_key(m.step, Purpose::Demography);
+    let parts: Vec<Vec<(u32, Fate)>> = {
+        let p = &m.persons;
+        p.city()
+            .par_chunks(CHUNK)
+            .zip(p.skill().par_chunks(CHUNK))
+            .enumerate()
+            .map(|(ci, (city, skill))| {
+                let mut out = Vec::new();
+                with_draws(key, ci * CHUNK, city.len(), |at, draws| {
+                    for (j, &u) in draws.iter().enumerate() {
+                        let (c, k) = (city[at + j], skill[at + j]);
+                        if c == NOWHERE {
+                            continue;
+                        }
+                        let t = limits[c as usize];
+                        let fate = vital::fate(k == DEPENDENT, u, t.die, t.retire, t.enter);
+                        if fate != Fate::Stays {
+                            out.push(((ci * CHUNK + at + j) as u32, fate));
+                        }
+                    }
+                });
+                out
+            })
+            .collect()
+    };
+    apply_fates(m, &parts);
+    let births = born(m, &expected_births);
+    place_births(m, &births);
+}
+
+/// Applies deaths, retirements and entries in id order.
+fn apply_fates(m: &mut Model, parts: &[Vec<(u32, Fate)>]) {
+    let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
+    let mut t = Tally::zero(n, ns);
+    let (key, step, region) = (m.key, m.step, &m.region);
+    let (firms, vital) = (&mut m.firms, &mut m.vital);
+    let p = m.persons.columns_mut();
+    for &(i, fate) in parts.iter().flatten() {
+        let i = i as usize;
+        let before = PersonKey::new(p.city[i], p.skill[i], p.employer[i], p.work_city[i]);
+        let c = p.city[i];
+        if p.employer[i] != NO_FIRM && fate != Fate::Enters {
+            let f = p.employer[i] as usize;
+            t.head_count(firms, f, -1);
+            firms.employees_mut()[f] -= 1;
+            (p.employer[i], p.work_city[i]) = (NO_FIRM, c);
+        }
+        match fate {
+            Fate::Dies => {
+                vital.deaths[c as usize] += 1;
+                (p.city[i], p.work_city[i], p.skill[i]) = (NOWHERE, NOWHERE, DEPENDENT);
+            }
+            Fate::Retires => p.skill[i] = DEPENDENT,
+            Fate::Enters => {
+                let mut s = key.stream(step, i as u64, Purpose::Demography);
+                s.next_u64();
+                let high = region.city(c as usize).high_skill_share;
+                p.skill[i] = vital::entrant_skill(s.uniform(), high);
+            }
+            Fate::Stays => {}
+        }
+        let after = PersonKey::new(p.city[i], p.skill[i], p.employer[i], p.work_city[i]);
+        t.change_person(before, after);
+    }
+    m.tally = std::mem::take(&mut m.tally).plus(t);
+}
+
+/// Births per city this year: the expected number, stochastically rounded with one
+/// draw per city.
+fn born(m: &Model, expected: &[f64]) -> Vec<u64> {
+    expected
+        .iter()
+        .enumerate()
+        .map(|(c, &x)| {
+            let u = m.key.stream(m.step, c as u64, Purpose::Births).uniform();
+            x.floor() as u64 + u64::from(u < x - x.floor())
+        })
+        .collect()
+}
+
+/// Newborns, city by city, as dependants in free rows (id order), then new rows; each
+/// holds its city's hukou unless, as for that share of its residents, it is registered
+/// outside the region.
+fn place_births(m: &mut Model, births: &[u64]) {
+    let total: u64 = births.iter().sum();
+    let rows = free_rows(&mut m.persons, total as usize);
+    let mut rows = rows.into_iter();
+    let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
+    let mut t = Tally::zero(n, ns);
+    for (c, &k) in births.iter().enumerate() {
+        let non_hukou = m.region.city(c).non_hukou_share;
+        for _ in 0..k {
+            let i = rows.next().expect("a row per birth");
+            let u = m.key.stream(m.step, i as u64, Purpose::Births).uniform();
+            let hukou = vital::newborn_hukou(c as u8, u, non_hukou);
+            let p = m.persons.columns_mut();
+            (p.city[i], p.hukou[i], p.skill[i]) = (c as u8, hukou, DEPENDENT);
+            (p.employer[i], p.work_city[i]) = (NO_FIRM, c as u8);
+            t.change_person(
+                PersonKey::new(NOWHERE, DEPENDENT, NO_FIRM, NOWHERE),
+                PersonKey::of(&m.persons, i),
+            );
+        }
+        m.vital.births[c] += k;
+    }
+    m.tally = std::mem::take(&mut m.tally).plus(t);
+}
+
+/// `k` rows for persons joining the region: rows of those who left it, in id order,
+/// then new rows at the end (as [`NOWHERE`] until filled).
+pub(crate) fn free_rows(persons: &mut Persons, k: usize) -> Vec<usize> {
+    let mut rows: Vec<usize> = persons
+        .city()
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(ci, city)| {
+            (city.iter().enumerate())
+                .filter(|&(_, &c)| c == NOWHERE)
+                .map(|(j, _)| ci * CHUNK + j)
+                .collect::<Vec<_>>()
+        })
+        .flatten()
+        .collect();
+    rows.truncate(k);
+    while rows.len() < k {
+        rows.push(persons.len());
+        persons.push(NOWHERE, NOWHERE, DEPENDENT);
+    }
+    rows
+}
