@@ -28,7 +28,10 @@ fn main() {
         let base = Path::new(path).parent().unwrap_or(Path::new("."));
         let r = relocsim::scenario::resolve(s, path, base).expect("it is valid");
         let mut sink = MemorySink::default();
-        relocsim::simulate(&r, &mut sink, |_, _| {}).expect("the run succeeds");
+        let model = relocsim::simulate(&r, &mut sink, |_, _| {}).expect("the run succeeds");
+        if seed == 0 {
+            largest_firm(&model);
+        }
         region = Some(r.region.clone());
         runs.push(sink.frames);
     }
@@ -90,4 +93,37 @@ fn main() {
             mean(&|f| rates(f).1, t),
         );
     }
+    println!("\nlast year by city (first seed): population, unemployment rate, jobs, firms");
+    let last = runs[0].last().expect("a step");
+    for (c, row) in last.cities.iter().enumerate() {
+        println!(
+            "{:>14} {:>8.3} {:>6.3} {:>8.0} {:>7.0}",
+            region.city(c).name,
+            row.population as f64 * agents / 1e6,
+            row.unemployed as f64 / row.labour_force.max(1) as f64,
+            row.jobs as f64 * agents / 1e3,
+            row.firms as f64 * agents / 1e3,
+        );
+    }
+}
+
+/// The largest firm agent's share of its city's jobs, over cities, at the end of a run.
+fn largest_firm(m: &relocsim::Model) {
+    let n = m.region.n_cities();
+    let mut largest = vec![0u32; n];
+    let f = &m.firms;
+    for i in 0..f.len() {
+        if f.alive()[i] {
+            let c = f.city()[i] as usize;
+            largest[c] = largest[c].max(f.employees()[i]);
+        }
+    }
+    let (share, c) = (0..n)
+        .map(|c| (f64::from(largest[c]) / m.tally.jobs[c].max(1) as f64, c))
+        .fold((0.0, 0), |a, b| if b.0 > a.0 { b } else { a });
+    println!(
+        "largest firm agent at the end: {:.2}% of the jobs of {}",
+        share * 100.0,
+        m.region.city(c).name
+    );
 }

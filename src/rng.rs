@@ -46,6 +46,10 @@ pub enum Purpose {
     Demography = 15,
     /// A city's births of the year (keyed by city) and each newborn's hukou (by row).
     Births = 16,
+    /// Arrivals from outside the region, keyed by (skill, city).
+    Arrivals = 17,
+    /// The size weight of a firm agent at the start.
+    FirmSize = 18,
 }
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;

@@ -14,6 +14,7 @@ use super::rules::logit::softmax_into;
 use super::rules::migration::{destination_utility, reconsider_probability};
 use super::{Calibration, Model};
 use crate::agents::{DEPENDENT, NO_FIRM, OUTSIDE};
+use crate::scenario::Behaviour;
 
 /// Where stayers dominate (a high hukou barrier, a strong taste for public services) the
 /// contraction is slow: the valid parameter ranges need up to some tens of thousands of
@@ -28,6 +29,7 @@ pub(crate) fn calibrate(m: &mut Model) {
         firm_asc: vec![],
         entry_asc: vec![],
         person_asc: vec![],
+        border_pool: [0.0; 2],
         cell_mean_size,
         sector_mean_size,
     };
@@ -245,52 +247,122 @@ fn labour_groups(m: &Model) -> Vec<Vec<u64>> {
         )
 }
 
-/// Person constants: labour-force residents grouped by (city, hukou) per skill; movers
-/// are employed residents and job seekers at their rates of reconsidering (no policy
-/// acts at the start).
-fn person_constants(m: &Model) -> Vec<f64> {
+/// The parameters the constants are fitted under: the scenario's, with the migration
+/// levers (the hukou barrier, the moving cost and both migration rates) at their
+/// registry defaults. A scenario that changes a lever thus keeps the reference constants
+/// and moves away from the fitted state, instead of having the change absorbed by
+/// constants refitted to it (docs/model.md §5.4).
+pub(crate) fn reference_behaviour(b: &Behaviour) -> Behaviour {
+    let d = Behaviour::default();
+    Behaviour {
+        hukou_barrier: d.hukou_barrier,
+        distance_income_ratio: d.distance_income_ratio,
+        migration_rate: d.migration_rate,
+        job_seeker_migration_rate: d.job_seeker_migration_rate,
+        ..b.clone()
+    }
+}
+
+/// Person constants per skill over the n cities and the rest of China (location n),
+/// and the people of the rest of China who reconsider each year, fitted together under
+/// the reference parameters (no policy acts at the start): labour-force residents
+/// grouped by (city, hukou) reconsider at their rates (employed or seeking);
+/// `border_exit_share` of them choose the rest of China; and as many arrive from it as
+/// leave, while every city's arrivals equal its departures.
+fn person_constants(m: &mut Model) -> Vec<f64> {
     let n = m.region.n_cities();
+    let l = n + 1;
     let groups = n + 1; // hukou: a city, or outside the region
     let counts = labour_groups(m);
-    let b = &m.behaviour;
-    let rate = |employed| reconsider_probability(b, employed, 1.0);
-    let mut asc = vec![0.0; 2 * n];
+    let b = reference_behaviour(&m.behaviour);
+    let rate = |employed| reconsider_probability(&b, employed, 1.0);
+    let mut asc = vec![0.0; 2 * l];
     for k in 0..2 {
         let (employed, seeking) = (&counts[k * 2], &counts[k * 2 + 1]);
-        let movers: Vec<f64> = (0..n * groups)
+        let mut movers: Vec<f64> = (0..n * groups)
             .map(|i| employed[i] as f64 * rate(true) + seeking[i] as f64 * rate(false))
             .collect();
-        let place: Vec<f64> = (0..n).map(|d| place_value(m, k, d)).collect();
-        // Steady state: movers arriving in each city equal those leaving it (stayers
-        // count on both sides).
-        let leaving: Vec<f64> = (0..n)
-            .map(|c| movers[c * groups..(c + 1) * groups].iter().sum())
-            .collect();
-        let sol = solve(&leaving, |a: &[f64]| arrivals(m, &movers, &place, a));
-        asc[k * n..(k + 1) * n].copy_from_slice(&sol);
+        movers.resize(l * groups, 0.0);
+        let place: Vec<f64> = (0..l).map(|d| place_value(m, k, d)).collect();
+        let (sol, pool) = solve_border(m, &b, &movers, &place);
+        asc[k * l..(k + 1) * l].copy_from_slice(&sol);
+        m.calibration.border_pool[k] = pool;
     }
     asc
 }
 
-/// Expected movers arriving in each city, given `movers` per (origin, hukou group) of
-/// one skill, that skill's place values and constants `asc`.
-fn arrivals(m: &Model, movers: &[f64], place: &[f64], asc: &[f64]) -> Vec<f64> {
-    let n = place.len();
-    let mut next = vec![0.0; n];
-    let mut v = vec![0.0; n];
-    let mut p = vec![0.0; n];
-    for c in 0..n {
-        for g in 0..=n {
-            let mv = movers[c * (n + 1) + g];
+/// The contraction of [`solve`] with the border: the outside constant moves towards
+/// the exit share, the pool to the size whose arrivals equal the exits, and each city's
+/// constant towards its balance. Returns the constants and the pool.
+fn solve_border(m: &Model, b: &Behaviour, movers: &[f64], place: &[f64]) -> (Vec<f64>, f64) {
+    let l = place.len();
+    let n = l - 1;
+    let leaving: Vec<f64> = (0..n)
+        .map(|c| movers[c * l..(c + 1) * l].iter().sum())
+        .collect();
+    let wanted_out = b.border_exit_share * leaving.iter().sum::<f64>();
+    let mut asc = vec![0.0; l];
+    let mut pool = wanted_out;
+    if wanted_out <= 0.0 {
+        asc[n] = -50.0;
+        let sol = solve(&leaving, |a: &[f64]| {
+            let mut full = a.to_vec();
+            full.push(-50.0);
+            arrivals(m, b, movers, place, &full)[..n].to_vec()
+        });
+        return ([sol, vec![-50.0]].concat(), 0.0);
+    }
+    let mut p = vec![0.0; l];
+    for _ in 0..MAX_ITERATIONS {
+        let arrived = arrivals(m, b, movers, place, &asc);
+        pool_choice(m, b, place, &asc, &mut p);
+        let out = arrived[n];
+        let mut worst = (wanted_out / out.max(1e-300)).dln();
+        asc[n] += worst;
+        worst = worst.abs();
+        for d in 0..n {
+            let step = (leaving[d] / (arrived[d] + pool * p[d]).max(1e-300)).dln();
+            worst = worst.max(step.abs());
+            asc[d] += step;
+        }
+        let next = out / (1.0 - p[n]).max(1e-300);
+        worst = worst.max((next / pool).dln().abs());
+        pool = next;
+        if worst < TOLERANCE {
+            break;
+        }
+    }
+    (anchored(asc), pool)
+}
+
+/// The choice probabilities of a person of the rest of China (origin n, hukou outside).
+fn pool_choice(m: &Model, b: &Behaviour, place: &[f64], asc: &[f64], p: &mut [f64]) {
+    let n = place.len() - 1;
+    let v: Vec<f64> = (0..=n)
+        .map(|d| destination_utility(asc[d], place[d], move_cost(m, b, n, d, OUTSIDE)))
+        .collect();
+    softmax_into(&v, p);
+}
+
+/// Expected movers arriving in each location, given `movers` per (origin, hukou group)
+/// of one skill, that skill's place values and constants `asc`.
+fn arrivals(m: &Model, b: &Behaviour, movers: &[f64], place: &[f64], asc: &[f64]) -> Vec<f64> {
+    let l = place.len();
+    let mut next = vec![0.0; l];
+    let mut v = vec![0.0; l];
+    let mut p = vec![0.0; l];
+    for c in 0..l {
+        for g in 0..l {
+            let mv = movers[c * l + g];
             if mv <= 0.0 {
                 continue;
             }
-            let h = if g == n { OUTSIDE } else { g as u8 };
-            for d in 0..n {
-                v[d] = destination_utility(asc[d], place[d], move_cost(m, c, d, h));
+            let h = if g == l - 1 { OUTSIDE } else { g as u8 };
+            for d in 0..l {
+                v[d] = destination_utility(asc[d], place[d], move_cost(m, b, c, d, h));
             }
             softmax_into(&v, &mut p);
-            for d in 0..n {
+            for d in 0..l {
                 next[d] += mv * p[d];
             }
         }

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use super::draws::with_draws;
-use super::migration::relocate;
+use super::migration::{leave_region, relocate};
 use super::rules::dependents::dependent_destination;
 use super::tally::PersonKey;
 use super::{CHUNK, Model};
@@ -20,7 +20,8 @@ pub(crate) fn follow(m: &mut Model, migrants: Vec<u64>, flows: &mut Flows) {
     let movers = with_followers(m, flows, migrants);
     // One row per city code, so that rows of persons gone from the region (city
     // `NOWHERE`) read a row that never draws instead of branching.
-    let none = vec![0; n];
+    let l = n + 1;
+    let none = vec![0; l];
     let rows: Vec<FollowRow> = (0..=usize::from(u8::MAX))
         .map(|o| {
             if o >= n {
@@ -28,11 +29,15 @@ pub(crate) fn follow(m: &mut Model, migrants: Vec<u64>, flows: &mut Flows) {
             }
             let counts = &m.cities.counts;
             let lf = (counts.labour_force[0][o] + counts.labour_force[1][o]).max(1);
-            FollowRow::new(&movers[o * n..(o + 1) * n], lf as f64)
+            FollowRow::new(&movers[o * l..(o + 1) * l], lf as f64)
         })
         .collect();
     for (pi, d) in choices(m, &rows) {
         let pi = pi as usize;
+        if usize::from(d) == n {
+            leave_region(m, pi);
+            continue;
+        }
         let before = PersonKey::of(&m.persons, pi);
         relocate(m, pi, d, flows);
         m.persons.work_city_mut()[pi] = d;
@@ -46,12 +51,13 @@ pub(crate) fn follow(m: &mut Model, migrants: Vec<u64>, flows: &mut Flows) {
     );
 }
 
-/// Labour-force movers: the migrants plus the firm followers who changed city.
+/// Labour-force movers per (origin, destination) over the n + 1 locations (the rest of
+/// China last): the migrants plus the firm followers who changed city.
 fn with_followers(m: &Model, flows: &Flows, mut movers: Vec<u64>) -> Vec<u64> {
-    let n = m.region.n_cities();
+    let l = m.region.n_cities() + 1;
     for (&(o, d, s), v) in flows.iter() {
         if s.is_some() && o != d {
-            movers[o as usize * n + d as usize] += v.persons;
+            movers[o as usize * l + d as usize] += v.persons;
         }
     }
     movers

@@ -1,13 +1,16 @@
 //! Hiring, pass 4b of the step (docs/model.md §7.9). Firms with vacancies hire local job
-//! seekers; both sides are ordered by a keyed lottery (integer tickets), so no id order
-//! privileges anyone and the thread count cannot matter. The rules (who seeks, how many
-//! a firm takes, the order, the matching) are in `rules/hiring.rs`.
+//! seekers; vacancies left where seekers ran out are then filled by seekers of cities
+//! within commuting range, who commute. Both sides are ordered by a keyed lottery
+//! (integer tickets), so no id order privileges anyone and the thread count cannot
+//! matter. The rules (who seeks, how many a firm takes, the order, the matching) are in
+//! `rules/hiring.rs`.
 
 use std::sync::atomic::Ordering;
 
 use rayon::prelude::*;
 
 use super::rules::hiring::{is_job_seeker, match_in_order, open_positions, priority};
+use super::rules::workers::within_commute;
 use super::tally::Tally;
 use super::{CHUNK, Model, as_atomic};
 use crate::agents::FirmsMut;
@@ -97,62 +100,150 @@ fn lottery_prefix(mut tickets: Vec<u128>, k: usize) -> Vec<u128> {
     tickets
 }
 
+/// A hire: person, firm, and the city of the job (the firm's).
+type Hire = (u32, u32, u8);
+
+/// What one city's local round leaves: its hires, their counts, and the firms still
+/// short of staff with their open positions, in lottery order.
+type LocalRound = (Vec<Hire>, Tally, Vec<(u32, u32)>);
+
 /// Pass 4b: every firm with vacancies, in lottery order, takes the next seekers of its
-/// city in lottery order until it is full or they run out.
+/// city in lottery order until it is full or they run out; then seekers of nearby cities
+/// fill what is left ([`commute_hires`]).
 pub(crate) fn hire(m: &mut Model) {
     let key = m.key.purpose_key(m.step, Purpose::Hiring);
     let (vacancies, slots) = vacancies(m, key);
-    let seekers: Vec<Vec<u128>> = job_seekers(m, key)
+    let all_seekers = job_seekers(m, key);
+    let left: Vec<u64> = (slots.iter().zip(&all_seekers))
+        .map(|(&v, s)| v.saturating_sub(s.len() as u64))
+        .collect();
+    let wanted = commuting_demand(m, &left);
+    let seekers: Vec<Vec<u128>> = all_seekers
         .into_par_iter()
-        .zip(&slots)
-        .map(|(t, &k)| lottery_prefix(t, k as usize))
+        .zip(slots.par_iter().zip(&wanted))
+        .map(|(t, (&k, &w))| lottery_prefix(t, (k + w) as usize))
         .collect();
     let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
     let FirmsMut {
         employees, sector, ..
     } = m.firms.columns_mut();
     let (employees, sector) = (as_atomic(employees), &*sector);
-    let per_city: Vec<(Vec<(u32, u32)>, Tally)> = vacancies
+    let per_city: Vec<LocalRound> = vacancies
         .par_iter()
         .zip(&seekers)
         .enumerate()
         .map(|(c, (firms, seekers))| {
-            let (mut hires, mut t) = (Vec::new(), Tally::zero(n, ns));
+            let (mut hires, mut t, mut open_left) = (Vec::new(), Tally::zero(n, ns), Vec::new());
             let open = firms.iter().map(|&firm| ticket_note(firm));
-            match_in_order(open, seekers.len(), |rank, taken| {
+            let local = seekers.len().min(slots[c] as usize);
+            let mut last = 0;
+            match_in_order(open, local, |rank, taken| {
                 let f = ticket_id(firms[rank]);
                 for &s in &seekers[taken.clone()] {
-                    hires.push((ticket_id(s), f));
-                    t.hired(c, ticket_note(s) as u8);
+                    hires.push((ticket_id(s), f, c as u8));
+                    t.hired(c, c, ticket_note(s) as u8);
                 }
                 t.head_count_in(c, sector[f as usize], taken.len() as i64);
                 employees[f as usize].fetch_add(taken.len() as u32, Ordering::Relaxed);
+                let short = ticket_note(firms[rank]) - taken.len() as u32;
+                if short > 0 {
+                    open_left.push((f, short));
+                }
+                last = rank + 1;
             });
-            (hires, t)
+            open_left.extend(
+                firms[last..]
+                    .iter()
+                    .map(|&t| (ticket_id(t), ticket_note(t))),
+            );
+            (hires, t, open_left)
         })
         .collect();
     let mut hires = Vec::new();
-    for (h, t) in per_city {
+    let mut open_left = Vec::with_capacity(n);
+    for (h, t, o) in per_city {
         hires.extend(h);
         m.tally = std::mem::take(&mut m.tally).plus(t);
+        open_left.push(o);
     }
+    commute_hires(m, &seekers, &slots, open_left, &mut hires);
     employ(m, hires);
 }
 
-/// Writes hires (person, firm) chunk by chunk in parallel, after a counting sort by
-/// chunk: in lottery order every write would be a cache miss. A hired seeker works
-/// where they live.
-fn employ(m: &mut Model, hires: Vec<(u32, u32)>) {
+/// Positions each city's seekers may fill by commuting: the vacancies that its own
+/// seekers cannot fill in every other city within `commute_range_km`.
+fn commuting_demand(m: &Model, left: &[u64]) -> Vec<u64> {
+    let n = m.region.n_cities();
+    (0..n)
+        .map(|c| {
+            (0..n)
+                .filter(|&d| d != c && within_commute(&m.behaviour, m.region.distance(c, d)))
+                .map(|d| left[d])
+                .sum()
+        })
+        .collect()
+}
+
+/// Vacancies left where local seekers ran out, city by city in index order, go to the
+/// seekers still without a job in cities within commuting range, nearest city first
+/// (ties by index), each city's seekers in their lottery order; firms in their lottery
+/// order. A seeker hired so commutes and keeps their home.
+fn commute_hires(
+    m: &mut Model,
+    seekers: &[Vec<u128>],
+    slots: &[u64],
+    open_left: Vec<Vec<(u32, u32)>>,
+    hires: &mut Vec<Hire>,
+) {
+    let n = m.region.n_cities();
+    let mut next: Vec<usize> = (0..n)
+        .map(|c| (slots[c] as usize).min(seekers[c].len()))
+        .collect();
+    for (d, firms) in open_left.into_iter().enumerate() {
+        if firms.is_empty() {
+            continue;
+        }
+        let mut homes: Vec<usize> = (0..n)
+            .filter(|&c| c != d && within_commute(&m.behaviour, m.region.distance(c, d)))
+            .collect();
+        homes.sort_by(|&a, &b| {
+            m.region
+                .distance(a, d)
+                .total_cmp(&m.region.distance(b, d))
+                .then(a.cmp(&b))
+        });
+        let mut homes = homes.into_iter().peekable();
+        'firms: for (f, mut open) in firms {
+            while open > 0 {
+                let Some(&c) = homes.peek() else { break 'firms };
+                let Some(&s) = seekers[c].get(next[c]) else {
+                    homes.next();
+                    continue;
+                };
+                next[c] += 1;
+                open -= 1;
+                hires.push((ticket_id(s), f, d as u8));
+                m.tally.hired(c, d, ticket_note(s) as u8);
+                m.tally.head_count(&m.firms, f as usize, 1);
+                m.firms.employees_mut()[f as usize] += 1;
+            }
+        }
+    }
+}
+
+/// Writes hires (person, firm, work city) chunk by chunk in parallel, after a counting
+/// sort by chunk: in lottery order every write would be a cache miss.
+fn employ(m: &mut Model, hires: Vec<Hire>) {
     let chunks = m.persons.len().div_ceil(CHUNK);
     let mut start = vec![0usize; chunks + 1];
-    for &(p, _) in &hires {
+    for &(p, _, _) in &hires {
         start[p as usize / CHUNK + 1] += 1;
     }
     for ci in 0..chunks {
         start[ci + 1] += start[ci];
     }
     let bounds = start.clone();
-    let mut sorted = vec![(0u32, 0u32); hires.len()];
+    let mut sorted = vec![(0u32, 0u32, 0u8); hires.len()];
     for h in hires {
         let slot = &mut start[h.0 as usize / CHUNK];
         sorted[*slot] = h;
@@ -166,14 +257,13 @@ fn employ(m: &mut Model, hires: Vec<(u32, u32)>) {
     p.employer
         .par_chunks_mut(CHUNK)
         .zip(p.work_city.par_chunks_mut(CHUNK))
-        .zip(p.city.par_chunks(CHUNK))
         .zip(parts)
         .enumerate()
-        .for_each(|(ci, (((employer, work), city), part))| {
-            for &(pi, f) in part {
+        .for_each(|(ci, ((employer, work), part))| {
+            for &(pi, f, w) in part {
                 let i = pi as usize - ci * CHUNK;
                 employer[i] = f;
-                work[i] = city[i];
+                work[i] = w;
             }
         });
 }

@@ -159,6 +159,7 @@ pub fn populate(
                 sector: s,
                 jobs: employment[s],
                 firms: real_firms[s],
+                largest: largest_firm(b, k.employed),
             };
             for (f, target) in found_firms(&mut firms, b, key, cell) {
                 persons.employer_mut()[next_worker..next_worker + target].fill(f);
@@ -171,13 +172,53 @@ pub fn populate(
     (firms, persons)
 }
 
-/// A (city, sector) cell at the start: its jobs and its firms in the data, in agents.
+/// A (city, sector) cell at the start: its jobs and its firms in the data, in agents,
+/// and the most jobs one firm agent of the city may hold.
 #[derive(Clone, Copy)]
 struct Cell {
     city: usize,
     sector: usize,
     jobs: u64,
     firms: u64,
+    largest: u64,
+}
+
+/// The most jobs one firm agent may hold in a city with `jobs` jobs (agents):
+/// `max_firm_share` of them, at least one. At small scales a firm agent stands for many
+/// firms; without the cap one agent of a Pareto tail held a tenth of a small city's
+/// jobs and moved them in one lump.
+pub(crate) fn largest_firm(b: &Behaviour, jobs: u64) -> u64 {
+    ((jobs as f64 * b.max_firm_share).floor() as u64).max(1)
+}
+
+/// [`apportion`] with no share above `cap`: shares that would pass it are fixed at it and
+/// the rest is apportioned again among the others, until none passes (or, where the
+/// total cannot fit under the cap, as evenly as the total allows).
+pub(crate) fn apportion_capped(total: u64, weights: &[f64], cap: u64) -> Vec<u64> {
+    let n = weights.len() as u64;
+    if n == 0 || total >= n * cap {
+        return apportion(total, &vec![1.0; weights.len()]);
+    }
+    let mut fixed = vec![false; weights.len()];
+    loop {
+        let held = fixed.iter().filter(|&&f| f).count() as u64 * cap;
+        let free: Vec<f64> = (weights.iter().zip(&fixed))
+            .map(|(&w, &f)| if f { 0.0 } else { w })
+            .collect();
+        let mut out = apportion(total - held, &free);
+        let mut changed = false;
+        for (i, x) in out.iter_mut().enumerate() {
+            if fixed[i] {
+                *x = cap;
+            } else if *x > cap {
+                fixed[i] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return out;
+        }
+    }
 }
 
 /// Appends the firms of `cell`, fully staffed, and returns each one's id and size. A
@@ -189,17 +230,17 @@ fn found_firms(firms: &mut Firms, b: &Behaviour, key: RunKey, cell: Cell) -> Vec
     let weights: Vec<f64> = (0..nf)
         .map(|j| {
             let id = (firms.len() + j as usize) as u64;
-            let mut st = key.stream(0, id, Purpose::InitFirm);
+            let mut st = key.stream(0, id, Purpose::FirmSize);
             pareto_weight(st.uniform(), b.firm_size_tail, b.firm_size_max_ratio)
         })
         .collect();
-    // Every firm keeps at least one job: give each one, spread the rest by weight.
-    let rest = apportion(cell.jobs - nf, &weights);
+    // Every firm keeps at least one job: give each one, spread the rest by weight, none
+    // above the city's largest firm.
+    let rest = apportion_capped(cell.jobs - nf, &weights, cell.largest.saturating_sub(1));
     let mut founded = Vec::with_capacity(rest.len());
     for r in rest {
         let id = firms.len() as u64;
         let mut st = key.stream(0, id, Purpose::InitFirm);
-        st.uniform();
         let prod = productivity(st.normal(), b.productivity_sigma);
         let age = st.below(30) as u16;
         let target = (r + 1) as u32;
@@ -221,5 +262,16 @@ mod tests {
         assert_eq!(v.iter().sum::<u64>(), 10);
         assert_eq!(v, vec![4, 3, 3]);
         assert_eq!(apportion(0, &[1.0]), vec![0]);
+    }
+
+    #[test]
+    fn a_capped_apportionment_spreads_what_passes_the_cap() {
+        let v = apportion_capped(100, &[50.0, 1.0, 1.0, 1.0, 1.0], 40);
+        assert_eq!(v.iter().sum::<u64>(), 100);
+        assert_eq!(v[0], 40);
+        assert!(v.iter().all(|&x| x <= 40), "{v:?}");
+        // More than the cap allows: as even as it gets.
+        assert_eq!(apportion_capped(10, &[9.0, 1.0], 2), vec![5, 5]);
+        assert_eq!(apportion_capped(0, &[1.0, 1.0], 0), vec![0, 0]);
     }
 }

@@ -1,7 +1,10 @@
 //! The migration pass, pass 5 of the step (docs/model.md §7.10, §7.11). Residents of the
 //! labour force reconsider where to live and choose by multinomial logit with a hukou
-//! barrier; arrivals beyond a city's housing capacity are refused by lottery. The rules are
-//! in `rules/migration.rs` and `rules/housing.rs`; dependents follow in `dependents.rs`.
+//! barrier, among the cities and the rest of China (the outside option, location `n`);
+//! arrivals beyond a city's housing capacity are refused by lottery. People of the rest
+//! of China choose the same way, staying outside included, and those who choose a city
+//! arrive with their households. The rules are in `rules/migration.rs` and
+//! `rules/housing.rs`; dependents follow in `dependents.rs`.
 
 use rayon::prelude::*;
 
@@ -10,12 +13,17 @@ use super::rules::housing::{admitted, household_size, housing_room};
 use super::rules::{logit, migration as rule, workers};
 use super::tally::PersonKey;
 use super::{CHUNK, Model};
-use crate::agents::{DEPENDENT, NO_FIRM, OUTSIDE};
+use crate::agents::{DEPENDENT, HIGH, LOW, NO_FIRM, NOWHERE, OUTSIDE};
 use crate::engine::record::Flows;
 use crate::rng::{Purpose, StreamKey, bernoulli_threshold, draw_below};
+use crate::scenario::Behaviour;
 
-/// [`rule::place_value`] of city `d` for a resident of skill `k`, now.
+/// [`rule::place_value`] of city `d` for a resident of skill `k`, now; 0 for the rest of
+/// China (`d` = n), whose worth is all in its constant.
 pub(crate) fn place_value(m: &Model, k: usize, d: usize) -> f64 {
+    if d == m.region.n_cities() {
+        return 0.0;
+    }
     let cs = &m.cities;
     let (wage, unemployment) = (cs.wage[k][d], cs.unemployment(d));
     rule::place_value(
@@ -28,25 +36,46 @@ pub(crate) fn place_value(m: &Model, k: usize, d: usize) -> f64 {
     )
 }
 
-/// [`rule::move_cost`] of moving from `c` to `d` holding hukou `h`, now.
-pub(crate) fn move_cost(m: &Model, c: usize, d: usize, h: u8) -> f64 {
-    let l = &m.levers;
-    let without_hukou = h as usize != d;
-    let (cost_scale, barrier_scale) = (l.migration_cost_scale[d], l.hukou_barrier_scale[d]);
-    rule::move_cost(
-        &m.behaviour,
-        m.region.distance(c, d),
-        cost_scale,
-        without_hukou,
-        barrier_scale,
-    )
+/// [`rule::move_cost`] under parameters `b` of moving from location `c` to `d` holding
+/// hukou `h`, now; location n is the rest of China. Within the region the cost is the
+/// distance's, with the destination's levers; across the border it is `border_cost`
+/// times the destination's moving-cost lever (1 outside). Living in the rest of China
+/// costs the barrier to a holder of a hukou of the region [A].
+pub(crate) fn move_cost(m: &Model, b: &Behaviour, c: usize, d: usize, h: u8) -> f64 {
+    let (n, l) = (m.region.n_cities(), &m.levers);
+    let (without_hukou, cost_scale, barrier_scale) = if d == n {
+        (h != OUTSIDE, 1.0, 1.0)
+    } else {
+        (
+            h as usize != d,
+            l.migration_cost_scale[d],
+            l.hukou_barrier_scale[d],
+        )
+    };
+    if c == n || d == n {
+        let crossing = if c == d {
+            0.0
+        } else {
+            b.border_cost * cost_scale
+        };
+        return crossing + rule::move_cost(b, 0.0, 1.0, without_hukou, barrier_scale);
+    }
+    let km = m.region.distance(c, d);
+    rule::move_cost(b, km, cost_scale, without_hukou, barrier_scale)
+}
+
+/// People of the rest of China of skill `k` who reconsider where to live this year, in
+/// agents: the pool fitted at the start (docs/model.md §5.4), scaled by `migration_rate`
+/// against its reference value.
+pub(crate) fn pool_movers(m: &Model, b: &Behaviour, k: usize) -> f64 {
+    let reference = crate::scenario::Behaviour::default().migration_rate;
+    m.calibration.border_pool[k] * b.migration_rate / reference
 }
 
 /// Pass 5: migration decisions in parallel, applied in id order with a capacity lottery.
 /// Returns the labour-force movers of the step (migrants and firm followers) per
 /// (origin, destination), row-major, for the dependents to follow.
-pub(crate) fn migrate(m: &mut Model, flows: &mut Flows) -> Vec<u64> {
-    let table = MoveTable::new(m);
+pub(crate) fn migrate(m: &mut Model, table: &MoveTable, flows: &mut Flows) -> Vec<u64> {
     let key = m.key.purpose_key(m.step, Purpose::Migration);
     let moves: Vec<(u32, u8)> = {
         let m: &Model = m;
@@ -57,7 +86,7 @@ pub(crate) fn migrate(m: &mut Model, flows: &mut Flows) -> Vec<u64> {
                 if m.abandon.is_set() {
                     return Vec::new();
                 }
-                migration_choices(m, &table, &rates, key, ci * CHUNK)
+                migration_choices(m, table, &rates, key, ci * CHUNK)
             })
             .collect();
         parts.concat()
@@ -67,18 +96,21 @@ pub(crate) fn migrate(m: &mut Model, flows: &mut Flows) -> Vec<u64> {
 }
 
 /// Moves the accepted migrants in id order; one whose job is now beyond commuting range
-/// quits it. Returns the migrants per (origin, destination).
+/// quits it, one who leaves the region leaves it. Returns the migrants per (origin,
+/// destination), row-major over the n + 1 locations.
 fn apply_migration(m: &mut Model, accepted: &[(u32, u8)], flows: &mut Flows) -> Vec<u64> {
     let n = m.region.n_cities();
-    let mut worker_flow = vec![0u64; n * n];
+    let mut worker_flow = vec![0u64; n * (n + 1)];
     for &(pi, d) in accepted {
         let pi = pi as usize;
+        let c = m.persons.city()[pi];
+        worker_flow[c as usize * (n + 1) + d as usize] += 1;
+        if d as usize == n {
+            leave_region(m, pi);
+            continue;
+        }
         let before = PersonKey::of(&m.persons, pi);
-        let (c, e, work) = (
-            m.persons.city()[pi],
-            m.persons.employer()[pi],
-            m.persons.work_city()[pi],
-        );
+        let (e, work) = (m.persons.employer()[pi], m.persons.work_city()[pi]);
         let km = m.region.distance(d as usize, work as usize);
         if e != NO_FIRM && !workers::within_commute(&m.behaviour, km) {
             m.tally.head_count(&m.firms, e as usize, -1);
@@ -90,9 +122,23 @@ fn apply_migration(m: &mut Model, accepted: &[(u32, u8)], flows: &mut Flows) -> 
         }
         relocate(m, pi, d, flows);
         m.tally.change_person(before, PersonKey::of(&m.persons, pi));
-        worker_flow[c as usize * n + d as usize] += 1;
     }
     worker_flow
+}
+
+/// Person `pi` leaves for the rest of China, leaving any job; the row is freed.
+pub(crate) fn leave_region(m: &mut Model, pi: usize) {
+    let before = PersonKey::of(&m.persons, pi);
+    let (c, e) = (m.persons.city()[pi], m.persons.employer()[pi]);
+    if e != NO_FIRM {
+        m.tally.head_count(&m.firms, e as usize, -1);
+        m.firms.employees_mut()[e as usize] -= 1;
+    }
+    let p = m.persons.columns_mut();
+    (p.city[pi], p.work_city[pi], p.skill[pi], p.employer[pi]) =
+        (NOWHERE, NOWHERE, DEPENDENT, NO_FIRM);
+    m.tally.change_person(before, PersonKey::of(&m.persons, pi));
+    m.vital.departures[c as usize] += 1;
 }
 
 /// Person `pi` comes to live in `d`, receiving its hukou where a policy grants it.
@@ -105,30 +151,33 @@ pub(crate) fn relocate(m: &mut Model, pi: usize, d: u8, flows: &mut Flows) {
     *hukou = rule::hukou_after_move(*hukou, d, granted);
 }
 
-/// Where a migrant goes: cumulative multinomial-logit probabilities over destinations for
-/// every (skill, origin, hukou) group, built once a step from the rules so a mover needs
-/// one uniform draw instead of a Gumbel shock per city.
+/// Where a migrant goes: cumulative multinomial-logit probabilities over the n + 1
+/// locations (the cities and the rest of China) for every (skill, origin, hukou) group,
+/// origins including the rest of China, built once a step from the rules so a mover
+/// needs one uniform draw instead of a Gumbel shock per location.
 pub(crate) struct MoveTable {
     n: usize,
-    /// `[((skill * n + origin) * (n + 1) + hukou group) * n + destination]`; the hukou
-    /// group is the hukou city, or n for a hukou outside the region.
+    /// `[((skill * (n + 1) + origin) * (n + 1) + hukou group) * (n + 1) + destination]`;
+    /// the hukou group is the hukou city, or n for a hukou outside the region.
     cdf: Vec<f64>,
 }
 
 impl MoveTable {
     pub(crate) fn new(m: &Model) -> MoveTable {
         let n = m.region.n_cities();
-        let mut cdf = Vec::with_capacity(2 * n * (n + 1) * n);
-        let mut v = vec![0.0; n];
-        let mut p = vec![0.0; n];
+        let l = n + 1;
+        let mut cdf = Vec::with_capacity(2 * l * l * l);
+        let mut v = vec![0.0; l];
+        let mut p = vec![0.0; l];
         for k in 0..2 {
-            let asc = &m.calibration.person_asc[k * n..(k + 1) * n];
-            let place: Vec<f64> = (0..n).map(|d| place_value(m, k, d)).collect();
-            for c in 0..n {
-                for g in 0..=n {
+            let asc = &m.calibration.person_asc[k * l..(k + 1) * l];
+            let place: Vec<f64> = (0..l).map(|d| place_value(m, k, d)).collect();
+            for c in 0..l {
+                for g in 0..l {
                     let h = if g == n { OUTSIDE } else { g as u8 };
-                    for d in 0..n {
-                        v[d] = rule::destination_utility(asc[d], place[d], move_cost(m, c, d, h));
+                    for d in 0..l {
+                        let cost = move_cost(m, &m.behaviour, c, d, h);
+                        v[d] = rule::destination_utility(asc[d], place[d], cost);
                     }
                     logit::softmax_into(&v, &mut p);
                     let mut acc = 0.0;
@@ -142,16 +191,30 @@ impl MoveTable {
         MoveTable { n, cdf }
     }
 
+    fn row(&self, skill: usize, origin: usize, hukou: u8) -> &[f64] {
+        let l = self.n + 1;
+        let g = if hukou == OUTSIDE {
+            self.n
+        } else {
+            hukou as usize
+        };
+        &self.cdf[((skill * l + origin) * l + g) * l..][..l]
+    }
+
+    /// The location (n: the rest of China) a uniform draw `u` picks.
     fn draw(&self, skill: usize, origin: usize, hukou: u8, u: f64) -> usize {
-        let n = self.n;
-        let g = if hukou == OUTSIDE { n } else { hukou as usize };
-        let row = &self.cdf[((skill * n + origin) * (n + 1) + g) * n..][..n];
-        row.iter().position(|&x| u < x).unwrap_or(n - 1)
+        let row = self.row(skill, origin, hukou);
+        row.iter().position(|&x| u < x).unwrap_or(self.n)
+    }
+
+    /// The probability that a person of the rest of China of skill `k` who reconsiders
+    /// moves to city `d`.
+    fn chosen_from_outside(&self, k: usize, d: usize) -> f64 {
+        let row = self.row(k, self.n, OUTSIDE);
+        row[d] - if d == 0 { 0.0 } else { row[d - 1] }
     }
 }
 
-/// [`rule::reconsider_probability`] as [`bernoulli_threshold`]s by employment (index 1:
-/// employed) and city.
 /// Thresholds per city code, with 0 (no draw is below it) for codes beyond the cities,
 /// so that rows of persons gone from the region (`NOWHERE`) never move, without a branch.
 struct MigrationRates([Vec<u64>; 2]);
@@ -246,14 +309,19 @@ fn ration(m: &Model, moves: &[(u32, u8)], flows: &Flows) -> Vec<(u32, u8)> {
     let household = household_sizes(m);
     let mut departures = vec![0.0; n];
     let mut arrivals: Vec<Vec<(u64, u32)>> = vec![Vec::new(); n];
+    let mut accepted = Vec::with_capacity(moves.len());
     for &(pi, d) in moves {
         departures[m.persons.city()[pi as usize] as usize] += 1.0;
+        if d as usize == n {
+            // Leaving the region needs no room in it.
+            accepted.push((pi, d));
+            continue;
+        }
         let mut st = m.key.stream(m.step, u64::from(pi), Purpose::Rationing);
         arrivals[d as usize].push((st.next_u64(), pi));
     }
     let present = residents_after_followers(m, flows, &household);
     let size = |pi: u32| household[m.persons.city()[pi as usize] as usize];
-    let mut accepted = Vec::with_capacity(moves.len());
     for (d, list) in arrivals.iter_mut().enumerate() {
         let capacity = m.levers.capacity(d, m.region.city(d).capacity as f64);
         let room = housing_room(capacity, m.scale, present[d] - departures[d] * household[d]);
@@ -265,4 +333,70 @@ fn ration(m: &Model, moves: &[(u32, u8)], flows: &Flows) -> Vec<(u32, u8)> {
     }
     accepted.sort_unstable();
     accepted
+}
+
+/// Arrivals from the rest of China, after the region's own moves: per skill and city,
+/// the pool's reconsidering people times the probability they choose the city,
+/// stochastically rounded with one draw each, within the housing room left. Each
+/// arrival brings the dependants of a household of the region's mean size (rounded
+/// with a draw per city) and registers outside the region, or where a policy grants
+/// hukou to movers. They join in free rows (id order), as job seekers.
+pub(crate) fn arrive(m: &mut Model, table: &MoveTable) {
+    let n = m.region.n_cities();
+    let counts = &m.cities.counts;
+    let lf: u64 = (0..n)
+        .map(|c| counts.labour_force[0][c] + counts.labour_force[1][c])
+        .sum();
+    let pop: u64 = counts.population.iter().sum();
+    let dependants_per_worker = household_size(pop, lf) - 1.0;
+    let mut people: Vec<(u8, u8)> = Vec::new();
+    for d in 0..n {
+        let room = arrival_room(m, d);
+        let mut workers = [0u64; 2];
+        for (k, w) in workers.iter_mut().enumerate() {
+            let expected = pool_movers(m, &m.behaviour, k) * table.chosen_from_outside(k, d);
+            let key = (k * n + d) as u64;
+            *w = stochastic_round(m, key, Purpose::Arrivals, expected);
+        }
+        let total = workers[0] + workers[1];
+        let fit = ((room / (1.0 + dependants_per_worker)).floor().max(0.0) as u64).min(total);
+        // Fewer fit than come: both skills in proportion, high skill rounded down.
+        let high = (workers[1] * fit).checked_div(total).unwrap_or(0);
+        let key = (2 * n + d) as u64;
+        let deps = stochastic_round(
+            m,
+            key,
+            Purpose::Arrivals,
+            fit as f64 * dependants_per_worker,
+        );
+        people.extend(std::iter::repeat_n((d as u8, HIGH), high as usize));
+        people.extend(std::iter::repeat_n((d as u8, LOW), (fit - high) as usize));
+        people.extend(std::iter::repeat_n((d as u8, DEPENDENT), deps as usize));
+    }
+    place_arrivals(m, &people);
+}
+
+/// Residents city `d` may still take, in persons.
+fn arrival_room(m: &Model, d: usize) -> f64 {
+    let capacity = m.levers.capacity(d, m.region.city(d).capacity as f64);
+    housing_room(capacity, m.scale, m.tally.population[d] as f64).max(0.0)
+}
+
+/// `x` rounded down or up with one keyed draw, so that its mean is `x`.
+fn stochastic_round(m: &Model, key: u64, purpose: Purpose, x: f64) -> u64 {
+    let u = m.key.stream(m.step, key, purpose).uniform();
+    x.floor() as u64 + u64::from(u < x - x.floor())
+}
+
+fn place_arrivals(m: &mut Model, people: &[(u8, u8)]) {
+    let rows = super::demography::free_rows(&mut m.persons, people.len());
+    for (&i, &(d, k)) in rows.iter().zip(people) {
+        let before = PersonKey::of(&m.persons, i);
+        let granted = m.levers.hukou_grant[d as usize];
+        let p = m.persons.columns_mut();
+        (p.city[i], p.work_city[i], p.skill[i], p.employer[i]) = (d, d, k, NO_FIRM);
+        p.hukou[i] = rule::hukou_after_move(OUTSIDE, d, granted);
+        m.tally.change_person(before, PersonKey::of(&m.persons, i));
+        m.vital.arrivals[d as usize] += 1;
+    }
 }

@@ -66,7 +66,12 @@ pub struct Calibration {
     pub firm_asc: Vec<f64>,
     /// Constants of entrants' choices, per (sector, city).
     pub entry_asc: Vec<f64>,
+    /// Constants of residents' choices, per (skill, location): the n cities, then the
+    /// rest of China.
     pub person_asc: Vec<f64>,
+    /// People of the rest of China who might move into the region, per skill, in agents
+    /// (`border_pool_ratio` times the labour force at the start).
+    pub border_pool: [f64; 2],
     /// Mean target size per (city, sector) cell at the start, for entrants.
     pub cell_mean_size: Vec<f64>,
     /// Mean target size per sector over the region, for the size hazard.
@@ -318,9 +323,11 @@ impl Model {
         hiring::hire(self);
         clock.lap(&mut self.timings.hiring);
         self.go_on()?;
-        let movers = migration::migrate(self, &mut flows);
+        let table = migration::MoveTable::new(self);
+        let movers = migration::migrate(self, &table, &mut flows);
         self.go_on()?;
         dependents::follow(self, movers, &mut flows);
+        migration::arrive(self, &table);
         clock.lap(&mut self.timings.migration);
         self.go_on()?;
         debug_assert_eq!(

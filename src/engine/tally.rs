@@ -178,11 +178,14 @@ impl Tally {
         }
     }
 
-    /// A job seeker of skill `k` living in `c` (and so with work city `c`) was hired there.
+    /// A job seeker of skill `k` living in `home` was hired for a job in `work`.
     #[inline]
-    pub(crate) fn hired(&mut self, c: usize, k: u8) {
-        self.employed[k as usize][c] += 1;
-        self.jobs[c] += 1;
+    pub(crate) fn hired(&mut self, home: usize, work: usize, k: u8) {
+        self.employed[k as usize][home] += 1;
+        self.jobs[work] += 1;
+        if work != home {
+            self.commuters_out[home] += 1;
+        }
     }
 
     /// Adds (`sign` 1) or removes (-1) firm `f` as it is now, if it is alive.

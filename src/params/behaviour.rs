@@ -27,6 +27,9 @@ pub(super) const BEHAVIOUR: &[Param] = &[
     num("behaviour.firm_size_max_ratio", "ratio", 500.0,
         "largest firm relative to the smallest in a (city, sector) cell")
         .range(2.0, 1e5).why("largest over smallest firm; at 1 the size mean is 0/0"),
+    num("behaviour.max_firm_share", "share of city jobs", 0.005,
+        "most of its city's jobs one firm agent may hold, at the start and at entry (larger ones are truncated and their jobs spread over the cell's other firms), so a firm agent standing for many firms at small scales moves no lump of jobs")
+        .range(1e-4, 1.0).why("a share of a city's jobs"),
     num("behaviour.productivity_sigma", "sd of log", 0.3,
         "sigma of log productivity across firms")
         .range(0.01, 2.0).why("sigma of log productivity; above 2 productivities span ten orders of magnitude"),
@@ -111,6 +114,12 @@ pub(super) const BEHAVIOUR: &[Param] = &[
     num("behaviour.public_service_adjustment", "share/year", 0.2,
         "share of the gap to the spending-implied level that public services close each year (spending raises services with a lag)")
         .range(0.0, 1.0).why(PROBABILITY),
+    num("behaviour.border_cost", "logit units", 2.0,
+        "utility cost of crossing the region's border, either way (in place of the distance cost within the region)")
+        .range(0.0, 20.0).why("a cost in logit units"),
+    num("behaviour.border_exit_share", "share", 0.2,
+        "share of the region's residents who reconsider where to live and choose the rest of China, at the start; the constants are fitted to it, and as many arrive as leave then")
+        .range(0.0, 0.9).why("a share of movers; at 1 nobody would move within the region"),
     num("behaviour.retirement_rate", "share/year", 0.025,
         "yearly share of the labour force that leaves it (retires); about one in a 40-year working life. Dependants join it so that each city's labour-force share relaxes to the region's")
         .range(0.0, 0.5).why("a yearly share; above one half the labour force turns over every two years"),

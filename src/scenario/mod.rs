@@ -79,6 +79,7 @@ parameter_table! {
     pub struct Behaviour in "behaviour" {
         firm_size_tail,
         firm_size_max_ratio,
+        max_firm_share,
         productivity_sigma,
         cost_pressure,
         size_hazard_elasticity,
@@ -109,6 +110,8 @@ parameter_table! {
         public_service_adjustment,
         origin_resistance,
         retirement_rate,
+        border_cost,
+        border_exit_share,
     }
 }
 
