@@ -93,6 +93,55 @@ fn main() {
             mean(&|f| rates(f).1, t),
         );
     }
+    let indicator = |name: &str, t: usize| {
+        mean(
+            &|f| {
+                f.indicators
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map_or(f64::NAN, |(_, v)| *v)
+            },
+            t,
+        )
+    };
+    let bj = city("Beijing").expect("Beijing") as u8;
+    let tj = city("Tianjin").expect("Tianjin") as u8;
+    let xa = region.new_area.expect("a new area") as u8;
+    let hb: Vec<u8> = hebei.iter().map(|&c| c as u8).collect();
+    let firms_per_agent = 1.0
+        / (runs[0][0].cities.iter().map(|c| c.firms).sum::<u64>() as f64
+            / region.spec.cities.iter().map(|c| c.firms).sum::<u64>() as f64);
+    let moves = |f: &StepFrame, from: &[u8], to: &[u8]| {
+        (f.flows.iter())
+            .filter(|(k, _)| from.contains(&k.0) && to.contains(&k.1))
+            .map(|(_, v)| v.firms as f64)
+            .sum::<f64>()
+            * firms_per_agent
+    };
+    let branches = |f: &StepFrame, from: &[u8], to: &[u8]| {
+        (f.events.iter())
+            .filter(|e| e.kind == relocsim::engine::record::EventKind::Branch)
+            .filter(|e| from.contains(&e.origin.unwrap()) && to.contains(&e.destination.unwrap()))
+            .count() as f64
+            * firms_per_agent
+    };
+    println!(
+        "\nfirm flows a year (means): moves out of Beijing; moves and branches Beijing/Tianjin -> Hebei; moves and branches Beijing -> Xiong'an; branches opened by Beijing firms"
+    );
+    for (t, first) in runs[0].iter().enumerate().skip(1) {
+        let out = indicator("firms_moved_out_of_beijing_cum", t)
+            - indicator("firms_moved_out_of_beijing_cum", t - 1);
+        println!(
+            "{:>5} {:>7.0} {:>7.0} {:>7.0} {:>7.0} {:>7.0} {:>7.0}",
+            first.year,
+            out,
+            mean(&|f| moves(f, &[bj, tj], &hb), t),
+            mean(&|f| branches(f, &[bj, tj], &hb), t),
+            mean(&|f| moves(f, &[bj], &[xa]), t),
+            mean(&|f| branches(f, &[bj], &[xa]), t),
+            indicator("branches_from_beijing", t)
+        );
+    }
     println!("\nlast year by city (first seed): population, unemployment rate, jobs, firms");
     let last = runs[0].last().expect("a step");
     for (c, row) in last.cities.iter().enumerate() {

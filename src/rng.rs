@@ -50,6 +50,8 @@ pub enum Purpose {
     Arrivals = 17,
     /// The size weight of a firm agent at the start.
     FirmSize = 18,
+    /// Whether a firm opens a branch this step, and where.
+    Branch = 19,
 }
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;

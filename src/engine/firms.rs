@@ -13,7 +13,7 @@ use super::rules::{demography, logit};
 use super::{CHUNK, Model};
 use crate::engine::record::{Event, EventKind, Flows};
 use crate::policy::TaxSharing;
-use crate::rng::{Purpose, Stream, StreamKey};
+use crate::rng::{Purpose, Stream, StreamKey, bernoulli_threshold, draw_below};
 
 /// Where the model would put a firm of sector `s`, before the Gumbel shock: the location
 /// value of every city, and the moving cost between cities.
@@ -480,4 +480,64 @@ fn enter_one(
 pub(crate) fn stochastic_round(x: f64, st: &mut Stream) -> u64 {
     let fl = x.floor();
     fl as u64 + u64::from(st.uniform() < x - fl)
+}
+
+/// Pass 3b: branches (docs/model.md §7.7). A live firm of two or more jobs opens a
+/// branch in another city with `branch_rate`; the branch, of its sector, chooses a city
+/// by the entrants' logit (its parent's city and cities banning the sector excluded),
+/// takes `branch_share` of its parent's target, which shrinks by as much, and shares its
+/// productivity. Decided in parallel, applied in id order.
+pub(crate) fn open_branches(m: &mut Model, events: &mut Vec<Event>) {
+    let threshold = bernoulli_threshold(m.behaviour.branch_rate);
+    if threshold == 0 {
+        return;
+    }
+    let key = m.key.purpose_key(m.step, Purpose::Branch);
+    let parents: Vec<u32> = {
+        let fi = &m.firms;
+        (0..fi.len() as u32)
+            .into_par_iter()
+            .with_min_len(super::CHUNK / 4)
+            .filter(|&f| {
+                let f = f as usize;
+                fi.alive()[f]
+                    && fi.target()[f] >= 2
+                    && draw_below(key.stream(fi.rng_key()[f]).next_u64(), threshold)
+            })
+            .collect()
+    };
+    let choice = FirmChoice::new(m, &m.calibration.entry_asc);
+    for p in parents {
+        branch_one(m, &choice, p as usize, events);
+    }
+}
+
+fn branch_one(m: &mut Model, choice: &FirmChoice, p: usize, events: &mut Vec<Event>) {
+    let ns = m.region.n_sectors();
+    let (c, s) = (m.firms.city()[p] as usize, m.firms.sector()[p] as usize);
+    let agent = (1u64 << 62) | (u64::from(m.step) << 32) | p as u64;
+    let mut st = m.key.stream(m.step, agent, Purpose::Branch);
+    let closed = |d: usize| d == c || m.levers.entry_ban[d * ns + s];
+    let Some(d) = choice.draw(s, None, |d| !closed(d), &mut st) else {
+        return;
+    };
+    let target = m.firms.target()[p];
+    let size = demography::branch_size(target, m.behaviour.branch_share);
+    m.tally.remove_firm(&m.region, &m.firms, p);
+    m.firms.target_mut()[p] = target - size;
+    m.tally.add_firm(&m.region, &m.firms, p);
+    let prod = m.firms.productivity()[p];
+    let f = m.firms.push(agent, s as u8, d as u8, size, prod, 0) as usize;
+    m.firms.holiday_left_mut()[f] = m.levers.tax_holiday_years[d * ns + s];
+    m.tally.add_firm(&m.region, &m.firms, f);
+    events.push(Event {
+        firm: f as u32,
+        sector: s as u8,
+        employees: 0,
+        origin: Some(c as u8),
+        destination: Some(d as u8),
+        kind: EventKind::Branch,
+        cause: 0,
+        directed: false,
+    });
 }

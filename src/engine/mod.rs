@@ -313,6 +313,7 @@ impl Model {
         let mut clock = PhaseClock::start();
         firms::relocate_and_exit(self, &mut flows, &mut events);
         firms::enter(self, &mut events);
+        firms::open_branches(self, &mut events);
         clock.lap(&mut self.timings.firms);
         self.go_on()?;
         jobs::jobs(self, &mut flows);

@@ -25,6 +25,9 @@ pub enum EventKind {
     Move,
     Entry,
     Exit,
+    /// A branch or subsidiary opened in another city: an entry whose origin is its
+    /// parent's city.
+    Branch,
 }
 
 impl EventKind {
@@ -33,6 +36,7 @@ impl EventKind {
             EventKind::Move => "move",
             EventKind::Entry => "entry",
             EventKind::Exit => "exit",
+            EventKind::Branch => "branch",
         }
     }
 }
@@ -204,6 +208,11 @@ fn indicators(
     );
     let moves = events.iter().filter(|e| e.kind == EventKind::Move).count() as u64;
     out.put(&ind::FIRM_MOVES, real(moves));
+    let capital = Some(cap as u8);
+    let branches = (events.iter())
+        .filter(|e| e.kind == EventKind::Branch && e.origin == capital)
+        .count() as u64;
+    out.put(&ind::BRANCHES_FROM_CAPITAL, real(branches));
     let directed = events.iter().filter(|e| e.directed).count() as u64;
     out.put(&ind::DIRECTED_MOVES, real(directed));
     out.put(&ind::DIRECTED_MOVES_CUM, real(cumulative.directed_moves));

@@ -8,7 +8,7 @@
 
 use super::DefaultValue::Number;
 use super::Param;
-use super::Tag::{A, M, V};
+use super::Tag::{A, D, M, V};
 
 const PROBABILITY: &str = "a yearly probability or share";
 const WEIGHT: &str = "a logit weight; beyond it one term drowns all others";
@@ -69,6 +69,12 @@ pub(super) const BEHAVIOUR: &[Param] = &[
     num("behaviour.firm_moving_cost", "logit per ln(1 + km/10)", 0.5,
         "firms' moving cost per unit of ln(1 + km / 10)")
         .range(0.0, 20.0).why("a cost in logit units; below 0 moving pays for itself"),
+    num("behaviour.branch_rate", "probability/year", 0.005,
+        "yearly probability that a firm opens a branch or subsidiary in another city (docs/facts.md §2.6: Beijing firms opened about 5,000 a year in Tianjin and Hebei, of about 1 million: 0.5% [D], assumed for every city)")
+        .tagged(D).range(0.0, 0.5).why("a yearly probability; above one half most firms branch every other year"),
+    num("behaviour.branch_share", "share of target", 0.2,
+        "share of its parent's jobs a new branch takes over (the parent shrinks by as much)")
+        .range(0.0, 0.9).why("a share of the parent's jobs; at 1 the parent would be empty"),
     num("behaviour.follow_probability", "probability", 0.5,
         "share of a moved firm's workers who move with it")
         .range(0.0, 1.0).why(PROBABILITY),

@@ -121,12 +121,18 @@ pub fn estimate_bytes(resolved: &Resolved) -> f64 {
 pub fn estimate(resolved: &Resolved, usage: &Usage) -> Estimate {
     let scale = resolved.scenario.scenario.scale;
     let region = &resolved.region.spec;
+    // Rows of persons who die or leave are reused; the table grows only by births and
+    // arrivals beyond them, at most by the highest birth rate of the region each step.
+    let births = (region.vital_rates.iter())
+        .map(|v| v.births_per_1000 / 1000.0)
+        .fold(0.0, f64::max);
     let persons: f64 = region
         .cities
         .iter()
         .map(|c| c.population as f64)
         .sum::<f64>()
-        * scale;
+        * scale
+        * (1.0 + births).dpow(f64::from(resolved.steps()));
     let firms: f64 = region.cities.iter().map(|c| c.firms as f64).sum::<f64>() * scale;
     let path = FirmPath::of(resolved);
     let seekers = persons * region.labour.labour_force_share * seeker_share(resolved, &path);
@@ -189,7 +195,9 @@ impl FirmPath {
                 .dpow(b.exit_productivity_elasticity * f64::from(step))
                 .max(1.0)
         };
-        FirmPath::follow(exit_rate, t.firm_growth, resolved.steps(), drift)
+        // Branches add firms like growth does.
+        let growth = t.firm_growth + b.branch_rate;
+        FirmPath::follow(exit_rate, growth, resolved.steps(), drift)
     }
 
     /// Steps as `firms::relocate_and_exit` and `firms::enter` take them: exits at

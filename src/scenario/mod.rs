@@ -93,6 +93,8 @@ parameter_table! {
         firm_beta_subsidy,
         firm_beta_port,
         firm_moving_cost,
+        branch_rate,
+        branch_share,
         follow_probability,
         commute_range_km,
         separation_rate,

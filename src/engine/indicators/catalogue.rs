@@ -110,6 +110,13 @@ pub static FIRM_MOVES: Indicator = region(
     "firms that moved between cities this step",
     "count of move events of the step",
 );
+pub static BRANCHES_FROM_CAPITAL: Indicator = region(
+    "branches_from_{capital}",
+    Unit::Firms,
+    "Branches opened by {capital} firms",
+    "branches and subsidiaries that firms of {capital} opened in other cities this step (not moves: the parent stays)",
+    "count of the step's branch events with the capital as origin",
+);
 pub static DIRECTED_MOVES: Indicator = region(
     "directed_moves",
     Unit::Firms,
@@ -261,7 +268,7 @@ pub static POPULATION_OVER_CAPS: Indicator = region(
 );
 
 /// Every indicator, in the order `record` writes them.
-pub static ALL: [&Indicator; 30] = [
+pub static ALL: [&Indicator; 31] = [
     &TOTAL_POPULATION,
     &TOTAL_FIRMS,
     &CAPITAL_POPULATION,
@@ -272,6 +279,7 @@ pub static ALL: [&Indicator; 30] = [
     &FIRMS_OUT_OF_CAPITAL_CUM,
     &JOBS_OUT_OF_CAPITAL_CUM,
     &FIRM_MOVES,
+    &BRANCHES_FROM_CAPITAL,
     &DIRECTED_MOVES,
     &DIRECTED_MOVES_CUM,
     &DIRECTED_BLOCKED_CUM,

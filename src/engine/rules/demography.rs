@@ -14,6 +14,13 @@ pub(crate) fn pareto_weight(u: f64, tail: f64, max_ratio: f64) -> f64 {
     (1.0 - u * (1.0 - tmax)).dpow(-1.0 / tail)
 }
 
+/// Jobs a new branch takes over from a parent of `target` jobs: `share` of them,
+/// rounded, at least one and leaving the parent at least one.
+#[inline]
+pub(crate) fn branch_size(target: u32, share: f64) -> u32 {
+    ((f64::from(target) * share).round() as u32).clamp(1, target.saturating_sub(1).max(1))
+}
+
 /// Mean of [`pareto_weight`], to scale entrant sizes to a cell's mean.
 pub(crate) fn pareto_mean(tail: f64, max_ratio: f64) -> f64 {
     if (tail - 1.0).abs() < 1e-9 {
@@ -53,6 +60,13 @@ pub(crate) fn entrant_target(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_branch_takes_its_share_and_leaves_the_parent_a_job() {
+        assert_eq!(branch_size(100, 0.2), 20);
+        assert_eq!(branch_size(2, 0.9), 1);
+        assert_eq!(branch_size(3, 0.01), 1);
+    }
 
     #[test]
     fn pareto_mean_matches_samples() {
