@@ -142,6 +142,24 @@ fn main() {
             indicator("branches_from_beijing", t)
         );
     }
+    let cell = |f: &StepFrame, sector: &str| {
+        let s = region.sector_index(sector).expect("a sector") as u8;
+        (f.city_sectors.iter())
+            .find(|r| r.city == bj && r.sector == s)
+            .map_or(0.0, |r| r.firms as f64 * firms_per_agent)
+    };
+    let last_t = runs[0].len() - 1;
+    for sector in ["manufacturing_general", "wholesale_logistics"] {
+        let (a, b) = (
+            mean(&|f| cell(f, sector), 0),
+            mean(&|f| cell(f, sector), last_t),
+        );
+        println!(
+            "Beijing {sector}: {a:.0} -> {b:.0} firms ({:+.0}%, {:.0} a year)",
+            (b / a - 1.0) * 100.0,
+            (a - b) / last_t as f64
+        );
+    }
     println!("\nlast year by city (first seed): population, unemployment rate, jobs, firms");
     let last = runs[0].last().expect("a step");
     for (c, row) in last.cities.iter().enumerate() {
