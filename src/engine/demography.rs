@@ -8,7 +8,7 @@
 
 use rayon::prelude::*;
 
-use super::draws::with_draws;
+use super::draws::{stochastic_round, with_draws};
 use super::rules::vital::{self, Fate};
 use super::tally::{PersonKey, Tally};
 use super::{CHUNK, Model};
@@ -144,10 +144,7 @@ fn born(m: &Model, expected: &[f64]) -> Vec<u64> {
     expected
         .iter()
         .enumerate()
-        .map(|(c, &x)| {
-            let u = m.key.stream(m.step, c as u64, Purpose::Births).uniform();
-            x.floor() as u64 + u64::from(u < x - x.floor())
-        })
+        .map(|(c, &x)| stochastic_round(x, &mut m.key.stream(m.step, c as u64, Purpose::Births)))
         .collect()
 }
 

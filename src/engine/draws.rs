@@ -1,8 +1,9 @@
 //! The frame of the passes in which every person draws (jobs, migration, dependents):
 //! first draws computed a block at a time, and prefetching of the random firm each
-//! person reads. Mechanics only; no rule lives here.
+//! person reads; and the stochastic rounding of expected counts. Mechanics only; no
+//! rule lives here.
 
-use crate::rng::StreamKey;
+use crate::rng::{Stream, StreamKey};
 
 /// Agents per block of first draws computed together ([`StreamKey::first_draws`]): small
 /// enough for the draws to stay in the L1 cache.
@@ -36,4 +37,11 @@ pub(crate) fn prefetch<T>(v: &[T], i: usize) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (v, i);
+}
+
+/// `x` rounded down or up with one uniform draw from `st`, up with probability equal to
+/// its fraction, so that its mean is `x` (entrants of a trend, births, arrivals).
+pub(crate) fn stochastic_round(x: f64, st: &mut Stream) -> u64 {
+    let fl = x.floor();
+    fl as u64 + u64::from(st.uniform() < x - fl)
 }

@@ -6,6 +6,7 @@
 
 use rayon::prelude::*;
 
+use super::draws::stochastic_round;
 use super::rules::demography::{entrant_target, exit_slot, pareto_mean, pareto_weight};
 use super::rules::hazards::{self, Consideration};
 use super::rules::location::{Site, firm_moving_cost, location_value};
@@ -461,25 +462,51 @@ fn enter_one(
     let cell_mean = m.calibration.cell_mean_size[d * ns + s];
     let target = entrant_target(cell_mean, slot, w, entry.mean_weight);
     let prod = demography::productivity(st.normal(), b.productivity_sigma);
-    let f = m.firms.push(agent, s as u8, d as u8, target, prod, 0) as usize;
+    let new = NewFirm {
+        agent,
+        sector: s,
+        city: d,
+        target,
+        productivity: prod,
+    };
+    found(m, new, None, EventKind::Entry, events);
+}
+
+/// A firm about to be founded by an entrant or a branch.
+struct NewFirm {
+    agent: u64,
+    sector: usize,
+    city: usize,
+    target: u32,
+    productivity: f32,
+}
+
+/// Founds `new`: a firm without employees and with its city's tax holiday, counted and
+/// recorded as an event of `kind` from `origin` (the parent's city for a branch).
+fn found(
+    m: &mut Model,
+    new: NewFirm,
+    origin: Option<u8>,
+    kind: EventKind,
+    events: &mut Vec<Event>,
+) {
+    let (s, d) = (new.sector, new.city);
+    let f = m
+        .firms
+        .push(new.agent, s as u8, d as u8, new.target, new.productivity, 0) as usize;
+    let ns = m.region.n_sectors();
     m.firms.holiday_left_mut()[f] = m.levers.tax_holiday_years[d * ns + s];
     m.tally.add_firm(&m.region, &m.firms, f);
     events.push(Event {
         firm: f as u32,
         sector: s as u8,
         employees: 0,
-        origin: None,
+        origin,
         destination: Some(d as u8),
-        kind: EventKind::Entry,
+        kind,
         cause: 0,
         directed: false,
     });
-}
-
-/// Rounds up with probability equal to the fraction, so expectations are kept.
-pub(crate) fn stochastic_round(x: f64, st: &mut Stream) -> u64 {
-    let fl = x.floor();
-    fl as u64 + u64::from(st.uniform() < x - fl)
 }
 
 /// Pass 3b: branches (docs/model.md §7.7). A live firm of two or more jobs opens a
@@ -526,18 +553,12 @@ fn branch_one(m: &mut Model, choice: &FirmChoice, p: usize, events: &mut Vec<Eve
     m.tally.remove_firm(&m.region, &m.firms, p);
     m.firms.target_mut()[p] = target - size;
     m.tally.add_firm(&m.region, &m.firms, p);
-    let prod = m.firms.productivity()[p];
-    let f = m.firms.push(agent, s as u8, d as u8, size, prod, 0) as usize;
-    m.firms.holiday_left_mut()[f] = m.levers.tax_holiday_years[d * ns + s];
-    m.tally.add_firm(&m.region, &m.firms, f);
-    events.push(Event {
-        firm: f as u32,
-        sector: s as u8,
-        employees: 0,
-        origin: Some(c as u8),
-        destination: Some(d as u8),
-        kind: EventKind::Branch,
-        cause: 0,
-        directed: false,
-    });
+    let new = NewFirm {
+        agent,
+        sector: s,
+        city: d,
+        target: size,
+        productivity: m.firms.productivity()[p],
+    };
+    found(m, new, Some(c as u8), EventKind::Branch, events);
 }

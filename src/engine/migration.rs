@@ -8,7 +8,7 @@
 
 use rayon::prelude::*;
 
-use super::draws::with_draws;
+use super::draws::{stochastic_round, with_draws};
 use super::rules::housing::{admitted, household_size, housing_room};
 use super::rules::{logit, migration as rule, workers};
 use super::tally::PersonKey;
@@ -356,19 +356,14 @@ pub(crate) fn arrive(m: &mut Model, table: &MoveTable) {
         for (k, w) in workers.iter_mut().enumerate() {
             let expected = pool_movers(m, &m.behaviour, k) * table.chosen_from_outside(k, d);
             let key = (k * n + d) as u64;
-            *w = stochastic_round(m, key, Purpose::Arrivals, expected);
+            *w = round_arrivals(m, key, expected);
         }
         let total = workers[0] + workers[1];
         let fit = ((room / (1.0 + dependants_per_worker)).floor().max(0.0) as u64).min(total);
         // Fewer fit than come: both skills in proportion, high skill rounded down.
         let high = (workers[1] * fit).checked_div(total).unwrap_or(0);
         let key = (2 * n + d) as u64;
-        let deps = stochastic_round(
-            m,
-            key,
-            Purpose::Arrivals,
-            fit as f64 * dependants_per_worker,
-        );
+        let deps = round_arrivals(m, key, fit as f64 * dependants_per_worker);
         people.extend(std::iter::repeat_n((d as u8, HIGH), high as usize));
         people.extend(std::iter::repeat_n((d as u8, LOW), (fit - high) as usize));
         people.extend(std::iter::repeat_n((d as u8, DEPENDENT), deps as usize));
@@ -382,10 +377,9 @@ fn arrival_room(m: &Model, d: usize) -> f64 {
     housing_room(capacity, m.scale, m.tally.population[d] as f64).max(0.0)
 }
 
-/// `x` rounded down or up with one keyed draw, so that its mean is `x`.
-fn stochastic_round(m: &Model, key: u64, purpose: Purpose, x: f64) -> u64 {
-    let u = m.key.stream(m.step, key, purpose).uniform();
-    x.floor() as u64 + u64::from(u < x - x.floor())
+/// `x` rounded with the draw keyed by `key` for arrivals.
+fn round_arrivals(m: &Model, key: u64, x: f64) -> u64 {
+    stochastic_round(x, &mut m.key.stream(m.step, key, Purpose::Arrivals))
 }
 
 fn place_arrivals(m: &mut Model, people: &[(u8, u8)]) {
