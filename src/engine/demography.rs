@@ -8,11 +8,12 @@
 
 use rayon::prelude::*;
 
+use super::apply::{by_chunk, split_by_chunk, targets};
 use super::draws::{stochastic_round, with_draws};
 use super::rules::vital::{self, Fate};
-use super::tally::{PersonKey, Tally};
 use super::{CHUNK, Model};
 use crate::agents::{DEPENDENT, NO_FIRM, NOWHERE, Persons};
+use crate::engine::record::Flows;
 use crate::rng::{Purpose, bernoulli_threshold};
 
 /// People entering, leaving or changing in one step, per city, in agents.
@@ -34,6 +35,14 @@ impl Vital {
             arrivals: vec![0; n],
             departures: vec![0; n],
         }
+    }
+
+    pub(crate) fn add(&mut self, o: &Vital) {
+        let add = |a: &mut Vec<u64>, b: &Vec<u64>| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        add(&mut self.births, &o.births);
+        add(&mut self.deaths, &o.deaths);
+        add(&mut self.arrivals, &o.arrivals);
+        add(&mut self.departures, &o.departures);
     }
 }
 
@@ -101,41 +110,39 @@ pub(crate) fn natural_change(m: &mut Model) {
     place_births(m, &births);
 }
 
-/// Applies deaths, retirements and entries in id order.
+/// Applies deaths, retirements and entries, chunk by chunk.
 fn apply_fates(m: &mut Model, parts: &[Vec<(u32, Fate)>]) {
     let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
-    let mut t = Tally::zero(n, ns);
     let (key, step, region) = (m.key, m.step, &m.region);
-    let (firms, vital) = (&mut m.firms, &mut m.vital);
-    let p = m.persons.columns_mut();
-    for &(i, fate) in parts.iter().flatten() {
-        let i = i as usize;
-        let before = PersonKey::new(p.city[i], p.skill[i], p.employer[i], p.work_city[i]);
-        let c = p.city[i];
-        if p.employer[i] != NO_FIRM && fate != Fate::Enters {
-            let f = p.employer[i] as usize;
-            t.head_count(firms, f, -1);
-            firms.employees_mut()[f] -= 1;
-            (p.employer[i], p.work_city[i]) = (NO_FIRM, c);
-        }
-        match fate {
-            Fate::Dies => {
-                vital.deaths[c as usize] += 1;
-                (p.city[i], p.work_city[i], p.skill[i]) = (NOWHERE, NOWHERE, DEPENDENT);
-            }
-            Fate::Retires => p.skill[i] = DEPENDENT,
-            Fate::Enters => {
-                let mut s = key.stream(step, i as u64, Purpose::Demography);
-                s.next_u64();
-                let high = region.city(c as usize).high_skill_share;
-                p.skill[i] = vital::entrant_skill(s.uniform(), high);
-            }
-            Fate::Stays => {}
-        }
-        let after = PersonKey::new(p.city[i], p.skill[i], p.employer[i], p.work_city[i]);
-        t.change_person(before, after);
-    }
-    m.tally = std::mem::take(&mut m.tally).plus(t);
+    let parts: Vec<&[(u32, Fate)]> = parts.iter().map(Vec::as_slice).collect();
+    let mut no_flows = Flows::new();
+    by_chunk(
+        targets!(m),
+        n,
+        ns,
+        &parts,
+        &mut no_flows,
+        |ch, &(pi, fate)| {
+            let i = ch.at(pi as usize);
+            ch.change(i, |ch| match fate {
+                Fate::Dies => {
+                    let c = ch.free_row(i);
+                    ch.vital.deaths[c as usize] += 1;
+                }
+                Fate::Retires => {
+                    ch.leave_job(i);
+                    ch.skill[i] = DEPENDENT;
+                }
+                Fate::Enters => {
+                    let mut s = key.stream(step, u64::from(pi), Purpose::Demography);
+                    s.next_u64();
+                    let high = region.city(ch.city[i] as usize).high_skill_share;
+                    ch.skill[i] = vital::entrant_skill(s.uniform(), high);
+                }
+                Fate::Stays => {}
+            });
+        },
+    );
 }
 
 /// Births per city this year: the expected number, stochastically rounded with one
@@ -154,26 +161,23 @@ fn born(m: &Model, expected: &[f64]) -> Vec<u64> {
 fn place_births(m: &mut Model, births: &[u64]) {
     let total: u64 = births.iter().sum();
     let rows = free_rows(&mut m.persons, total as usize);
-    let mut rows = rows.into_iter();
+    let cities =
+        (births.iter().enumerate()).flat_map(|(c, &k)| std::iter::repeat_n(c as u8, k as usize));
+    let placed: Vec<(usize, u8)> = rows.into_iter().zip(cities).collect();
+    let parts = split_by_chunk(&placed, m.persons.len(), |&(i, _)| i);
     let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
-    let mut t = Tally::zero(n, ns);
-    for (c, &k) in births.iter().enumerate() {
-        let non_hukou = m.region.city(c).non_hukou_share;
-        for _ in 0..k {
-            let i = rows.next().expect("a row per birth");
-            let u = m.key.stream(m.step, i as u64, Purpose::Births).uniform();
-            let hukou = vital::newborn_hukou(c as u8, u, non_hukou);
-            let p = m.persons.columns_mut();
-            (p.city[i], p.hukou[i], p.skill[i]) = (c as u8, hukou, DEPENDENT);
-            (p.employer[i], p.work_city[i]) = (NO_FIRM, c as u8);
-            t.change_person(
-                PersonKey::new(NOWHERE, DEPENDENT, NO_FIRM, NOWHERE),
-                PersonKey::of(&m.persons, i),
-            );
-        }
-        m.vital.births[c] += k;
-    }
-    m.tally = std::mem::take(&mut m.tally).plus(t);
+    let (key, step, region) = (m.key, m.step, &m.region);
+    let mut no_flows = Flows::new();
+    by_chunk(targets!(m), n, ns, &parts, &mut no_flows, |ch, &(pi, c)| {
+        let u = key.stream(step, pi as u64, Purpose::Births).uniform();
+        let hukou = vital::newborn_hukou(c, u, region.city(c as usize).non_hukou_share);
+        let i = ch.at(pi);
+        ch.change(i, |ch| {
+            (ch.city[i], ch.hukou[i], ch.skill[i]) = (c, hukou, DEPENDENT);
+            (ch.employer[i], ch.work_city[i]) = (NO_FIRM, c);
+        });
+        ch.vital.births[c as usize] += 1;
+    });
 }
 
 /// `k` rows for persons joining the region: rows of those who left it, in id order,

@@ -4,10 +4,10 @@
 
 use rayon::prelude::*;
 
+use super::apply::{by_chunk, targets};
 use super::draws::with_draws;
-use super::migration::{leave_region, relocate};
+use super::migration::leave_region;
 use super::rules::dependents::dependent_destination;
-use super::tally::PersonKey;
 use super::{CHUNK, Model};
 use crate::agents::{DEPENDENT, OUTSIDE};
 use crate::engine::record::Flows;
@@ -32,17 +32,20 @@ pub(crate) fn follow(m: &mut Model, migrants: Vec<u64>, flows: &mut Flows) {
             FollowRow::new(&movers[o * l..(o + 1) * l], lf as f64)
         })
         .collect();
-    for (pi, d) in choices(m, &rows) {
-        let pi = pi as usize;
-        if usize::from(d) == n {
-            leave_region(m, pi);
-            continue;
-        }
-        let before = PersonKey::of(&m.persons, pi);
-        relocate(m, pi, d, flows);
-        m.persons.work_city_mut()[pi] = d;
-        m.tally.change_person(before, PersonKey::of(&m.persons, pi));
-    }
+    let chosen = choices(m, &rows);
+    let parts: Vec<&[(u32, u8)]> = chosen.iter().map(Vec::as_slice).collect();
+    let (ns, levers) = (m.region.n_sectors(), &m.levers);
+    by_chunk(targets!(m), n, ns, &parts, flows, |ch, &(pi, d)| {
+        let i = ch.at(pi as usize);
+        ch.change(i, |ch| {
+            if usize::from(d) == n {
+                leave_region(ch, i);
+            } else {
+                ch.relocate(i, d, levers.hukou_grant[d as usize]);
+                ch.work_city[i] = d;
+            }
+        });
+    });
     debug_assert!(
         m.persons
             .hukou()
@@ -63,8 +66,8 @@ fn with_followers(m: &Model, flows: &Flows, mut movers: Vec<u64>) -> Vec<u64> {
     movers
 }
 
-/// The dependents who move and where, in id order, decided in parallel.
-fn choices(m: &Model, rows: &[FollowRow]) -> Vec<(u32, u8)> {
+/// The dependents who move and where, per chunk in id order, decided in parallel.
+fn choices(m: &Model, rows: &[FollowRow]) -> Vec<Vec<(u32, u8)>> {
     let key = m.key.purpose_key(m.step, Purpose::Dependents);
     let p = &m.persons;
     let parts: Vec<Vec<(u32, u8)>> = p
@@ -93,7 +96,7 @@ fn choices(m: &Model, rows: &[FollowRow]) -> Vec<(u32, u8)> {
             out
         })
         .collect();
-    parts.concat()
+    parts
 }
 
 /// One origin's labour-force movers by destination, as f64 once per step rather than per

@@ -8,12 +8,12 @@
 
 use rayon::prelude::*;
 
+use super::apply::{Chunk, by_chunk, split_by_chunk, targets};
 use super::draws::{stochastic_round, with_draws};
 use super::rules::housing::{admitted, household_size, housing_room};
 use super::rules::{logit, migration as rule, workers};
-use super::tally::PersonKey;
 use super::{CHUNK, Model};
-use crate::agents::{DEPENDENT, HIGH, LOW, NO_FIRM, NOWHERE, OUTSIDE};
+use crate::agents::{DEPENDENT, HIGH, LOW, NO_FIRM, OUTSIDE};
 use crate::engine::record::Flows;
 use crate::rng::{Purpose, StreamKey, bernoulli_threshold, draw_below};
 use crate::scenario::Behaviour;
@@ -99,56 +99,39 @@ pub(crate) fn migrate(m: &mut Model, table: &MoveTable, flows: &mut Flows) -> Ve
 /// quits it, one who leaves the region leaves it. Returns the migrants per (origin,
 /// destination), row-major over the n + 1 locations.
 fn apply_migration(m: &mut Model, accepted: &[(u32, u8)], flows: &mut Flows) -> Vec<u64> {
-    let n = m.region.n_cities();
+    let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
     let mut worker_flow = vec![0u64; n * (n + 1)];
     for &(pi, d) in accepted {
-        let pi = pi as usize;
-        let c = m.persons.city()[pi];
+        let c = m.persons.city()[pi as usize];
         worker_flow[c as usize * (n + 1) + d as usize] += 1;
-        if d as usize == n {
-            leave_region(m, pi);
-            continue;
-        }
-        let before = PersonKey::of(&m.persons, pi);
-        let (e, work) = (m.persons.employer()[pi], m.persons.work_city()[pi]);
-        let km = m.region.distance(d as usize, work as usize);
-        if e != NO_FIRM && !workers::within_commute(&m.behaviour, km) {
-            m.tally.head_count(&m.firms, e as usize, -1);
-            m.firms.employees_mut()[e as usize] -= 1;
-            m.persons.employer_mut()[pi] = NO_FIRM;
-        }
-        if m.persons.employer()[pi] == NO_FIRM {
-            m.persons.work_city_mut()[pi] = d;
-        }
-        relocate(m, pi, d, flows);
-        m.tally.change_person(before, PersonKey::of(&m.persons, pi));
     }
+    let parts = split_by_chunk(accepted, m.persons.len(), |&(pi, _)| pi as usize);
+    let (region, behaviour, levers) = (&m.region, &m.behaviour, &m.levers);
+    by_chunk(targets!(m), n, ns, &parts, flows, |ch, &(pi, d)| {
+        let i = ch.at(pi as usize);
+        ch.change(i, |ch| {
+            if d as usize == n {
+                leave_region(ch, i);
+                return;
+            }
+            let km = region.distance(d as usize, ch.work_city[i] as usize);
+            if !workers::within_commute(behaviour, km) {
+                ch.leave_job(i);
+            }
+            if ch.employer[i] == NO_FIRM {
+                ch.work_city[i] = d;
+            }
+            ch.relocate(i, d, levers.hukou_grant[d as usize]);
+        });
+    });
     worker_flow
 }
 
-/// Person `pi` leaves for the rest of China, leaving any job; the row is freed.
-pub(crate) fn leave_region(m: &mut Model, pi: usize) {
-    let before = PersonKey::of(&m.persons, pi);
-    let (c, e) = (m.persons.city()[pi], m.persons.employer()[pi]);
-    if e != NO_FIRM {
-        m.tally.head_count(&m.firms, e as usize, -1);
-        m.firms.employees_mut()[e as usize] -= 1;
-    }
-    let p = m.persons.columns_mut();
-    (p.city[pi], p.work_city[pi], p.skill[pi], p.employer[pi]) =
-        (NOWHERE, NOWHERE, DEPENDENT, NO_FIRM);
-    m.tally.change_person(before, PersonKey::of(&m.persons, pi));
-    m.vital.departures[c as usize] += 1;
-}
-
-/// Person `pi` comes to live in `d`, receiving its hukou where a policy grants it.
-pub(crate) fn relocate(m: &mut Model, pi: usize, d: u8, flows: &mut Flows) {
-    let c = m.persons.city()[pi];
-    Model::add_flow(flows, (c, d, None), 0, 0, 1);
-    m.persons.city_mut()[pi] = d;
-    let granted = m.levers.hukou_grant[d as usize];
-    let hukou = &mut m.persons.hukou_mut()[pi];
-    *hukou = rule::hukou_after_move(*hukou, d, granted);
+/// The person at `i` leaves for the rest of China, leaving any job; the row is freed.
+/// Call inside [`Chunk::change`].
+pub(crate) fn leave_region(ch: &mut Chunk<'_>, i: usize) {
+    let c = ch.free_row(i);
+    ch.vital.departures[c as usize] += 1;
 }
 
 /// Where a migrant goes: cumulative multinomial-logit probabilities over the n + 1
@@ -384,13 +367,25 @@ fn round_arrivals(m: &Model, key: u64, x: f64) -> u64 {
 
 fn place_arrivals(m: &mut Model, people: &[(u8, u8)]) {
     let rows = super::demography::free_rows(&mut m.persons, people.len());
-    for (&i, &(d, k)) in rows.iter().zip(people) {
-        let before = PersonKey::of(&m.persons, i);
-        let granted = m.levers.hukou_grant[d as usize];
-        let p = m.persons.columns_mut();
-        (p.city[i], p.work_city[i], p.skill[i], p.employer[i]) = (d, d, k, NO_FIRM);
-        p.hukou[i] = rule::hukou_after_move(OUTSIDE, d, granted);
-        m.tally.change_person(before, PersonKey::of(&m.persons, i));
-        m.vital.arrivals[d as usize] += 1;
-    }
+    let placed: Vec<(usize, (u8, u8))> = rows.into_iter().zip(people.iter().copied()).collect();
+    let parts = split_by_chunk(&placed, m.persons.len(), |&(i, _)| i);
+    let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
+    let levers = &m.levers;
+    let mut no_flows = Flows::new();
+    by_chunk(
+        targets!(m),
+        n,
+        ns,
+        &parts,
+        &mut no_flows,
+        |ch, &(pi, (d, k))| {
+            let i = ch.at(pi);
+            let granted = levers.hukou_grant[d as usize];
+            ch.change(i, |ch| {
+                (ch.city[i], ch.work_city[i], ch.skill[i], ch.employer[i]) = (d, d, k, NO_FIRM);
+                ch.hukou[i] = rule::hukou_after_move(OUTSIDE, d, granted);
+            });
+            ch.vital.arrivals[d as usize] += 1;
+        },
+    );
 }

@@ -10,6 +10,7 @@
 //! (`firms.rs`, `jobs.rs`, `hiring.rs`, `migration.rs`, `dependents.rs`) hold the
 //! mechanics that apply those rules to every agent, fast and reproducibly.
 
+mod apply;
 mod calibrate;
 mod cities;
 mod demography;
@@ -85,20 +86,24 @@ pub struct Timings {
     pub init: Duration,
     pub firms: Duration,
     pub jobs: Duration,
+    pub natural_change: Duration,
     pub hiring: Duration,
     pub migration: Duration,
+    pub arrivals: Duration,
     pub accounts: Duration,
     pub record: Duration,
 }
 
 impl Timings {
-    pub fn phases(&self) -> [(&'static str, Duration); 7] {
+    pub fn phases(&self) -> [(&'static str, Duration); 9] {
         [
             ("init (populate, calibrate)", self.init),
-            ("firms (relocation, exit, entry)", self.firms),
+            ("firms (relocation, exit, entry, branches)", self.firms),
             ("jobs (follow, commute, churn)", self.jobs),
+            ("natural change (deaths, births)", self.natural_change),
             ("hiring", self.hiring),
-            ("migration", self.migration),
+            ("migration (choice, dependants)", self.migration),
+            ("arrivals from outside", self.arrivals),
             ("accounts (counts, finance)", self.accounts),
             ("record (step tables)", self.record),
         ]
@@ -317,19 +322,23 @@ impl Model {
         clock.lap(&mut self.timings.firms);
         self.go_on()?;
         jobs::jobs(self, &mut flows);
+        clock.lap(&mut self.timings.jobs);
         self.go_on()?;
         demography::natural_change(self);
-        clock.lap(&mut self.timings.jobs);
+        clock.lap(&mut self.timings.natural_change);
         self.go_on()?;
         hiring::hire(self);
         clock.lap(&mut self.timings.hiring);
         self.go_on()?;
+        let t0 = std::time::Instant::now();
         let table = migration::MoveTable::new(self);
+        eprintln!("PROF table {:?}", t0.elapsed());
         let movers = migration::migrate(self, &table, &mut flows);
         self.go_on()?;
         dependents::follow(self, movers, &mut flows);
-        migration::arrive(self, &table);
         clock.lap(&mut self.timings.migration);
+        migration::arrive(self, &table);
+        clock.lap(&mut self.timings.arrivals);
         self.go_on()?;
         debug_assert_eq!(
             self.tally,
