@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use rayon::prelude::*;
 
 use super::demography::Vital;
+use super::draws::prefetch;
 use super::rules::migration::hukou_after_move;
 use super::tally::{PersonKey, Tally};
 use super::{CHUNK, Model, as_atomic};
@@ -28,6 +29,12 @@ pub(crate) struct FirmView<'a> {
 }
 
 impl FirmView<'_> {
+    /// Firm `f` loses an employee whose departure its cell's count already knows.
+    #[inline]
+    pub fn employees_less_one(&self, f: usize) {
+        self.employees[f].fetch_sub(1, Ordering::Relaxed);
+    }
+
     /// Head count of firm `f` changes by `delta` (its own count and, if it is alive,
     /// its cell's in `t`).
     #[inline]
@@ -130,10 +137,33 @@ macro_rules! targets {
 }
 pub(crate) use targets;
 
+/// A change to one person, identified by its first field.
+pub(crate) trait Change {
+    fn person(&self) -> usize;
+}
+
+impl<X> Change for (u32, X) {
+    #[inline]
+    fn person(&self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl<X> Change for (usize, X) {
+    #[inline]
+    fn person(&self) -> usize {
+        self.0
+    }
+}
+
+/// How many changes ahead a task asks for the rows it will write: changes are a few
+/// percent of persons, so each row is a cache miss unless loaded in advance.
+const AHEAD: usize = 16;
+
 /// Calls `apply(chunk, item)` for every item of `parts[ci]` (the changes of chunk `ci`,
 /// for persons in that chunk) in parallel over chunks, then merges the chunks' counts
 /// in chunk order and adds their flows to `flows`.
-pub(crate) fn by_chunk<T: Sync>(
+pub(crate) fn by_chunk<T: Change + Sync>(
     t: Targets<'_>,
     n: usize,
     ns: usize,
@@ -172,7 +202,14 @@ pub(crate) fn by_chunk<T: Sync>(
                     vital: Vital::zero(n),
                     firms: &view,
                 };
-                for item in part.iter() {
+                for (j, item) in part.iter().enumerate() {
+                    if let Some(ahead) = part.get(j + AHEAD) {
+                        let i = ahead.person() - chunk.off;
+                        prefetch(chunk.employer, i);
+                        prefetch(chunk.city, i);
+                        prefetch(chunk.skill, i);
+                        prefetch(chunk.work_city, i);
+                    }
                     apply(&mut chunk, item);
                 }
                 (chunk.tally, chunk.flows, chunk.vital)
@@ -190,15 +227,11 @@ pub(crate) fn by_chunk<T: Sync>(
 
 /// `items`, sorted by the person each concerns, split into the changes of each chunk of
 /// a table of `len` persons.
-pub(crate) fn split_by_chunk<T>(
-    items: &[T],
-    len: usize,
-    person: impl Fn(&T) -> usize,
-) -> Vec<&[T]> {
+pub(crate) fn split_by_chunk<T: Change>(items: &[T], len: usize) -> Vec<&[T]> {
     let mut rest = items;
     (0..len.div_ceil(CHUNK))
         .map(|ci| {
-            let end = rest.partition_point(|x| person(x) < (ci + 1) * CHUNK);
+            let end = rest.partition_point(|x| x.person() < (ci + 1) * CHUNK);
             let (head, tail) = rest.split_at(end);
             rest = tail;
             head

@@ -14,7 +14,7 @@ use super::rules::vital::{self, Fate};
 use super::{CHUNK, Model};
 use crate::agents::{DEPENDENT, NO_FIRM, NOWHERE, Persons};
 use crate::engine::record::Flows;
-use crate::rng::{Purpose, bernoulli_threshold};
+use crate::rng::{Purpose, bernoulli_threshold, draw_below};
 
 /// People entering, leaving or changing in one step, per city, in agents.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -46,34 +46,48 @@ impl Vital {
     }
 }
 
-/// The thresholds one city's residents draw against this year.
-#[derive(Clone, Copy)]
+/// The thresholds one city's residents draw against this year; `any`, the largest, lets
+/// most residents (whose draw is above it) stay with one comparison.
+#[derive(Clone, Copy, Default)]
 struct CityThresholds {
     die: u64,
     retire: u64,
     enter: u64,
+    any: u64,
 }
 
-fn thresholds(m: &Model) -> (Vec<CityThresholds>, Vec<f64>) {
+/// Thresholds per city code, all 0 for codes beyond the cities, so that rows of persons
+/// gone from the region ([`NOWHERE`]) never draw a fate, without a branch; and the
+/// expected births per city.
+fn thresholds(m: &Model) -> (Box<[CityThresholds; 256]>, Vec<f64>) {
     let (year, counts) = (m.year(), &m.cities.counts);
     let share = m.region.spec.labour.labour_force_share;
     let mut births = Vec::new();
-    let t = (0..m.region.n_cities())
-        .map(|c| {
-            let (b, d) = m.region.vital_rates(&m.region.city(c).province, year);
-            let n = counts.population[c] as f64;
-            let lf = (counts.labour_force[0][c] + counts.labour_force[1][c]) as f64;
-            let r = m.behaviour.retirement_rate;
-            let e = vital::entry_probability(share, n, lf, b, d, r);
-            births.push(b * n);
-            CityThresholds {
-                die: bernoulli_threshold(d),
-                retire: bernoulli_threshold((d + r).min(1.0)),
-                enter: bernoulli_threshold((d + e).min(1.0)),
-            }
-        })
-        .collect();
-    (t, births)
+    let mut table = Box::new([CityThresholds::default(); 256]);
+    let cities = (0..m.region.n_cities()).map(|c| {
+        let (b, d) = m.region.vital_rates(&m.region.city(c).province, year);
+        let n = counts.population[c] as f64;
+        let lf = (counts.labour_force[0][c] + counts.labour_force[1][c]) as f64;
+        let r = m.behaviour.retirement_rate;
+        let e = vital::entry_probability(share, n, lf, b, d, r);
+        births.push(b * n);
+        let (die, retire, enter) = (
+            bernoulli_threshold(d),
+            bernoulli_threshold((d + r).min(1.0)),
+            bernoulli_threshold((d + e).min(1.0)),
+        );
+        let any = die.max(retire).max(enter);
+        CityThresholds {
+            die,
+            retire,
+            enter,
+            any,
+        }
+    });
+    for (t, c) in table.iter_mut().zip(cities) {
+        *t = c;
+    }
+    (table, births)
 }
 
 /// Pass 4c: deaths, retirements, entries into the labour force, then births.
@@ -90,11 +104,11 @@ pub(crate) fn natural_change(m: &mut Model) {
                 let mut out = Vec::new();
                 with_draws(key, ci * CHUNK, city.len(), |at, draws| {
                     for (j, &u) in draws.iter().enumerate() {
-                        let (c, k) = (city[at + j], skill[at + j]);
-                        if c == NOWHERE {
+                        let t = &limits[city[at + j] as usize];
+                        if !draw_below(u, t.any) {
                             continue;
                         }
-                        let t = limits[c as usize];
+                        let k = skill[at + j];
                         let fate = vital::fate(k == DEPENDENT, u, t.die, t.retire, t.enter);
                         if fate != Fate::Stays {
                             out.push(((ci * CHUNK + at + j) as u32, fate));
@@ -164,7 +178,7 @@ fn place_births(m: &mut Model, births: &[u64]) {
     let cities =
         (births.iter().enumerate()).flat_map(|(c, &k)| std::iter::repeat_n(c as u8, k as usize));
     let placed: Vec<(usize, u8)> = rows.into_iter().zip(cities).collect();
-    let parts = split_by_chunk(&placed, m.persons.len(), |&(i, _)| i);
+    let parts = split_by_chunk(&placed, m.persons.len());
     let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
     let (key, step, region) = (m.key, m.step, &m.region);
     let mut no_flows = Flows::new();
@@ -180,6 +194,41 @@ fn place_births(m: &mut Model, births: &[u64]) {
     });
 }
 
+/// The first (up to) `k` rows of `city` whose city is [`NOWHERE`], as ids from `off`.
+/// Such rows are few: eight cities are tested at once as a word (a byte of `!word` is
+/// zero where a byte of the word is `NOWHERE`), and only words holding one are opened.
+fn nowhere_in(city: &[u8], off: usize, k: usize) -> Vec<usize> {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    const _: () = assert!(NOWHERE == 0xFF);
+    let mut out = Vec::new();
+    let words = city.chunks_exact(8);
+    let tail = words.remainder().len();
+    for (w, bytes) in words.enumerate() {
+        let v = !u64::from_le_bytes(bytes.try_into().expect("eight bytes"));
+        if v.wrapping_sub(ONES) & !v & HIGHS != 0 {
+            let at = w * 8;
+            out.extend(
+                (at..at + 8)
+                    .filter(|&j| city[j] == NOWHERE)
+                    .map(|j| off + j),
+            );
+            if out.len() >= k {
+                out.truncate(k);
+                return out;
+            }
+        }
+    }
+    let at = city.len() - tail;
+    out.extend(
+        (at..city.len())
+            .filter(|&j| city[j] == NOWHERE)
+            .map(|j| off + j),
+    );
+    out.truncate(k);
+    out
+}
+
 /// `k` rows for persons joining the region: rows of those who left it, in id order,
 /// then new rows at the end (as [`NOWHERE`] until filled).
 pub(crate) fn free_rows(persons: &mut Persons, k: usize) -> Vec<usize> {
@@ -187,12 +236,7 @@ pub(crate) fn free_rows(persons: &mut Persons, k: usize) -> Vec<usize> {
         .city()
         .par_chunks(CHUNK)
         .enumerate()
-        .map(|(ci, city)| {
-            (city.iter().enumerate())
-                .filter(|&(_, &c)| c == NOWHERE)
-                .map(|(j, _)| ci * CHUNK + j)
-                .collect::<Vec<_>>()
-        })
+        .map(|(ci, city)| nowhere_in(city, ci * CHUNK, k))
         .flatten()
         .collect();
     rows.truncate(k);

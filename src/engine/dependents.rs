@@ -11,7 +11,7 @@ use super::rules::dependents::dependent_destination;
 use super::{CHUNK, Model};
 use crate::agents::{DEPENDENT, OUTSIDE};
 use crate::engine::record::Flows;
-use crate::rng::{Purpose, to_uniform};
+use crate::rng::{Purpose, bernoulli_threshold, draw_below, to_uniform};
 
 /// Each dependent moves as [`dependent_destination`] draws, given `migrants` (per
 /// origin and destination, row-major) and this step's firm followers in `flows`.
@@ -32,7 +32,13 @@ pub(crate) fn follow(m: &mut Model, migrants: Vec<u64>, flows: &mut Flows) {
             FollowRow::new(&movers[o * l..(o + 1) * l], lf as f64)
         })
         .collect();
-    let chosen = choices(m, &rows);
+    // Per (skill, city code): 0 for the labour force, so that the one branch per
+    // person is on the draw, rarely taken, not on the skill.
+    let mut reach = vec![0u64; 4 * 256];
+    for (c, row) in rows.iter().enumerate() {
+        reach[usize::from(DEPENDENT) << 8 | c] = row.reach_threshold();
+    }
+    let chosen = choices(m, &rows, &reach);
     let parts: Vec<&[(u32, u8)]> = chosen.iter().map(Vec::as_slice).collect();
     let (ns, levers) = (m.region.n_sectors(), &m.levers);
     by_chunk(targets!(m), n, ns, &parts, flows, |ch, &(pi, d)| {
@@ -67,7 +73,7 @@ fn with_followers(m: &Model, flows: &Flows, mut movers: Vec<u64>) -> Vec<u64> {
 }
 
 /// The dependents who move and where, per chunk in id order, decided in parallel.
-fn choices(m: &Model, rows: &[FollowRow]) -> Vec<Vec<(u32, u8)>> {
+fn choices(m: &Model, rows: &[FollowRow], reach: &[u64]) -> Vec<Vec<(u32, u8)>> {
     let key = m.key.purpose_key(m.step, Purpose::Dependents);
     let p = &m.persons;
     let parts: Vec<Vec<(u32, u8)>> = p
@@ -84,10 +90,9 @@ fn choices(m: &Model, rows: &[FollowRow]) -> Vec<Vec<(u32, u8)>> {
             with_draws(key, off, skills.len(), |at, draws| {
                 let rest = cities[at..].iter().zip(draws);
                 for (i, (&k, (&o, &draw))) in skills[at..].iter().zip(rest).enumerate() {
-                    let row = &rows[o as usize];
-                    let u = to_uniform(draw);
-                    if (k == DEPENDENT) & row.may_draw(u)
-                        && let Some(d) = row.draw(u)
+                    let threshold = reach[usize::from(k & 3) << 8 | usize::from(o)];
+                    if draw_below(draw, threshold)
+                        && let Some(d) = rows[o as usize].draw(to_uniform(draw))
                     {
                         out.push(((off + at + i) as u32, d));
                     }
@@ -121,10 +126,11 @@ impl FollowRow {
         FollowRow { weights, lf, reach }
     }
 
-    /// False where [`FollowRow::draw`] surely gives `None`: one comparison, no branch.
-    #[inline]
-    fn may_draw(&self, uniform: f64) -> bool {
-        uniform * self.lf < self.reach
+    /// A threshold for a person's draw ([`draw_below`]) below which every draw lies
+    /// for which [`FollowRow::draw`] may give a destination (with a margin over the
+    /// rounding of `reach / lf`): one integer comparison skips the rest.
+    fn reach_threshold(&self) -> u64 {
+        bernoulli_threshold(self.reach / self.lf * (1.0 + 1e-9))
     }
 
     #[inline]

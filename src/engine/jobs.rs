@@ -3,17 +3,15 @@
 //! (churn); the rules are in `rules/workers.rs` and `rules/housing.rs`. Hiring (pass 4b) is
 //! in `hiring.rs`.
 
-use std::sync::atomic::Ordering;
-
 use rayon::prelude::*;
 
+use super::apply::{Change, by_chunk, targets};
 use super::draws::{prefetch, with_draws};
 use super::migration::household_sizes;
 use super::rules::housing::{admitted, housing_room};
 use super::rules::migration::hukou_after_move;
 use super::rules::workers::{self, JobResponse};
-use super::tally::{PersonKey, Tally};
-use super::{CHUNK, Model, as_atomic};
+use super::{CHUNK, Model};
 use crate::agents::NO_FIRM;
 use crate::engine::record::Flows;
 use crate::rng::{Purpose, StreamKey, bernoulli_threshold, draw_below};
@@ -39,14 +37,19 @@ struct JobChange {
 /// threshold every draw is below: all quit), or [`MOVED`] this step.
 const GONE: u64 = 1 << 60;
 const MOVED: u64 = u64::MAX;
+const _: () = assert!(GONE > u64::MAX >> 11, "every draw is below GONE and MOVED");
 
+/// One word per firm and, last, a word for the unemployed (0: no draw is below it).
 fn worker_outlook(m: &Model) -> Vec<u64> {
     let fi = &m.firms;
     let step = m.step;
-    (0..fi.len())
+    (0..fi.len() + 1)
         .into_par_iter()
         .with_min_len(CHUNK / 4)
         .map(|f| {
+            if f == fi.len() {
+                return 0;
+            }
             if !fi.alive()[f] {
                 return GONE;
             }
@@ -81,48 +84,39 @@ pub(crate) fn jobs(m: &mut Model, flows: &mut Flows) {
     apply_job_changes(m, &changes, flows);
 }
 
-/// Applies job changes (per chunk of persons, in id order) chunk by chunk in parallel:
-/// each person is written by the task owning its chunk; flows, counts and the head
-/// counts of the firms left are integer sums.
+/// Applies job changes (per chunk of persons, in id order) chunk by chunk in parallel;
+/// the head counts of the firms left fall.
 fn apply_job_changes(m: &mut Model, parts: &[Vec<JobChange>], flows: &mut Flows) {
     let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
-    let (levers, p) = (&m.levers, m.persons.columns_mut());
-    let employees = as_atomic(m.firms.employees_mut());
-    let results: Vec<(Tally, Flows)> = p
-        .city
-        .par_chunks_mut(CHUNK)
-        .zip(p.work_city.par_chunks_mut(CHUNK))
-        .zip(p.employer.par_chunks_mut(CHUNK))
-        .zip(p.hukou.par_chunks_mut(CHUNK))
-        .zip(p.skill.par_chunks(CHUNK))
-        .zip(parts)
-        .enumerate()
-        .map(|(ci, (((((city, work), employer), hukou), skill), part))| {
-            let mut t = Tally::zero(n, ns);
-            let mut fl = Flows::new();
-            for ch in part {
-                let i = ch.person as usize - ci * CHUNK;
-                let before = PersonKey::new(city[i], skill[i], employer[i], work[i]);
-                t.change_person(before, before.with(ch.city, ch.work_city, ch.employer));
-                if ch.city != city[i] {
-                    Model::add_flow(&mut fl, (city[i], ch.city, Some(ch.sector)), 0, 0, 1);
-                    let granted = levers.hukou_grant[ch.city as usize];
-                    hukou[i] = hukou_after_move(hukou[i], ch.city, granted);
-                }
-                (city[i], work[i], employer[i]) = (ch.city, ch.work_city, ch.employer);
-                if ch.left != NO_FIRM {
-                    t.head_count_in(ch.left_city as usize, ch.sector, -1);
-                    employees[ch.left as usize].fetch_sub(1, Ordering::Relaxed);
-                }
-            }
-            (t, fl)
-        })
-        .collect();
-    for (t, fl) in results {
-        m.tally = std::mem::take(&mut m.tally).plus(t);
-        for (k, v) in fl {
-            Model::add_flow(flows, k, v.firms, v.jobs, v.persons);
+    let levers = &m.levers;
+    let parts: Vec<&[JobChange]> = parts.iter().map(Vec::as_slice).collect();
+    by_chunk(targets!(m), n, ns, &parts, flows, |chunk, ch| {
+        let i = chunk.at(ch.person as usize);
+        if ch.left != NO_FIRM {
+            // Where the firm is, as seen when the change was decided (it may have
+            // exited since: then `left` is NO_FIRM and no count falls).
+            chunk
+                .tally
+                .head_count_in(ch.left_city as usize, ch.sector, -1);
+            chunk.firms.employees_less_one(ch.left as usize);
         }
+        chunk.change(i, |chunk| {
+            if ch.city != chunk.city[i] {
+                let key = (chunk.city[i], ch.city, Some(ch.sector));
+                Model::add_flow(&mut chunk.flows, key, 0, 0, 1);
+                let granted = levers.hukou_grant[ch.city as usize];
+                chunk.hukou[i] = hukou_after_move(chunk.hukou[i], ch.city, granted);
+            }
+            (chunk.city[i], chunk.work_city[i]) = (ch.city, ch.work_city);
+            chunk.employer[i] = ch.employer;
+        });
+    });
+}
+
+impl Change for JobChange {
+    #[inline]
+    fn person(&self) -> usize {
+        self.person as usize
     }
 }
 
@@ -179,20 +173,21 @@ fn stay_behind(m: &Model, ch: &mut JobChange) {
 }
 
 /// Job changes of the persons from `off` on with these employers, in id order. Every
-/// person draws, employed or not, and the outlook read for the unemployed is masked
-/// afterwards: with ~45% of persons unemployed or dependent in random order, a branch
-/// per person would mispredict far more often than the draw costs.
+/// person draws, employed or not, and the unemployed read the last outlook word, which
+/// no draw is below: with ~45% of persons unemployed or dependent in random order, a
+/// branch on employment would mispredict far more often than the draw costs. The one
+/// branch left is on the draw (rarely taken): [`MOVED`] and [`GONE`] are above every
+/// draw.
 fn job_changes(m: &Model, outlook: &[u64], off: usize, employers: &[u32]) -> Vec<JobChange> {
     let key = m.key.purpose_key(m.step, Purpose::WorkerFollow);
     let mut out = Vec::new();
     with_draws(key, off, employers.len(), |at, draws| {
         for (i, (&e, &draw)) in employers[at..].iter().zip(draws).enumerate() {
             if let Some(&ahead) = employers.get(at + i + 24) {
-                prefetch(outlook, ahead as usize);
+                prefetch(outlook, (ahead as usize).min(outlook.len() - 1));
             }
-            let employed = e != NO_FIRM;
-            let o = outlook[if employed { e as usize } else { 0 }];
-            if employed & (draw_below(draw, o) | (o == MOVED)) {
+            let o = outlook[(e as usize).min(outlook.len() - 1)];
+            if draw_below(draw, o) {
                 out.push(job_change(m, key, off + at + i, e, o));
             }
         }

@@ -105,7 +105,7 @@ fn apply_migration(m: &mut Model, accepted: &[(u32, u8)], flows: &mut Flows) -> 
         let c = m.persons.city()[pi as usize];
         worker_flow[c as usize * (n + 1) + d as usize] += 1;
     }
-    let parts = split_by_chunk(accepted, m.persons.len(), |&(pi, _)| pi as usize);
+    let parts = split_by_chunk(accepted, m.persons.len());
     let (region, behaviour, levers) = (&m.region, &m.behaviour, &m.levers);
     by_chunk(targets!(m), n, ns, &parts, flows, |ch, &(pi, d)| {
         let i = ch.at(pi as usize);
@@ -198,24 +198,35 @@ impl MoveTable {
     }
 }
 
-/// Thresholds per city code, with 0 (no draw is below it) for codes beyond the cities,
-/// so that rows of persons gone from the region (`NOWHERE`) never move, without a branch.
-struct MigrationRates([Vec<u64>; 2]);
+/// Thresholds per (skill, employed, city code), with 0 (no draw is below it) for
+/// dependants and for codes beyond the cities, so that neither they nor rows of persons
+/// gone from the region (`NOWHERE`) move; the one branch per person is on the draw,
+/// rarely taken, instead of on the skill, which would mispredict often.
+struct MigrationRates(Vec<u64>);
 
 impl MigrationRates {
     fn new(m: &Model) -> MigrationRates {
-        let by_city = |employed: bool| {
-            let mult = &m.levers.migration_rate_multiplier;
-            let mut t: Vec<u64> = mult
-                .iter()
-                .map(|&x| {
-                    bernoulli_threshold(rule::reconsider_probability(&m.behaviour, employed, x))
-                })
-                .collect();
-            t.resize(usize::from(u8::MAX) + 1, 0);
-            t
-        };
-        MigrationRates([by_city(false), by_city(true)])
+        let mut t = vec![0u64; 4 * 2 * 256];
+        for k in [LOW, HIGH] {
+            for employed in [false, true] {
+                let mult = &m.levers.migration_rate_multiplier;
+                for (c, &x) in mult.iter().enumerate() {
+                    let p = rule::reconsider_probability(&m.behaviour, employed, x);
+                    t[Self::index(k, employed, c as u8)] = bernoulli_threshold(p);
+                }
+            }
+        }
+        MigrationRates(t)
+    }
+
+    #[inline]
+    fn index(skill: u8, employed: bool, city: u8) -> usize {
+        ((usize::from(skill & 3) << 1) | usize::from(employed)) << 8 | usize::from(city)
+    }
+
+    #[inline]
+    fn threshold(&self, skill: u8, employed: bool, city: u8) -> u64 {
+        self.0[Self::index(skill, employed, city)]
     }
 }
 
@@ -239,8 +250,7 @@ fn migration_choices(
     with_draws(key, off, end - off, |at, draws| {
         let rest = employers[at..].iter().zip(&cities[at..]).zip(draws);
         for (i, (&k, ((&e, &c), &draw))) in skills[at..].iter().zip(rest).enumerate() {
-            let threshold = rates.0[usize::from(e != NO_FIRM)][c as usize];
-            if draw_below(draw, threshold) & (k != DEPENDENT) {
+            if draw_below(draw, rates.threshold(k, e != NO_FIRM, c)) {
                 let pi = off + at + i;
                 let mut st = key.stream(pi as u64);
                 st.next_u64();
@@ -368,7 +378,7 @@ fn round_arrivals(m: &Model, key: u64, x: f64) -> u64 {
 fn place_arrivals(m: &mut Model, people: &[(u8, u8)]) {
     let rows = super::demography::free_rows(&mut m.persons, people.len());
     let placed: Vec<(usize, (u8, u8))> = rows.into_iter().zip(people.iter().copied()).collect();
-    let parts = split_by_chunk(&placed, m.persons.len(), |&(i, _)| i);
+    let parts = split_by_chunk(&placed, m.persons.len());
     let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
     let levers = &m.levers;
     let mut no_flows = Flows::new();

@@ -330,9 +330,7 @@ impl Model {
         hiring::hire(self);
         clock.lap(&mut self.timings.hiring);
         self.go_on()?;
-        let t0 = std::time::Instant::now();
         let table = migration::MoveTable::new(self);
-        eprintln!("PROF table {:?}", t0.elapsed());
         let movers = migration::migrate(self, &table, &mut flows);
         self.go_on()?;
         dependents::follow(self, movers, &mut flows);

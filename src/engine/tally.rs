@@ -33,17 +33,6 @@ impl PersonKey {
         }
     }
 
-    /// `p`'s key with a new residence and job.
-    #[inline]
-    pub(crate) fn with(self, city: u8, work_city: u8, employer: u32) -> PersonKey {
-        PersonKey {
-            city,
-            work_city,
-            employed: employer != NO_FIRM,
-            ..self
-        }
-    }
-
     #[inline]
     pub(crate) fn of(p: &Persons, i: usize) -> PersonKey {
         PersonKey {
