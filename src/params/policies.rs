@@ -40,7 +40,7 @@ const NON_CAPITAL_RELIEF: &[Param] = &[
     Param::new("policy.non_capital_relief.extra_cost", OF_VALUE_ADDED, Number(0.05), A,
         "cost of staying for targeted firms")
         .range(0.0, 1.0),
-    Param::new("policy.non_capital_relief.ban_entry", "bool", Bool(true), A,
+    Param::new("policy.non_capital_relief.ban_entry", "bool", Bool(false), A,
         "no new targeted firms in the target cities"),
     Param::new("policy.non_capital_relief.close_share", SHARE, Number(0.3), A,
         "pushed firms that find nowhere better and close rather than stay")
