@@ -165,12 +165,11 @@ const AHEAD: usize = 16;
 /// in chunk order and adds their flows to `flows`.
 pub(crate) fn by_chunk<T: Change + Sync>(
     t: Targets<'_>,
-    n: usize,
-    ns: usize,
     parts: &[&[T]],
     flows: &mut Flows,
     apply: impl Fn(&mut Chunk<'_>, &T) + Sync,
 ) {
+    let (n, ns) = t.tally.dims();
     let fm = t.firms.columns_mut();
     let view = FirmView {
         alive: fm.alive,

@@ -126,37 +126,28 @@ pub(crate) fn natural_change(m: &mut Model) {
 
 /// Applies deaths, retirements and entries, chunk by chunk.
 fn apply_fates(m: &mut Model, parts: &[Vec<(u32, Fate)>]) {
-    let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
     let (key, step, region) = (m.key, m.step, &m.region);
     let parts: Vec<&[(u32, Fate)]> = parts.iter().map(Vec::as_slice).collect();
-    let mut no_flows = Flows::new();
-    by_chunk(
-        targets!(m),
-        n,
-        ns,
-        &parts,
-        &mut no_flows,
-        |ch, &(pi, fate)| {
-            let i = ch.at(pi as usize);
-            ch.change(i, |ch| match fate {
-                Fate::Dies => {
-                    let c = ch.free_row(i);
-                    ch.vital.deaths[c as usize] += 1;
-                }
-                Fate::Retires => {
-                    ch.leave_job(i);
-                    ch.skill[i] = DEPENDENT;
-                }
-                Fate::Enters => {
-                    let mut s = key.stream(step, u64::from(pi), Purpose::Demography);
-                    s.next_u64();
-                    let high = region.city(ch.city[i] as usize).high_skill_share;
-                    ch.skill[i] = vital::entrant_skill(s.uniform(), high);
-                }
-                Fate::Stays => {}
-            });
-        },
-    );
+    by_chunk(targets!(m), &parts, &mut Flows::new(), |ch, &(pi, fate)| {
+        let i = ch.at(pi as usize);
+        ch.change(i, |ch| match fate {
+            Fate::Dies => {
+                let c = ch.free_row(i);
+                ch.vital.deaths[c as usize] += 1;
+            }
+            Fate::Retires => {
+                ch.leave_job(i);
+                ch.skill[i] = DEPENDENT;
+            }
+            Fate::Enters => {
+                let mut s = key.stream(step, u64::from(pi), Purpose::Demography);
+                s.next_u64();
+                let high = region.city(ch.city[i] as usize).high_skill_share;
+                ch.skill[i] = vital::entrant_skill(s.uniform(), high);
+            }
+            Fate::Stays => {}
+        });
+    });
 }
 
 /// Births per city this year: the expected number, stochastically rounded with one
@@ -179,10 +170,8 @@ fn place_births(m: &mut Model, births: &[u64]) {
         (births.iter().enumerate()).flat_map(|(c, &k)| std::iter::repeat_n(c as u8, k as usize));
     let placed: Vec<(usize, u8)> = rows.into_iter().zip(cities).collect();
     let parts = split_by_chunk(&placed, m.persons.len());
-    let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
     let (key, step, region) = (m.key, m.step, &m.region);
-    let mut no_flows = Flows::new();
-    by_chunk(targets!(m), n, ns, &parts, &mut no_flows, |ch, &(pi, c)| {
+    by_chunk(targets!(m), &parts, &mut Flows::new(), |ch, &(pi, c)| {
         let u = key.stream(step, pi as u64, Purpose::Births).uniform();
         let hukou = vital::newborn_hukou(c, u, region.city(c as usize).non_hukou_share);
         let i = ch.at(pi);

@@ -40,8 +40,8 @@ pub(crate) fn follow(m: &mut Model, migrants: Vec<u64>, flows: &mut Flows) {
     }
     let chosen = choices(m, &rows, &reach);
     let parts: Vec<&[(u32, u8)]> = chosen.iter().map(Vec::as_slice).collect();
-    let (ns, levers) = (m.region.n_sectors(), &m.levers);
-    by_chunk(targets!(m), n, ns, &parts, flows, |ch, &(pi, d)| {
+    let levers = &m.levers;
+    by_chunk(targets!(m), &parts, flows, |ch, &(pi, d)| {
         let i = ch.at(pi as usize);
         ch.change(i, |ch| {
             if usize::from(d) == n {

@@ -87,10 +87,9 @@ pub(crate) fn jobs(m: &mut Model, flows: &mut Flows) {
 /// Applies job changes (per chunk of persons, in id order) chunk by chunk in parallel;
 /// the head counts of the firms left fall.
 fn apply_job_changes(m: &mut Model, parts: &[Vec<JobChange>], flows: &mut Flows) {
-    let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
     let levers = &m.levers;
     let parts: Vec<&[JobChange]> = parts.iter().map(Vec::as_slice).collect();
-    by_chunk(targets!(m), n, ns, &parts, flows, |chunk, ch| {
+    by_chunk(targets!(m), &parts, flows, |chunk, ch| {
         let i = chunk.at(ch.person as usize);
         if ch.left != NO_FIRM {
             // Where the firm is, as seen when the change was decided (it may have

@@ -99,7 +99,7 @@ pub(crate) fn migrate(m: &mut Model, table: &MoveTable, flows: &mut Flows) -> Ve
 /// quits it, one who leaves the region leaves it. Returns the migrants per (origin,
 /// destination), row-major over the n + 1 locations.
 fn apply_migration(m: &mut Model, accepted: &[(u32, u8)], flows: &mut Flows) -> Vec<u64> {
-    let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
+    let n = m.region.n_cities();
     let mut worker_flow = vec![0u64; n * (n + 1)];
     for &(pi, d) in accepted {
         let c = m.persons.city()[pi as usize];
@@ -107,7 +107,7 @@ fn apply_migration(m: &mut Model, accepted: &[(u32, u8)], flows: &mut Flows) -> 
     }
     let parts = split_by_chunk(accepted, m.persons.len());
     let (region, behaviour, levers) = (&m.region, &m.behaviour, &m.levers);
-    by_chunk(targets!(m), n, ns, &parts, flows, |ch, &(pi, d)| {
+    by_chunk(targets!(m), &parts, flows, |ch, &(pi, d)| {
         let i = ch.at(pi as usize);
         ch.change(i, |ch| {
             if d as usize == n {
@@ -379,15 +379,11 @@ fn place_arrivals(m: &mut Model, people: &[(u8, u8)]) {
     let rows = super::demography::free_rows(&mut m.persons, people.len());
     let placed: Vec<(usize, (u8, u8))> = rows.into_iter().zip(people.iter().copied()).collect();
     let parts = split_by_chunk(&placed, m.persons.len());
-    let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
     let levers = &m.levers;
-    let mut no_flows = Flows::new();
     by_chunk(
         targets!(m),
-        n,
-        ns,
         &parts,
-        &mut no_flows,
+        &mut Flows::new(),
         |ch, &(pi, (d, k))| {
             let i = ch.at(pi);
             let granted = levers.hukou_grant[d as usize];

@@ -82,6 +82,11 @@ impl Tally {
         }
     }
 
+    /// Cities and sectors counted.
+    pub(crate) fn dims(&self) -> (usize, usize) {
+        (self.population.len(), self.n_sectors)
+    }
+
     /// Counts everything from the agents: integer sums over fixed chunks, so the result
     /// is the same for any split of the work.
     pub fn count(region: &Region, firms: &Firms, persons: &Persons) -> Tally {
