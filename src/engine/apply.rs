@@ -237,3 +237,79 @@ pub(crate) fn split_by_chunk<T: Change>(items: &[T], len: usize) -> Vec<&[T]> {
         })
         .collect()
 }
+
+/// Persons joining the region (born, or arrived from outside it): each `(city, skill)`
+/// of `people` takes a free row ([`free_rows`]) and lives in `city` without a job,
+/// registered where `hukou(row, city)` says, and is counted in the [`Vital`] column
+/// `count` picks. The mirror of [`Chunk::free_row`].
+pub(crate) fn admit(
+    t: Targets<'_>,
+    people: &[(u8, u8)],
+    hukou: impl Fn(usize, u8) -> u8 + Sync,
+    count: impl Fn(&mut Vital) -> &mut Vec<u64> + Sync,
+) {
+    let rows = free_rows(t.persons, people.len());
+    let placed: Vec<(usize, (u8, u8))> = rows.into_iter().zip(people.iter().copied()).collect();
+    let parts = split_by_chunk(&placed, t.persons.len());
+    by_chunk(t, &parts, &mut Flows::new(), |ch, &(row, (c, k))| {
+        let (i, h) = (ch.at(row), hukou(row, c));
+        ch.change(i, |ch| {
+            (ch.city[i], ch.work_city[i], ch.skill[i]) = (c, c, k);
+            (ch.employer[i], ch.hukou[i]) = (NO_FIRM, h);
+        });
+        count(&mut ch.vital)[c as usize] += 1;
+    });
+}
+
+/// The first (up to) `k` rows of `city` whose city is [`NOWHERE`], as ids from `off`.
+/// Such rows are few: eight cities are tested at once as a word (a byte of `!word` is
+/// zero where a byte of the word is `NOWHERE`), and only words holding one are opened.
+fn nowhere_in(city: &[u8], off: usize, k: usize) -> Vec<usize> {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    const _: () = assert!(NOWHERE == 0xFF);
+    let mut out = Vec::new();
+    let words = city.chunks_exact(8);
+    let tail = words.remainder().len();
+    for (w, bytes) in words.enumerate() {
+        let v = !u64::from_le_bytes(bytes.try_into().expect("eight bytes"));
+        if v.wrapping_sub(ONES) & !v & HIGHS != 0 {
+            let at = w * 8;
+            out.extend(
+                (at..at + 8)
+                    .filter(|&j| city[j] == NOWHERE)
+                    .map(|j| off + j),
+            );
+            if out.len() >= k {
+                out.truncate(k);
+                return out;
+            }
+        }
+    }
+    let at = city.len() - tail;
+    out.extend(
+        (at..city.len())
+            .filter(|&j| city[j] == NOWHERE)
+            .map(|j| off + j),
+    );
+    out.truncate(k);
+    out
+}
+
+/// `k` rows for persons joining the region: rows of those who left it, in id order,
+/// then new rows at the end (as [`NOWHERE`] until filled).
+pub(crate) fn free_rows(persons: &mut Persons, k: usize) -> Vec<usize> {
+    let mut rows: Vec<usize> = persons
+        .city()
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(ci, city)| nowhere_in(city, ci * CHUNK, k))
+        .flatten()
+        .collect();
+    rows.truncate(k);
+    while rows.len() < k {
+        rows.push(persons.len());
+        persons.push(NOWHERE, NOWHERE, DEPENDENT);
+    }
+    rows
+}

@@ -2,17 +2,17 @@
 //! force ages out (retires) and dependants age into it, and children are born. The
 //! rules are in `rules/vital.rs`; this file applies them to every person, reproducibly.
 //!
-//! A person who dies keeps their row with city [`NOWHERE`], so ids and random streams
+//! A person who dies keeps their row with city [`NOWHERE`](crate::agents::NOWHERE), so ids and random streams
 //! stay stable; births (and arrivals from outside the region, `migration.rs`) fill
-//! such rows in id order before the table grows.
+//! such rows in id order before the table grows (`apply::admit`).
 
 use rayon::prelude::*;
 
-use super::apply::{by_chunk, split_by_chunk, targets};
+use super::apply::{admit, by_chunk, targets};
 use super::draws::{stochastic_round, with_draws};
 use super::rules::vital::{self, Fate};
 use super::{CHUNK, Model};
-use crate::agents::{DEPENDENT, NO_FIRM, NOWHERE, Persons};
+use crate::agents::DEPENDENT;
 use crate::engine::record::Flows;
 use crate::rng::{Purpose, bernoulli_threshold, draw_below};
 
@@ -57,7 +57,7 @@ struct CityThresholds {
 }
 
 /// Thresholds per city code, all 0 for codes beyond the cities, so that rows of persons
-/// gone from the region ([`NOWHERE`]) never draw a fate, without a branch; and the
+/// gone from the region ([`NOWHERE`](crate::agents::NOWHERE)) never draw a fate, without a branch; and the
 /// expected births per city.
 fn thresholds(m: &Model) -> (Box<[CityThresholds; 256]>, Vec<f64>) {
     let (year, counts) = (m.year(), &m.cities.counts);
@@ -164,74 +164,13 @@ fn born(m: &Model, expected: &[f64]) -> Vec<u64> {
 /// holds its city's hukou unless, as for that share of its residents, it is registered
 /// outside the region.
 fn place_births(m: &mut Model, births: &[u64]) {
-    let total: u64 = births.iter().sum();
-    let rows = free_rows(&mut m.persons, total as usize);
-    let cities =
-        (births.iter().enumerate()).flat_map(|(c, &k)| std::iter::repeat_n(c as u8, k as usize));
-    let placed: Vec<(usize, u8)> = rows.into_iter().zip(cities).collect();
-    let parts = split_by_chunk(&placed, m.persons.len());
-    let (key, step, region) = (m.key, m.step, &m.region);
-    by_chunk(targets!(m), &parts, &mut Flows::new(), |ch, &(pi, c)| {
-        let u = key.stream(step, pi as u64, Purpose::Births).uniform();
-        let hukou = vital::newborn_hukou(c, u, region.city(c as usize).non_hukou_share);
-        let i = ch.at(pi);
-        ch.change(i, |ch| {
-            (ch.city[i], ch.hukou[i], ch.skill[i]) = (c, hukou, DEPENDENT);
-            (ch.employer[i], ch.work_city[i]) = (NO_FIRM, c);
-        });
-        ch.vital.births[c as usize] += 1;
-    });
-}
-
-/// The first (up to) `k` rows of `city` whose city is [`NOWHERE`], as ids from `off`.
-/// Such rows are few: eight cities are tested at once as a word (a byte of `!word` is
-/// zero where a byte of the word is `NOWHERE`), and only words holding one are opened.
-fn nowhere_in(city: &[u8], off: usize, k: usize) -> Vec<usize> {
-    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
-    const _: () = assert!(NOWHERE == 0xFF);
-    let mut out = Vec::new();
-    let words = city.chunks_exact(8);
-    let tail = words.remainder().len();
-    for (w, bytes) in words.enumerate() {
-        let v = !u64::from_le_bytes(bytes.try_into().expect("eight bytes"));
-        if v.wrapping_sub(ONES) & !v & HIGHS != 0 {
-            let at = w * 8;
-            out.extend(
-                (at..at + 8)
-                    .filter(|&j| city[j] == NOWHERE)
-                    .map(|j| off + j),
-            );
-            if out.len() >= k {
-                out.truncate(k);
-                return out;
-            }
-        }
-    }
-    let at = city.len() - tail;
-    out.extend(
-        (at..city.len())
-            .filter(|&j| city[j] == NOWHERE)
-            .map(|j| off + j),
-    );
-    out.truncate(k);
-    out
-}
-
-/// `k` rows for persons joining the region: rows of those who left it, in id order,
-/// then new rows at the end (as [`NOWHERE`] until filled).
-pub(crate) fn free_rows(persons: &mut Persons, k: usize) -> Vec<usize> {
-    let mut rows: Vec<usize> = persons
-        .city()
-        .par_chunks(CHUNK)
-        .enumerate()
-        .map(|(ci, city)| nowhere_in(city, ci * CHUNK, k))
-        .flatten()
+    let people: Vec<(u8, u8)> = (births.iter().enumerate())
+        .flat_map(|(c, &k)| std::iter::repeat_n((c as u8, DEPENDENT), k as usize))
         .collect();
-    rows.truncate(k);
-    while rows.len() < k {
-        rows.push(persons.len());
-        persons.push(NOWHERE, NOWHERE, DEPENDENT);
-    }
-    rows
+    let (key, step, region) = (m.key, m.step, &m.region);
+    let hukou = |row: usize, c: u8| {
+        let u = key.stream(step, row as u64, Purpose::Births).uniform();
+        vital::newborn_hukou(c, u, region.city(c as usize).non_hukou_share)
+    };
+    admit(targets!(m), &people, hukou, |v| &mut v.births);
 }

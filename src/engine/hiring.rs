@@ -221,15 +221,24 @@ pub(crate) fn hire(m: &mut Model) {
 /// Positions each city's seekers may fill by commuting: the vacancies that its own
 /// seekers cannot fill in every other city within `commute_range_km`.
 fn commuting_demand(m: &Model, left: &[u64]) -> Vec<u64> {
-    let n = m.region.n_cities();
-    (0..n)
-        .map(|c| {
-            (0..n)
-                .filter(|&d| d != c && within_commute(&m.behaviour, m.region.distance(c, d)))
-                .map(|d| left[d])
-                .sum()
-        })
-        .collect()
+    let mut wanted = vec![0; m.region.n_cities()];
+    for (d, &open) in left.iter().enumerate() {
+        for c in commuter_homes(m, d) {
+            wanted[c] += open;
+        }
+    }
+    wanted
+}
+
+/// The other cities from which a job in `d` is within commuting range, nearest first
+/// (ties by index).
+fn commuter_homes(m: &Model, d: usize) -> Vec<usize> {
+    let km = |c: usize| m.region.distance(c, d);
+    let mut homes: Vec<usize> = (0..m.region.n_cities())
+        .filter(|&c| c != d && within_commute(&m.behaviour, km(c)))
+        .collect();
+    homes.sort_by(|&a, &b| km(a).total_cmp(&km(b)).then(a.cmp(&b)));
+    homes
 }
 
 /// Vacancies left where local seekers ran out, city by city in index order, go to the
@@ -251,16 +260,7 @@ fn commute_hires(
         if firms.is_empty() {
             continue;
         }
-        let mut homes: Vec<usize> = (0..n)
-            .filter(|&c| c != d && within_commute(&m.behaviour, m.region.distance(c, d)))
-            .collect();
-        homes.sort_by(|&a, &b| {
-            m.region
-                .distance(a, d)
-                .total_cmp(&m.region.distance(b, d))
-                .then(a.cmp(&b))
-        });
-        let mut homes = homes.into_iter().peekable();
+        let mut homes = commuter_homes(m, d).into_iter().peekable();
         'firms: for (f, mut open) in firms {
             while open > 0 {
                 let Some(&c) = homes.peek() else { break 'firms };

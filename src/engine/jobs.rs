@@ -7,8 +7,8 @@ use rayon::prelude::*;
 
 use super::apply::{Change, by_chunk, targets};
 use super::draws::{prefetch, with_draws};
-use super::migration::household_sizes;
-use super::rules::housing::{admitted, housing_room};
+use super::migration::{household_sizes, room_in};
+use super::rules::housing::admitted;
 use super::rules::migration::hukou_after_move;
 use super::rules::workers::{self, JobResponse};
 use super::{CHUNK, Model};
@@ -135,9 +135,7 @@ fn house_followers(m: &Model, changes: &mut [Vec<JobChange>]) {
     }
     let size = |ch: &JobChange| household[home(ch) as usize];
     for (d, list) in arrivals.iter_mut().enumerate() {
-        let capacity = m.levers.capacity(d, m.region.city(d).capacity as f64);
-        let residents = m.cities.counts.population[d] as f64;
-        let room = housing_room(capacity, m.scale, residents);
+        let room = room_in(m, d, m.cities.counts.population[d] as f64);
         if list
             .iter()
             .map(|&(ci, j)| size(&changes[ci][j]))

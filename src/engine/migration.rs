@@ -8,7 +8,7 @@
 
 use rayon::prelude::*;
 
-use super::apply::{Chunk, by_chunk, split_by_chunk, targets};
+use super::apply::{Chunk, admit, by_chunk, split_by_chunk, targets};
 use super::draws::{stochastic_round, with_draws};
 use super::rules::housing::{admitted, household_size, housing_room};
 use super::rules::{logit, migration as rule, workers};
@@ -316,8 +316,7 @@ fn ration(m: &Model, moves: &[(u32, u8)], flows: &Flows) -> Vec<(u32, u8)> {
     let present = residents_after_followers(m, flows, &household);
     let size = |pi: u32| household[m.persons.city()[pi as usize] as usize];
     for (d, list) in arrivals.iter_mut().enumerate() {
-        let capacity = m.levers.capacity(d, m.region.city(d).capacity as f64);
-        let room = housing_room(capacity, m.scale, present[d] - departures[d] * household[d]);
+        let room = room_in(m, d, present[d] - departures[d] * household[d]);
         if list.iter().map(|&(_, pi)| size(pi)).sum::<f64>() > room {
             list.sort_unstable();
             list.truncate(admitted(list.iter().map(|&(_, pi)| size(pi)), room));
@@ -366,8 +365,14 @@ pub(crate) fn arrive(m: &mut Model, table: &MoveTable) {
 
 /// Residents city `d` may still take, in persons.
 fn arrival_room(m: &Model, d: usize) -> f64 {
+    room_in(m, d, m.tally.population[d] as f64).max(0.0)
+}
+
+/// [`housing_room`] of city `d` with `residents`, under its capacity with any policy
+/// change or cap.
+pub(crate) fn room_in(m: &Model, d: usize, residents: f64) -> f64 {
     let capacity = m.levers.capacity(d, m.region.city(d).capacity as f64);
-    housing_room(capacity, m.scale, m.tally.population[d] as f64).max(0.0)
+    housing_room(capacity, m.scale, residents)
 }
 
 /// `x` rounded with the draw keyed by `key` for arrivals.
@@ -376,22 +381,8 @@ fn round_arrivals(m: &Model, key: u64, x: f64) -> u64 {
 }
 
 fn place_arrivals(m: &mut Model, people: &[(u8, u8)]) {
-    let rows = super::demography::free_rows(&mut m.persons, people.len());
-    let placed: Vec<(usize, (u8, u8))> = rows.into_iter().zip(people.iter().copied()).collect();
-    let parts = split_by_chunk(&placed, m.persons.len());
     let levers = &m.levers;
-    by_chunk(
-        targets!(m),
-        &parts,
-        &mut Flows::new(),
-        |ch, &(pi, (d, k))| {
-            let i = ch.at(pi);
-            let granted = levers.hukou_grant[d as usize];
-            ch.change(i, |ch| {
-                (ch.city[i], ch.work_city[i], ch.skill[i], ch.employer[i]) = (d, d, k, NO_FIRM);
-                ch.hukou[i] = rule::hukou_after_move(OUTSIDE, d, granted);
-            });
-            ch.vital.arrivals[d as usize] += 1;
-        },
-    );
+    let hukou =
+        |_: usize, d: u8| rule::hukou_after_move(OUTSIDE, d, levers.hukou_grant[d as usize]);
+    admit(targets!(m), people, hukou, |v| &mut v.arrivals);
 }
