@@ -38,30 +38,36 @@ pub(crate) fn place_value(m: &Model, k: usize, d: usize) -> f64 {
 
 /// [`rule::move_cost`] under parameters `b` of moving from location `c` to `d` holding
 /// hukou `h`, now; location n is the rest of China. Within the region the cost is the
-/// distance's, with the destination's levers; across the border it is `border_cost`
-/// times the destination's moving-cost lever (1 outside). Living in the rest of China
-/// costs the barrier to a holder of a hukou of the region [A].
+/// distance's, with the destination's levers; across the border it is `border_cost`,
+/// which no policy changes: the migration-cost lever scales the distance term of moves
+/// within the region (integration lowers the cost of moving between its cities, not of
+/// coming from elsewhere in China); the destination's hukou barrier lever applies to
+/// every migrant, its regional barrier lever to holders of a hukou of the region. Living in the rest of China costs the barrier to a holder of a hukou
+/// of the region [A].
 pub(crate) fn move_cost(m: &Model, b: &Behaviour, c: usize, d: usize, h: u8) -> f64 {
     let (n, l) = (m.region.n_cities(), &m.levers);
-    let (without_hukou, cost_scale, barrier_scale) = if d == n {
-        (h != OUTSIDE, 1.0, 1.0)
+    let (without_hukou, barrier_scale) = if d == n {
+        (h != OUTSIDE, 1.0)
     } else {
-        (
-            h as usize != d,
-            l.migration_cost_scale[d],
-            l.hukou_barrier_scale[d],
-        )
+        let regional = if h == OUTSIDE {
+            1.0
+        } else {
+            l.regional_barrier_scale[d]
+        };
+        (h as usize != d, l.hukou_barrier_scale[d] * regional)
     };
     if c == n || d == n {
-        let crossing = if c == d {
-            0.0
-        } else {
-            b.border_cost * cost_scale
-        };
+        let crossing = if c == d { 0.0 } else { b.border_cost };
         return crossing + rule::move_cost(b, 0.0, 1.0, without_hukou, barrier_scale);
     }
     let km = m.region.distance(c, d);
-    rule::move_cost(b, km, cost_scale, without_hukou, barrier_scale)
+    rule::move_cost(
+        b,
+        km,
+        l.migration_cost_scale[d],
+        without_hukou,
+        barrier_scale,
+    )
 }
 
 /// People of the rest of China of skill `k` who reconsider where to live this year, in

@@ -228,10 +228,10 @@ const FACTOR_MOBILITY: &[Param] = &[
     Param::new("policy.factor_mobility.cities", CITIES, Names(NONE), A,
         "cities whose barriers fall (empty = all)"),
     Param::new("policy.factor_mobility.hukou_barrier_reduction", SHARE, Number(0.5), A,
-        "fraction off the hukou barrier of living there without its hukou")
+        "fraction off the hukou barrier of living there for holders of another city's hukou of the region (people registered outside the region keep it)")
         .range(0.0, 1.0),
     Param::new("policy.factor_mobility.migration_cost_reduction", SHARE, Number(0.3), A,
-        "fraction off the distance cost of migrating there")
+        "fraction off the distance cost of migrating there from another city of the region")
         .range(0.0, 1.0),
     Param::new("policy.factor_mobility.migration_rate_multiplier", "x", Number(1.0), A,
         "multiplies the yearly chance that residents there reconsider where they live")

@@ -51,7 +51,7 @@ impl Mechanism {
             Amenity => "amenity change: residents' utility of a city (add_amenity)",
             PublicServices => "public services lifted toward a level (lift_public_services)",
             HukouBarrier => {
-                "barrier change: the hukou barrier and hukou grants (scale_hukou_barrier)"
+                "barrier change: the hukou barrier, for everyone or for the region's own migrants, and hukou grants (scale_hukou_barrier, ease_regional_hukou)"
             }
             MigrationCost => {
                 "barrier change: migrants' distance cost and migration rate (ease_migration)"

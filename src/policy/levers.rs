@@ -65,6 +65,9 @@ pub struct Levers {
     pub public_services_target: Vec<f64>,
     /// Multiplies the hukou barrier of living here without its hukou.
     pub hukou_barrier_scale: Vec<f64>,
+    /// Multiplies it further for holders of another city's hukou of the region (mutual
+    /// recognition within the region); people registered outside it keep the barrier.
+    pub regional_barrier_scale: Vec<f64>,
     /// Movers into this city receive its hukou.
     pub hukou_grant: Vec<bool>,
     /// Multiplies the distance cost of migrating into this city.
@@ -101,6 +104,7 @@ impl Levers {
             amenity: vec![0.0; n_cities],
             public_services_target: vec![0.0; n_cities],
             hukou_barrier_scale: vec![1.0; n_cities],
+            regional_barrier_scale: vec![1.0; n_cities],
             hukou_grant: vec![false; n_cities],
             migration_cost_scale: vec![1.0; n_cities],
             migration_rate_multiplier: vec![1.0; n_cities],
@@ -193,6 +197,12 @@ impl Levers {
     pub fn scale_hukou_barrier(&mut self, c: usize, factor: f64, grant: bool) {
         self.hukou_barrier_scale[c] *= factor;
         self.hukou_grant[c] |= grant;
+    }
+
+    /// Mechanism: a barrier change for the region's own migrants: the hukou barrier of
+    /// living in `c` for holders of another city's hukou of the region is scaled.
+    pub fn ease_regional_hukou(&mut self, c: usize, factor: f64) {
+        self.regional_barrier_scale[c] *= factor;
     }
 
     /// Mechanism: a barrier change for migrants: the distance cost of moving into `c`
