@@ -42,8 +42,9 @@ pub(crate) fn place_value(m: &Model, k: usize, d: usize) -> f64 {
 /// which no policy changes: the migration-cost lever scales the distance term of moves
 /// within the region (integration lowers the cost of moving between its cities, not of
 /// coming from elsewhere in China); the destination's hukou barrier lever applies to
-/// every migrant, its regional barrier lever to holders of a hukou of the region. Living in the rest of China costs the barrier to a holder of a hukou
-/// of the region [A].
+/// every migrant, its regional barrier lever to holders of a hukou of the region.
+/// Living in the rest of China costs the barrier to a holder of a hukou of the region
+/// [A].
 pub(crate) fn move_cost(m: &Model, b: &Behaviour, c: usize, d: usize, h: u8) -> f64 {
     let (n, l) = (m.region.n_cities(), &m.levers);
     let (without_hukou, barrier_scale) = if d == n {
