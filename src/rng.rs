@@ -7,19 +7,24 @@
 //! design (no crate offers it) and because the hot passes compute streams' first words in
 //! SIMD lanes. A [`Stream`] implements rand_core's `RngCore`, and distributions come from
 //! rand and rand_distr (their versions pinned by Cargo.lock and named in [`ALGORITHM`];
-//! the golden test guards the bytes). Only the Bernoulli trial stays written out: the
-//! hot passes draw it as an integer threshold on a stream's first word, which must agree
-//! with [`Stream::bernoulli`] bit for bit.
+//! the golden test guards the bytes). Only the Bernoulli trial stays written out: some
+//! passes draw it as an integer threshold on a stream's first word, which must agree
+//! with [`Stream::bernoulli`] bit for bit, and the passes in which every person draws
+//! but few are chosen draw it in two stages ([`two_stage`]): a coarse byte, eight agents
+//! to a hash, and the agent's own stream only where the byte leaves the trial open.
 
 use rand::Rng;
 use rand_core::RngCore;
 use rand_distr::{Distribution, Gumbel, StandardNormal};
 
 /// Named in the manifest so a reader knows exactly how numbers were drawn.
-pub const ALGORITHM: &str = "splitmix64-keyed-v2: run = mix(mix(seed + G) ^ replicate * G); \
+pub const ALGORITHM: &str = "splitmix64-keyed-v3: run = mix(mix(seed + G) ^ replicate * G); \
 purpose key = mix(mix(run ^ step * G) ^ purpose * C2); stream state = mix(purpose key ^ agent * C1); \
 draws = splitmix64 from the state (mix = splitmix64 finaliser, G = 0x9E3779B97F4A7C15); \
 uniform f64 = rand 0.9 StandardUniform (53 high bits); bernoulli(p) = uniform < p; \
+two-stage draws (natural change, job changes, reconsidering migrants, dependants) = \
+byte (agent mod 8) of the first draw of stream agent / 8 of a coarse purpose * 2^53 + \
+(first draw of the agent's stream >> 11), a 61-bit integer; their bernoulli(p) = draw < ceil(p 2^61); \
 integers below n = rand 0.9 random_range; normal = rand_distr 0.5 StandardNormal (ziggurat); \
 Gumbel = rand_distr 0.5 Gumbel(0, 1)";
 
@@ -52,6 +57,18 @@ pub enum Purpose {
     FirmSize = 18,
     /// Whether a firm opens a branch this step, and where.
     Branch = 19,
+    /// The coarse byte of a person's two-stage natural-change draw ([`two_stage`]),
+    /// keyed by the person's id / 8; the fine part is the person's `Demography` stream.
+    DemographyCoarse = 20,
+    /// The coarse byte of a person's two-stage job-change draw, keyed by id / 8; the
+    /// fine part is the person's `WorkerFollow` stream.
+    WorkerFollowCoarse = 21,
+    /// The coarse byte of a person's two-stage draw of whether to follow the movers
+    /// as a dependent, keyed by id / 8; the fine part is the `Dependents` stream.
+    DependentsCoarse = 22,
+    /// The coarse byte of a person's two-stage draw of whether to reconsider where to
+    /// live, keyed by id / 8; the fine part is the `Migration` stream.
+    MigrationCoarse = 23,
 }
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -154,6 +171,70 @@ fn first_draws_avx512(key: u64, first: u64, out: &mut [u64]) {
 #[target_feature(enable = "avx2")]
 fn first_draws_avx2(key: u64, first: u64, out: &mut [u64]) {
     first_draws_body(key, first, out);
+}
+
+/// The coarse bytes of two-stage draws ([`two_stage`]) of agents `first..first +
+/// out.len()`, `first` a multiple of 8: byte `a % 8` (little-endian) of the first draw
+/// of stream `a / 8`. One hash serves eight agents, so a pass in which every agent
+/// draws but few are chosen hashes an eighth as often.
+pub fn coarse_draws(key: StreamKey, first: u64, out: &mut [u8]) {
+    assert_eq!(first % 8, 0, "coarse draws start at a word boundary");
+    let mut words = [0u64; 256];
+    for (i, part) in out.chunks_mut(8 * words.len()).enumerate() {
+        let words = &mut words[..part.len().div_ceil(8)];
+        key.first_draws(first / 8 + (i * 256) as u64, words);
+        for (bytes, w) in part.chunks_mut(8).zip(words.iter()) {
+            bytes.copy_from_slice(&w.to_le_bytes()[..bytes.len()]);
+        }
+    }
+}
+
+/// A uniform integer below 2^61 drawn in two stages: its top 8 bits are the agent's
+/// coarse byte ([`coarse_draws`]), the rest the top 53 bits of `fine`, the first word of
+/// the agent's own stream. Compared with [`threshold61`], it is a Bernoulli trial whose
+/// fine part is only drawn where the coarse byte leaves the outcome open
+/// ([`coarse_limit`]).
+#[inline]
+pub fn two_stage(coarse: u8, fine: u64) -> u64 {
+    (u64::from(coarse) << 53) | (fine >> 11)
+}
+
+/// Whether the [`two_stage`] draw of coarse byte `coarse` and fine word `fine()` is
+/// below `threshold`, calling `fine` only where the byte leaves it open: for the one
+/// byte whose range holds the threshold. For a probability of 5%, one agent in 256
+/// hashes their own stream instead of one in twenty.
+#[inline]
+pub fn two_stage_below(coarse: u8, threshold: u64, fine: impl FnOnce() -> u64) -> bool {
+    let low = u64::from(coarse) << 53;
+    if low + (1 << 53) <= threshold {
+        true
+    } else if low >= threshold {
+        false
+    } else {
+        two_stage(coarse, fine()) < threshold
+    }
+}
+
+/// The threshold a [`two_stage`] draw is below with probability `p` (0 for NaN or
+/// p <= 0; every draw for p >= 1).
+pub fn threshold61(p: f64) -> u64 {
+    if p.is_nan() || p <= 0.0 {
+        return 0;
+    }
+    (p.min(1.0) * (1u64 << 61) as f64).ceil() as u64
+}
+
+/// The coarse bytes below which a [`two_stage`] draw can be below `threshold` (all
+/// others are above it whatever the fine part): ceil(threshold / 2^53), at most 256.
+#[inline]
+pub fn coarse_limit(threshold: u64) -> u16 {
+    threshold.div_ceil(1 << 53).min(256) as u16
+}
+
+/// A [`two_stage`] draw as a uniform number in [0, 1): its top 53 bits.
+#[inline]
+pub fn two_stage_uniform(draw: u64) -> f64 {
+    (draw >> 8) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 /// A draw as a uniform number in [0, 1) with 53 bits: [`Stream::uniform`] of one draw.
@@ -392,6 +473,60 @@ mod tests {
                 70_001 + i
             );
         }
+    }
+
+    #[test]
+    fn coarse_bytes_are_the_bytes_of_every_eighth_stream() {
+        let k = RunKey::new(4, 0).purpose_key(6, Purpose::DemographyCoarse);
+        // Longer than the word buffer, and a length that is not a multiple of 8.
+        let mut out = vec![0u8; 8 * 300 + 5];
+        coarse_draws(k, 8 * 1000, &mut out);
+        for (i, &b) in out.iter().enumerate() {
+            let word = k.stream(1000 + (i / 8) as u64).next_u64();
+            assert_eq!(b, word.to_le_bytes()[i % 8], "agent {}", 8000 + i);
+        }
+    }
+
+    #[test]
+    fn two_stage_draws_are_uniform_trials_and_the_coarse_limit_is_tight() {
+        let (coarse, fine) = (
+            RunKey::new(8, 1).purpose_key(3, Purpose::DemographyCoarse),
+            RunKey::new(8, 1).purpose_key(3, Purpose::Demography),
+        );
+        let n = 400_000u64;
+        let mut bytes = vec![0u8; n as usize];
+        coarse_draws(coarse, 0, &mut bytes);
+        for p in [0.0, 0.004, 0.031, 0.25, 0.7, 1.0] {
+            let t = threshold61(p);
+            let limit = coarse_limit(t);
+            let mut hits = 0u64;
+            for (a, &b) in bytes.iter().enumerate() {
+                let word = fine.stream(a as u64).next_u64();
+                let below = two_stage(b, word) < t;
+                let mut drawn = false;
+                let lazily = two_stage_below(b, t, || {
+                    drawn = true;
+                    word
+                });
+                assert_eq!(lazily, below, "p = {p}, agent {a}");
+                // Only the byte that holds the threshold needs the fine word.
+                assert_eq!(drawn, u64::from(b) == t >> 53 && !t.is_multiple_of(1 << 53));
+                // The coarse byte alone settles every draw at or above the limit.
+                assert!(!below || u16::from(b) < limit, "p = {p}, agent {a}");
+                hits += u64::from(below);
+            }
+            let sd = (n as f64 * p * (1.0 - p)).sqrt();
+            assert!(
+                (hits as f64 - n as f64 * p).abs() <= 5.0 * sd + 1e-9,
+                "p = {p}: {hits}"
+            );
+        }
+        // Edges: the limit admits exactly the bytes that can fall below.
+        assert_eq!(coarse_limit(threshold61(1.0 / 256.0)), 1);
+        assert_eq!(coarse_limit(threshold61(1.0 / 256.0) + 1), 2);
+        assert_eq!(coarse_limit(threshold61(1.0)), 256);
+        assert_eq!(threshold61(f64::NAN), 0);
+        assert_eq!(two_stage(255, u64::MAX), (1u64 << 61) - 1);
     }
 
     #[test]

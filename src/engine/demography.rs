@@ -9,12 +9,13 @@
 use rayon::prelude::*;
 
 use super::apply::{admit, by_chunk, targets};
-use super::draws::{stochastic_round, with_draws};
+use super::draws::{stochastic_round, with_coarse_draws};
+use super::open::OpenLimits;
 use super::rules::vital::{self, Fate};
 use super::{CHUNK, Model};
 use crate::agents::DEPENDENT;
 use crate::engine::record::Flows;
-use crate::rng::{Purpose, bernoulli_threshold, draw_below};
+use crate::rng::{Purpose, coarse_limit, threshold61, two_stage_below};
 
 /// People entering, leaving or changing in one step, per city, in agents.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -46,14 +47,12 @@ impl Vital {
     }
 }
 
-/// The thresholds one city's residents draw against this year; `any`, the largest, lets
-/// most residents (whose draw is above it) stay with one comparison.
+/// The thresholds ([`threshold61`]) one city's residents draw against this year.
 #[derive(Clone, Copy, Default)]
 struct CityThresholds {
     die: u64,
     retire: u64,
     enter: u64,
-    any: u64,
 }
 
 /// Thresholds per city code, all 0 for codes beyond the cities, so that rows of persons
@@ -72,17 +71,11 @@ fn thresholds(m: &Model) -> (Box<[CityThresholds; 256]>, Vec<f64>) {
         let e = vital::entry_probability(share, n, lf, b, d, r);
         births.push(b * n);
         let (die, retire, enter) = (
-            bernoulli_threshold(d),
-            bernoulli_threshold((d + r).min(1.0)),
-            bernoulli_threshold((d + e).min(1.0)),
+            threshold61(d),
+            threshold61((d + r).min(1.0)),
+            threshold61((d + e).min(1.0)),
         );
-        let any = die.max(retire).max(enter);
-        CityThresholds {
-            die,
-            retire,
-            enter,
-            any,
-        }
+        CityThresholds { die, retire, enter }
     });
     for (t, c) in table.iter_mut().zip(cities) {
         *t = c;
@@ -93,35 +86,59 @@ fn thresholds(m: &Model) -> (Box<[CityThresholds; 256]>, Vec<f64>) {
 /// Pass 4c: deaths, retirements, entries into the labour force, then births.
 pub(crate) fn natural_change(m: &mut Model) {
     let (limits, expected_births) = thresholds(m);
-    let key = m.key.purpose_key(m.step, Purpose::Demography);
-    let parts: Vec<Vec<(u32, Fate)>> = {
-        let p = &m.persons;
-        p.city()
-            .par_chunks(CHUNK)
-            .zip(p.skill().par_chunks(CHUNK))
-            .enumerate()
-            .map(|(ci, (city, skill))| {
-                let mut out = Vec::new();
-                with_draws(key, ci * CHUNK, city.len(), |at, draws| {
-                    for (j, &u) in draws.iter().enumerate() {
-                        let t = &limits[city[at + j] as usize];
-                        if !draw_below(u, t.any) {
-                            continue;
-                        }
-                        let k = skill[at + j];
-                        let fate = vital::fate(k == DEPENDENT, u, t.die, t.retire, t.enter);
-                        if fate != Fate::Stays {
-                            out.push(((ci * CHUNK + at + j) as u32, fate));
-                        }
-                    }
-                });
-                out
-            })
-            .collect()
-    };
+    let open = OpenLimits::new(m.region.n_cities(), |k, _, c| {
+        let t = &limits[usize::from(c)];
+        coarse_limit(t.die.max(if k == DEPENDENT { t.enter } else { t.retire }))
+    });
+    let parts: Vec<Vec<(u32, Fate)>> = (0..m.persons.len().div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|ci| fates(m, &limits, &open, ci * CHUNK))
+        .collect();
     apply_fates(m, &parts);
     let births = born(m, &expected_births);
     place_births(m, &births);
+}
+
+/// The fates other than staying of the persons of the chunk from `off` on, in id
+/// order. Every resident draws in two stages ([`two_stage`](crate::rng::two_stage)): a
+/// coarse byte, eight to a hash; the few (about one in twenty) whose byte is below
+/// their group's limit in `open` are decided, hashing their own stream only where the
+/// byte holds a threshold ([`two_stage_below`]).
+fn fates(
+    m: &Model,
+    limits: &[CityThresholds; 256],
+    open: &OpenLimits,
+    off: usize,
+) -> Vec<(u32, Fate)> {
+    let p = &m.persons;
+    let end = (off + CHUNK).min(p.len());
+    let (city, skill, employer) = (
+        &p.city()[off..end],
+        &p.skill()[off..end],
+        &p.employer()[off..end],
+    );
+    let coarse = m.key.purpose_key(m.step, Purpose::DemographyCoarse);
+    let fine = m.key.purpose_key(m.step, Purpose::Demography);
+    let mut out = Vec::new();
+    with_coarse_draws(coarse, off, city.len(), |at, bytes| {
+        let (k, e, c) = (&skill[at..], &employer[at..], &city[at..]);
+        open.for_each_open(bytes, k, e, c, |j| {
+            let (i, b) = (at + j, bytes[j]);
+            let t = &limits[city[i] as usize];
+            let pi = off + i;
+            let mut word = None;
+            let below = |threshold| {
+                two_stage_below(b, threshold, || {
+                    *word.get_or_insert_with(|| fine.stream(pi as u64).next_u64())
+                })
+            };
+            let fate = vital::fate(skill[i] == DEPENDENT, below, t.die, t.retire, t.enter);
+            if fate != Fate::Stays {
+                out.push((pi as u32, fate));
+            }
+        });
+    });
+    out
 }
 
 /// Applies deaths, retirements and entries, chunk by chunk.

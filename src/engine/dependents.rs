@@ -5,13 +5,14 @@
 use rayon::prelude::*;
 
 use super::apply::{by_chunk, targets};
-use super::draws::with_draws;
+use super::draws::with_coarse_draws;
 use super::migration::leave_region;
+use super::open::OpenLimits;
 use super::rules::dependents::dependent_destination;
 use super::{CHUNK, Model};
 use crate::agents::{DEPENDENT, OUTSIDE};
 use crate::engine::record::Flows;
-use crate::rng::{Purpose, bernoulli_threshold, draw_below, to_uniform};
+use crate::rng::{Purpose, coarse_limit, threshold61, two_stage, two_stage_uniform};
 
 /// Each dependent moves as [`dependent_destination`] draws, given `migrants` (per
 /// origin and destination, row-major) and this step's firm followers in `flows`.
@@ -32,13 +33,16 @@ pub(crate) fn follow(m: &mut Model, migrants: Vec<u64>, flows: &mut Flows) {
             FollowRow::new(&movers[o * l..(o + 1) * l], lf as f64)
         })
         .collect();
-    // Per (skill, city code): 0 for the labour force, so that the one branch per
-    // person is on the draw, rarely taken, not on the skill.
-    let mut reach = vec![0u64; 4 * 256];
-    for (c, row) in rows.iter().enumerate() {
-        reach[usize::from(DEPENDENT) << 8 | c] = row.reach_threshold();
-    }
-    let chosen = choices(m, &rows, &reach);
+    // Only dependants follow; rows of persons gone from the region (city `NOWHERE`)
+    // have no limit.
+    let open = OpenLimits::new(n, |k, _, c| {
+        if k == DEPENDENT {
+            coarse_limit(rows[usize::from(c)].reach_threshold())
+        } else {
+            0
+        }
+    });
+    let chosen = choices(m, &rows, &open);
     let parts: Vec<&[(u32, u8)]> = chosen.iter().map(Vec::as_slice).collect();
     let levers = &m.levers;
     by_chunk(targets!(m), &parts, flows, |ch, &(pi, d)| {
@@ -73,30 +77,35 @@ fn with_followers(m: &Model, flows: &Flows, mut movers: Vec<u64>) -> Vec<u64> {
 }
 
 /// The dependents who move and where, per chunk in id order, decided in parallel.
-fn choices(m: &Model, rows: &[FollowRow], reach: &[u64]) -> Vec<Vec<(u32, u8)>> {
+/// Every person draws in two stages ([`two_stage`]): a coarse byte, eight to a hash;
+/// the few whose byte is below their limit in `open` (that of their city's movers'
+/// reach for a dependant, 0 in the labour force) draw their own stream for the rest of
+/// their uniform.
+fn choices(m: &Model, rows: &[FollowRow], open: &OpenLimits) -> Vec<Vec<(u32, u8)>> {
+    let coarse = m.key.purpose_key(m.step, Purpose::DependentsCoarse);
     let key = m.key.purpose_key(m.step, Purpose::Dependents);
     let p = &m.persons;
     let parts: Vec<Vec<(u32, u8)>> = p
         .skill()
         .par_chunks(CHUNK)
         .zip(p.city().par_chunks(CHUNK))
+        .zip(p.employer().par_chunks(CHUNK))
         .enumerate()
-        .map(|(ci, (skills, cities))| {
+        .map(|(ci, ((skills, cities), employers))| {
             let off = ci * CHUNK;
             let mut out = Vec::new();
             if m.abandon.is_set() {
                 return out;
             }
-            with_draws(key, off, skills.len(), |at, draws| {
-                let rest = cities[at..].iter().zip(draws);
-                for (i, (&k, (&o, &draw))) in skills[at..].iter().zip(rest).enumerate() {
-                    let threshold = reach[usize::from(k & 3) << 8 | usize::from(o)];
-                    if draw_below(draw, threshold)
-                        && let Some(d) = rows[o as usize].draw(to_uniform(draw))
-                    {
-                        out.push(((off + at + i) as u32, d));
+            with_coarse_draws(coarse, off, skills.len(), |at, bytes| {
+                let (k, e, c) = (&skills[at..], &employers[at..], &cities[at..]);
+                open.for_each_open(bytes, k, e, c, |j| {
+                    let (i, b) = (at + j, bytes[j]);
+                    let u = two_stage(b, key.stream((off + i) as u64).next_u64());
+                    if let Some(d) = rows[cities[i] as usize].draw(two_stage_uniform(u)) {
+                        out.push(((off + i) as u32, d));
                     }
-                }
+                });
             });
             out
         })
@@ -126,11 +135,11 @@ impl FollowRow {
         FollowRow { weights, lf, reach }
     }
 
-    /// A threshold for a person's draw ([`draw_below`]) below which every draw lies
-    /// for which [`FollowRow::draw`] may give a destination (with a margin over the
+    /// A threshold for a person's [`two_stage`] draw below which every draw lies for
+    /// which [`FollowRow::draw`] may give a destination (with a margin over the
     /// rounding of `reach / lf`): one integer comparison skips the rest.
     fn reach_threshold(&self) -> u64 {
-        bernoulli_threshold(self.reach / self.lf * (1.0 + 1e-9))
+        threshold61(self.reach / self.lf * (1.0 + 1e-9))
     }
 
     #[inline]

@@ -1,24 +1,29 @@
-//! The frame of the passes in which every person draws (jobs, migration, dependents):
-//! first draws computed a block at a time, and prefetching of the random firm each
-//! person reads; and the stochastic rounding of expected counts. Mechanics only; no
-//! rule lives here.
+//! The frame of the passes in which every person draws (jobs, natural change,
+//! migration, dependents): coarse bytes of two-stage draws computed a block at a time,
+//! and prefetching of the random firm each person reads; and the stochastic rounding
+//! of expected counts. Mechanics only; no rule lives here.
 
-use crate::rng::{Stream, StreamKey};
+use crate::rng::{Stream, StreamKey, coarse_draws};
 
-/// Agents per block of first draws computed together ([`StreamKey::first_draws`]): small
-/// enough for the draws to stay in the L1 cache.
-const BLOCK: usize = 2048;
+/// Agents per block of coarse bytes computed together ([`coarse_draws`]): small enough
+/// for them to stay in the L1 cache.
+pub(crate) const BLOCK: usize = 2048;
 
-/// Calls `f(at, draws)` for each block of up to [`BLOCK`] of the `len` agents from `off`
-/// on, `at` being the block's start relative to `off` and `draws` its agents' first
-/// draws of `key`.
+/// Calls `f(at, bytes)` for each block of up to [`BLOCK`] of the `len` agents from `off`
+/// on (a multiple of 8), `at` being the block's start relative to `off` and `bytes` its
+/// agents' coarse bytes of two-stage draws ([`coarse_draws`]) of `key`.
 #[inline]
-pub(crate) fn with_draws(key: StreamKey, off: usize, len: usize, mut f: impl FnMut(usize, &[u64])) {
-    let mut draws = [0u64; BLOCK];
+pub(crate) fn with_coarse_draws(
+    key: StreamKey,
+    off: usize,
+    len: usize,
+    mut f: impl FnMut(usize, &[u8]),
+) {
+    let mut bytes = [0u8; BLOCK];
     for at in (0..len).step_by(BLOCK) {
-        let draws = &mut draws[..BLOCK.min(len - at)];
-        key.first_draws((off + at) as u64, draws);
-        f(at, draws);
+        let bytes = &mut bytes[..BLOCK.min(len - at)];
+        coarse_draws(key, (off + at) as u64, bytes);
+        f(at, bytes);
     }
 }
 

@@ -9,11 +9,13 @@ use std::sync::atomic::Ordering;
 
 use rayon::prelude::*;
 
+use super::draws::BLOCK;
+use super::open::OpenLimits;
 use super::rules::hiring::{is_job_seeker, match_in_order, open_positions, priority};
 use super::rules::workers::within_commute;
 use super::tally::Tally;
 use super::{CHUNK, Model, as_atomic};
-use crate::agents::FirmsMut;
+use crate::agents::{FirmsMut, NO_FIRM};
 use crate::rng::{Purpose, StreamKey};
 
 /// A place in a hiring lottery: the [`priority`] of (draw, id), then a note for the
@@ -32,12 +34,15 @@ fn ticket_note(t: u128) -> u32 {
     t as u32
 }
 
-/// Lottery tickets of the labour-force residents without a job, per city.
-fn job_seekers(m: &Model, key: StreamKey) -> Vec<Vec<u128>> {
+/// Lottery tickets of the labour-force residents without a job, per chunk of persons
+/// and city (`[chunk][city]`), each list in id order.
+fn job_seekers(m: &Model, key: StreamKey) -> Vec<Vec<Vec<u128>>> {
     let n = m.region.n_cities();
     let p = &m.persons;
-    let parts: Vec<Vec<Vec<u128>>> = p
-        .employer()
+    let seeking = OpenLimits::new(n, |k, employed, _| {
+        u16::from(is_job_seeker(if employed { 0 } else { NO_FIRM }, k))
+    });
+    p.employer()
         .par_chunks(CHUNK)
         .enumerate()
         .map(|(ci, employers)| {
@@ -47,30 +52,20 @@ fn job_seekers(m: &Model, key: StreamKey) -> Vec<Vec<u128>> {
                 return out;
             }
             let (skills, cities) = (&p.skill()[off..], &p.city()[off..]);
-            // Seekers are ~10% of persons in random order: listing them without a
-            // branch per person avoids a misprediction on most of them.
-            let mut found = vec![0u32; employers.len()];
-            let mut len = 0;
-            for (i, (&e, &k)) in employers.iter().zip(skills).enumerate() {
-                found[len] = i as u32;
-                len += usize::from(is_job_seeker(e, k));
-            }
-            for &i in &found[..len] {
-                let (i, pi) = (i as usize, off as u32 + i);
-                let draw = key.stream(u64::from(pi)).next_u64();
-                out[cities[i] as usize].push(ticket(draw, pi, u32::from(skills[i])));
+            // Seekers are ~10% of persons in random order: they are found 16 at a
+            // time, as the persons whose byte 0 is below their group's limit of 1.
+            let zeros = [0u8; BLOCK];
+            for at in (0..employers.len()).step_by(BLOCK) {
+                let block = &employers[at..employers.len().min(at + BLOCK)];
+                let (k, c) = (&skills[at..], &cities[at..]);
+                seeking.for_each_open(&zeros[..block.len()], k, block, c, |j| {
+                    let i = at + j;
+                    let pi = (off + i) as u32;
+                    let draw = key.stream(u64::from(pi)).next_u64();
+                    out[cities[i] as usize].push(ticket(draw, pi, u32::from(skills[i])));
+                });
             }
             out
-        })
-        .collect();
-    (0..n)
-        .into_par_iter()
-        .map(|c| {
-            let mut all = Vec::with_capacity(parts.iter().map(|part| part[c].len()).sum());
-            for part in &parts {
-                all.extend_from_slice(&part[c]);
-            }
-            all
         })
         .collect()
 }
@@ -98,52 +93,57 @@ fn vacancies(m: &Model, key: StreamKey) -> (Vec<Vec<u128>>, Vec<u64>) {
     (tickets, slots)
 }
 
-/// The first `k` tickets in lottery order: only as many seekers as there are open
-/// positions can be hired, so the rest need not be ordered.
-fn lottery_prefix(mut tickets: Vec<u128>, k: usize) -> Vec<u128> {
+/// The first `k` tickets in lottery order of all the tickets in `parts`: only as many
+/// seekers as there are open positions can be hired, so the rest need not be ordered,
+/// nor even gathered. The tickets' top bits are a uniform draw, so a pass that counts
+/// them in about len/2 buckets by those bits finds the buckets that hold the first
+/// `k`; only their tickets are placed, and each bucket (a few tickets) sorted: linear
+/// time, where a comparison sort of the ~10^6 tickets of a step was a sixth of the
+/// engine's time. Tickets are distinct (they hold the id), so the order is the same as
+/// any sort's.
+fn lottery_prefix(parts: &[&[u128]], k: usize) -> Vec<u128> {
+    const SMALL: usize = 1 << 10;
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    let k = k.min(len);
     if k == 0 {
         return Vec::new();
     }
-    if k < tickets.len() / 2 {
-        tickets.select_nth_unstable(k - 1);
-        tickets.truncate(k);
+    if len <= SMALL {
+        let mut all = parts.concat();
+        all.sort_unstable();
+        all.truncate(k);
+        return all;
     }
-    sort_tickets(&mut tickets);
-    tickets.truncate(k);
-    tickets
-}
-
-/// Sorts tickets into lottery order. Their top bits are a uniform draw, so a pass that
-/// places each in one of about len/2 buckets by those bits leaves buckets of a few
-/// tickets to sort: linear time, where a comparison sort of the ~10^6 tickets of a
-/// step was a sixth of the engine's time. Tickets are distinct (they hold the id), so
-/// the order is the same as any sort's.
-fn sort_tickets(tickets: &mut Vec<u128>) {
-    const SMALL: usize = 1 << 10;
-    if tickets.len() <= SMALL {
-        tickets.sort_unstable();
-        return;
-    }
-    let bits = tickets.len().ilog2() - 1;
+    let bits = len.ilog2() - 1;
     let bucket = |t: u128| (t >> (128 - bits)) as usize;
     let mut start = vec![0usize; (1 << bits) + 1];
-    for &t in tickets.iter() {
+    for &t in parts.iter().flat_map(|p| p.iter()) {
         start[bucket(t) + 1] += 1;
     }
     for b in 0..1 << bits {
         start[b + 1] += start[b];
     }
-    let bounds = start.clone();
-    let mut sorted = vec![0u128; tickets.len()];
-    for &t in tickets.iter() {
-        let slot = &mut start[bucket(t)];
-        sorted[*slot] = t;
-        *slot += 1;
+    // Buckets below `cut` hold the first k tickets (and a few more).
+    let cut = start.partition_point(|&s| s < k);
+    let bounds = start[..=cut].to_vec();
+    let mut sorted = vec![0u128; start[cut]];
+    for &t in parts.iter().flat_map(|p| p.iter()) {
+        let b = bucket(t);
+        if b < cut {
+            sorted[start[b]] = t;
+            start[b] += 1;
+        }
     }
     for w in bounds.windows(2) {
         sorted[w[0]..w[1]].sort_unstable();
     }
-    *tickets = sorted;
+    sorted.truncate(k);
+    sorted
+}
+
+/// All of `tickets` in lottery order ([`lottery_prefix`]).
+fn sort_tickets(tickets: &mut Vec<u128>) {
+    *tickets = lottery_prefix(&[tickets], tickets.len());
 }
 
 /// A hire: person, firm, and the city of the job (the firm's).
@@ -160,14 +160,17 @@ pub(crate) fn hire(m: &mut Model) {
     let key = m.key.purpose_key(m.step, Purpose::Hiring);
     let (vacancies, slots) = vacancies(m, key);
     let all_seekers = job_seekers(m, key);
-    let left: Vec<u64> = (slots.iter().zip(&all_seekers))
-        .map(|(&v, s)| v.saturating_sub(s.len() as u64))
+    let in_city = |c: usize| -> Vec<&[u128]> { all_seekers.iter().map(|p| &p[c][..]).collect() };
+    let left: Vec<u64> = (0..slots.len())
+        .map(|c| {
+            let seekers: usize = in_city(c).iter().map(|p| p.len()).sum();
+            slots[c].saturating_sub(seekers as u64)
+        })
         .collect();
     let wanted = commuting_demand(m, &left);
-    let seekers: Vec<Vec<u128>> = all_seekers
+    let seekers: Vec<Vec<u128>> = (0..slots.len())
         .into_par_iter()
-        .zip(slots.par_iter().zip(&wanted))
-        .map(|(t, (&k, &w))| lottery_prefix(t, (k + w) as usize))
+        .map(|c| lottery_prefix(&in_city(c), (slots[c] + wanted[c]) as usize))
         .collect();
     let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
     let FirmsMut {

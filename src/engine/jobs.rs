@@ -6,7 +6,7 @@
 use rayon::prelude::*;
 
 use super::apply::{Change, by_chunk, targets};
-use super::draws::{prefetch, with_draws};
+use super::draws::{BLOCK, prefetch, with_coarse_draws};
 use super::migration::{household_sizes, room_in};
 use super::rules::housing::admitted;
 use super::rules::migration::hukou_after_move;
@@ -14,7 +14,7 @@ use super::rules::workers::{self, JobResponse};
 use super::{CHUNK, Model};
 use crate::agents::NO_FIRM;
 use crate::engine::record::Flows;
-use crate::rng::{Purpose, StreamKey, bernoulli_threshold, draw_below};
+use crate::rng::{Purpose, StreamKey, coarse_limit, threshold61, two_stage_below};
 
 /// A person's new residence and job after the jobs pass, with the firm they left.
 #[derive(Clone)]
@@ -31,19 +31,28 @@ struct JobChange {
     sector: u8,
 }
 
-/// A firm's state as its workers see it in the jobs pass, one word per firm so the pass
-/// over every employed person reads one firm array: the separation probability
-/// ([`workers::separation_probability`]) as a [`bernoulli_threshold`], [`GONE`] (a
-/// threshold every draw is below: all quit), or [`MOVED`] this step.
-const GONE: u64 = 1 << 60;
+/// A firm's state as its workers see it in the jobs pass: the separation probability
+/// ([`workers::separation_probability`]) as a [`threshold61`], [`GONE`] (above every
+/// draw: all quit), or [`MOVED`] this step.
+const GONE: u64 = 1 << 62;
 const MOVED: u64 = u64::MAX;
-const _: () = assert!(GONE > u64::MAX >> 11, "every draw is below GONE and MOVED");
+const _: () = assert!(
+    GONE >= 1 << 61,
+    "every two-stage draw is below GONE and MOVED"
+);
 
-/// One word per firm and, last, a word for the unemployed (0: no draw is below it).
-fn worker_outlook(m: &Model) -> Vec<u64> {
+/// The outlook of every firm, and last a word for the unemployed (0: no draw is below
+/// it); beside it, one narrow [`coarse_limit`] per word, the only table the pass over
+/// every person reads (a quarter of the bytes, so at scale 0.1 it stays in the cache).
+struct Outlook {
+    threshold: Vec<u64>,
+    coarse: Vec<u16>,
+}
+
+fn worker_outlook(m: &Model) -> Outlook {
     let fi = &m.firms;
     let step = m.step;
-    (0..fi.len() + 1)
+    let threshold: Vec<u64> = (0..fi.len() + 1)
         .into_par_iter()
         .with_min_len(CHUNK / 4)
         .map(|f| {
@@ -57,9 +66,11 @@ fn worker_outlook(m: &Model) -> Vec<u64> {
                 return MOVED;
             }
             let (emp, target) = (fi.employees()[f], fi.target()[f]);
-            bernoulli_threshold(workers::separation_probability(&m.behaviour, emp, target))
+            threshold61(workers::separation_probability(&m.behaviour, emp, target))
         })
-        .collect()
+        .collect();
+    let coarse = threshold.iter().map(|&t| coarse_limit(t)).collect();
+    Outlook { threshold, coarse }
 }
 
 /// Pass 4a: exits release workers, moved firms take followers and commuters, churn.
@@ -170,22 +181,41 @@ fn stay_behind(m: &Model, ch: &mut JobChange) {
 }
 
 /// Job changes of the persons from `off` on with these employers, in id order. Every
-/// person draws, employed or not, and the unemployed read the last outlook word, which
-/// no draw is below: with ~45% of persons unemployed or dependent in random order, a
-/// branch on employment would mispredict far more often than the draw costs. The one
-/// branch left is on the draw (rarely taken): [`MOVED`] and [`GONE`] are above every
-/// draw.
-fn job_changes(m: &Model, outlook: &[u64], off: usize, employers: &[u32]) -> Vec<JobChange> {
+/// person draws in two stages ([`two_stage`]): a coarse byte, eight to a hash, read
+/// against the narrow table; the few whose byte may be below their firm's threshold
+/// (about one employed person in ten) are listed without a branch, then decided with
+/// their firm's rows prefetched, hashing their own stream only where the byte holds the
+/// threshold ([`two_stage_below`]). The unemployed read the last word, which no byte is
+/// below: with ~45% of persons unemployed or dependent in random order, a branch on
+/// employment would mispredict far more often than the read costs. [`MOVED`] and
+/// [`GONE`] admit every byte and are above every draw.
+fn job_changes(m: &Model, outlook: &Outlook, off: usize, employers: &[u32]) -> Vec<JobChange> {
+    let coarse_key = m.key.purpose_key(m.step, Purpose::WorkerFollowCoarse);
     let key = m.key.purpose_key(m.step, Purpose::WorkerFollow);
+    let (coarse, last) = (&outlook.coarse, outlook.coarse.len() - 1);
+    let firm = |i: usize| (employers[i] as usize).min(last);
     let mut out = Vec::new();
-    with_draws(key, off, employers.len(), |at, draws| {
-        for (i, (&e, &draw)) in employers[at..].iter().zip(draws).enumerate() {
+    with_coarse_draws(coarse_key, off, employers.len(), |at, bytes| {
+        let mut open = [0u16; BLOCK];
+        let mut len = 0;
+        for (i, &b) in bytes.iter().enumerate() {
             if let Some(&ahead) = employers.get(at + i + 24) {
-                prefetch(outlook, (ahead as usize).min(outlook.len() - 1));
+                prefetch(coarse, (ahead as usize).min(last));
             }
-            let o = outlook[(e as usize).min(outlook.len() - 1)];
-            if draw_below(draw, o) {
-                out.push(job_change(m, key, off + at + i, e, o));
+            open[len] = i as u16;
+            len += usize::from(u16::from(b) < coarse[firm(at + i)]);
+        }
+        for (j, &i) in open[..len].iter().enumerate() {
+            if let Some(&ahead) = open[..len].get(j + 8) {
+                let f = firm(at + usize::from(ahead));
+                prefetch(&outlook.threshold, f);
+                prefetch(m.firms.city(), f);
+                prefetch(m.firms.sector(), f);
+            }
+            let (i, f) = (at + usize::from(i), firm(at + usize::from(i)));
+            let (pi, o) = (off + i, outlook.threshold[f]);
+            if two_stage_below(bytes[i - at], o, || key.stream(pi as u64).next_u64()) {
+                out.push(job_change(m, key, pi, employers[i], o));
             }
         }
     });

@@ -9,13 +9,14 @@
 use rayon::prelude::*;
 
 use super::apply::{Chunk, admit, by_chunk, split_by_chunk, targets};
-use super::draws::{stochastic_round, with_draws};
+use super::draws::{stochastic_round, with_coarse_draws};
+use super::open::OpenLimits;
 use super::rules::housing::{admitted, household_size, housing_room};
 use super::rules::{logit, migration as rule, workers};
 use super::{CHUNK, Model};
 use crate::agents::{DEPENDENT, HIGH, LOW, NO_FIRM, OUTSIDE};
 use crate::engine::record::Flows;
-use crate::rng::{Purpose, StreamKey, bernoulli_threshold, draw_below};
+use crate::rng::{Purpose, coarse_limit, threshold61, two_stage_below};
 use crate::scenario::Behaviour;
 
 /// [`rule::place_value`] of city `d` for a resident of skill `k`, now; 0 for the rest of
@@ -83,7 +84,6 @@ pub(crate) fn pool_movers(m: &Model, b: &Behaviour, k: usize) -> f64 {
 /// Returns the labour-force movers of the step (migrants and firm followers) per
 /// (origin, destination), row-major, for the dependents to follow.
 pub(crate) fn migrate(m: &mut Model, table: &MoveTable, flows: &mut Flows) -> Vec<u64> {
-    let key = m.key.purpose_key(m.step, Purpose::Migration);
     let moves: Vec<(u32, u8)> = {
         let m: &Model = m;
         let rates = MigrationRates::new(m);
@@ -93,7 +93,7 @@ pub(crate) fn migrate(m: &mut Model, table: &MoveTable, flows: &mut Flows) -> Ve
                 if m.abandon.is_set() {
                     return Vec::new();
                 }
-                migration_choices(m, table, &rates, key, ci * CHUNK)
+                migration_choices(m, table, &rates, ci * CHUNK)
             })
             .collect();
         parts.concat()
@@ -205,47 +205,51 @@ impl MoveTable {
     }
 }
 
-/// Thresholds per (skill, employed, city code), with 0 (no draw is below it) for
-/// dependants and for codes beyond the cities, so that neither they nor rows of persons
-/// gone from the region (`NOWHERE`) move; the one branch per person is on the draw,
-/// rarely taken, instead of on the skill, which would mispredict often.
-struct MigrationRates(Vec<u64>);
+/// Thresholds ([`threshold61`]) per (skill, employed, city code), with 0 (no draw is
+/// below it) for dependants and for codes beyond the cities, so that neither they nor
+/// rows of persons gone from the region (`NOWHERE`) move; and their [`coarse_limit`]s.
+struct MigrationRates {
+    threshold: Vec<u64>,
+    open: OpenLimits,
+}
 
 impl MigrationRates {
     fn new(m: &Model) -> MigrationRates {
-        let mut t = vec![0u64; 4 * 2 * 256];
+        let mut threshold = vec![0u64; 4 * 2 * 256];
         for k in [LOW, HIGH] {
             for employed in [false, true] {
                 let mult = &m.levers.migration_rate_multiplier;
                 for (c, &x) in mult.iter().enumerate() {
                     let p = rule::reconsider_probability(&m.behaviour, employed, x);
-                    t[Self::index(k, employed, c as u8)] = bernoulli_threshold(p);
+                    threshold[Self::index(k, employed, c as u8)] = threshold61(p);
                 }
             }
         }
-        MigrationRates(t)
+        let open = OpenLimits::new(m.region.n_cities(), |k, employed, c| {
+            coarse_limit(threshold[Self::index(k, employed, c)])
+        });
+        MigrationRates { threshold, open }
     }
 
     #[inline]
     fn index(skill: u8, employed: bool, city: u8) -> usize {
         ((usize::from(skill & 3) << 1) | usize::from(employed)) << 8 | usize::from(city)
     }
-
-    #[inline]
-    fn threshold(&self, skill: u8, employed: bool, city: u8) -> u64 {
-        self.0[Self::index(skill, employed, city)]
-    }
 }
 
 /// Migration decisions of the persons in the chunk starting at `off`, in id order.
-/// Dependents draw too and are masked afterwards, as in the jobs pass.
+/// Every person draws whether to reconsider in two stages ([`two_stage_below`]): a
+/// coarse byte, eight to a hash, against their group's limit ([`OpenLimits`]); those
+/// whose byte leaves it open are decided, hashing their own stream only where the byte
+/// holds their threshold; its second word draws the destination.
 fn migration_choices(
     m: &Model,
     table: &MoveTable,
     rates: &MigrationRates,
-    key: StreamKey,
     off: usize,
 ) -> Vec<(u32, u8)> {
+    let coarse = m.key.purpose_key(m.step, Purpose::MigrationCoarse);
+    let key = m.key.purpose_key(m.step, Purpose::Migration);
     let p = &m.persons;
     let end = (off + CHUNK).min(p.len());
     let (skills, employers, cities) = (
@@ -254,19 +258,22 @@ fn migration_choices(
         &p.city()[off..end],
     );
     let mut out = Vec::new();
-    with_draws(key, off, end - off, |at, draws| {
-        let rest = employers[at..].iter().zip(&cities[at..]).zip(draws);
-        for (i, (&k, ((&e, &c), &draw))) in skills[at..].iter().zip(rest).enumerate() {
-            if draw_below(draw, rates.threshold(k, e != NO_FIRM, c)) {
-                let pi = off + at + i;
-                let mut st = key.stream(pi as u64);
+    with_coarse_draws(coarse, off, end - off, |at, bytes| {
+        let (k, e, c) = (&skills[at..], &employers[at..], &cities[at..]);
+        rates.open.for_each_open(bytes, k, e, c, |j| {
+            let (i, b) = (at + j, bytes[j]);
+            let (k, c, pi) = (skills[i], cities[i], off + i);
+            let t = rates.threshold[MigrationRates::index(k, employers[i] != NO_FIRM, c)];
+            let mut st = key.stream(pi as u64);
+            if two_stage_below(b, t, || st.clone().next_u64()) {
+                // The destination takes the stream's second word, as without the trial.
                 st.next_u64();
                 let d = table.draw(k as usize, c as usize, p.hukou()[pi], st.uniform());
                 if d != c as usize {
                     out.push((pi as u32, d as u8));
                 }
             }
-        }
+        });
     });
     out
 }

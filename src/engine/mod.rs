@@ -23,6 +23,7 @@ pub mod indicators;
 mod init;
 mod jobs;
 mod migration;
+mod open;
 pub mod record;
 pub(crate) mod rules;
 pub mod sink;

@@ -4,7 +4,6 @@
 //! force and dependants keep each city's labour-force share near the region's.
 
 use crate::agents::{HIGH, LOW, OUTSIDE};
-use crate::rng::draw_below;
 
 /// What natural change does to one resident this year.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,16 +16,23 @@ pub(crate) enum Fate {
     Enters,
 }
 
-/// The fate of a resident from one draw and the city's thresholds
-/// ([`crate::rng::bernoulli_threshold`] of the death rate, of death + retirement and of
-/// death + entry): death first, then the move between the labour force and dependants.
+/// The fate of a resident from one draw, seen through `below` (whether the draw is below
+/// a threshold), and the city's thresholds ([`crate::rng::threshold61`] of the death
+/// rate, of death + retirement and of death + entry): death first, then the move between
+/// the labour force and dependants.
 #[inline]
-pub(crate) fn fate(dependent: bool, draw: u64, die: u64, retire: u64, enter: u64) -> Fate {
-    if draw_below(draw, die) {
+pub(crate) fn fate(
+    dependent: bool,
+    mut below: impl FnMut(u64) -> bool,
+    die: u64,
+    retire: u64,
+    enter: u64,
+) -> Fate {
+    if below(die) {
         Fate::Dies
-    } else if !dependent && draw_below(draw, retire) {
+    } else if !dependent && below(retire) {
         Fate::Retires
-    } else if dependent && draw_below(draw, enter) {
+    } else if dependent && below(enter) {
         Fate::Enters
     } else {
         Fate::Stays
@@ -66,11 +72,11 @@ pub(crate) fn newborn_hukou(city: u8, u: f64, non_hukou_share: f64) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::bernoulli_threshold as t;
+    use crate::rng::threshold61 as t;
 
-    /// The draw of a uniform `p`.
-    fn u(p: f64) -> u64 {
-        t(p) << 11
+    /// Whether the draw of a uniform `p` is below a threshold.
+    fn u(p: f64) -> impl FnMut(u64) -> bool {
+        move |threshold| t(p) < threshold
     }
 
     #[test]
