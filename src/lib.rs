@@ -39,6 +39,7 @@ pub mod rng;
 pub mod run;
 pub mod scenario;
 pub mod stats;
+pub mod targets;
 pub mod text;
 
 pub use engine::Model;

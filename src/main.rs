@@ -107,6 +107,32 @@ enum Command {
         #[arg(long, value_name = "REPORT_DIR")]
         out: PathBuf,
     },
+    /// Check a targets file (observed values runs are held against) and print it as a
+    /// table: quantity, observed value or range, tag, tolerance, weight, window, source.
+    Targets {
+        /// Targets TOML file, e.g. targets/jjj_2014_2023.toml.
+        file: PathBuf,
+    },
+    /// Hold runs against a targets file: per scenario, each target's observed value,
+    /// the simulated mean and 90% interval over replicates, whether it is met and the
+    /// standardised distance, for the fit window and the held-out years. Prints the
+    /// table (markdown); --out also writes fit.md, fit.csv and fit.parquet.
+    Check {
+        /// Run directories, or sweep directories with runs below them; the replicates of
+        /// a scenario are grouped.
+        #[arg(required = true, value_name = "RUN_OR_SWEEP")]
+        dirs: Vec<PathBuf>,
+        /// Targets TOML file.
+        #[arg(long, value_name = "FILE")]
+        targets: PathBuf,
+        /// Directory to write fit.md, fit.csv and fit.parquet into (created if needed;
+        /// an earlier table there is replaced, anything else refused).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Exit 1 if any published ([V]) target is missed.
+        #[arg(long)]
+        strict: bool,
+    },
     /// Print the documented schema of the output files.
     Schema,
     /// Sweeps of scenarios, variants and replicates: list, run here, or run on Slurm.
@@ -223,6 +249,18 @@ fn dispatch(cli: Cli) -> Result<()> {
             out!("{}", relocsim::output::schema_doc());
             Ok(())
         }
+        Command::Targets { file } => {
+            let region = relocsim::region::Region::embedded();
+            let t = relocsim::targets::TargetFile::load(&file, &region.spec)?;
+            out!("{}", t.to_markdown());
+            Ok(())
+        }
+        Command::Check {
+            dirs,
+            targets,
+            out,
+            strict,
+        } => check(&dirs, &targets, out.as_deref(), strict),
         Command::Policies { kind } => policies(kind.as_deref()),
         Command::Params { format } => params(format),
         Command::Sweep(cmd) => sweep_cmd::sweep(cmd),
@@ -240,6 +278,38 @@ fn compare(dirs: &[PathBuf], baseline: &str, out: &std::path::Path) -> Result<()
         w.dir.display(),
         w.dir.join("report.html").display()
     );
+    Ok(())
+}
+
+fn check(
+    dirs: &[PathBuf],
+    targets: &std::path::Path,
+    out: Option<&std::path::Path>,
+    strict: bool,
+) -> Result<()> {
+    use relocsim::targets::{TargetFile, fit};
+    let groups = relocsim::report::load_groups(dirs)?;
+    let region = fit::region_of(&groups).expect("load_groups finds at least one run");
+    let t = TargetFile::load(targets, region)?;
+    let rows = fit::fit_table(&t, &groups)?;
+    let md = fit::to_markdown(&t, &rows);
+    out!("{md}");
+    if let Some(out) = out {
+        let files = fit::write(&t, &rows, out)?;
+        outln!("wrote {} files in {}", files.len(), out.display());
+    }
+    let missed = fit::missed_published(&rows);
+    if strict && !missed.is_empty() {
+        let ids: Vec<String> = missed
+            .iter()
+            .map(|r| format!("{} ({})", r.id, r.group))
+            .collect();
+        anyhow::bail!(
+            "--strict: {} published ([V]) target(s) missed: {}",
+            missed.len(),
+            ids.join(", ")
+        );
+    }
     Ok(())
 }
 

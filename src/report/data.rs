@@ -114,7 +114,7 @@ fn read_err(file: &Path, e: impl std::fmt::Display) -> Error {
 }
 
 /// Every record batch of a Parquet file, each with the file's path for messages.
-fn batches(path: &Path) -> Result<Vec<(PathBuf, RecordBatch)>> {
+pub(crate) fn batches(path: &Path) -> Result<Vec<(PathBuf, RecordBatch)>> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .and_then(|b| b.build())
@@ -128,7 +128,7 @@ fn batches(path: &Path) -> Result<Vec<(PathBuf, RecordBatch)>> {
 }
 
 /// A column of the expected Arrow type, without nulls where the schema has none.
-fn column<'a, T: Array + 'static>(
+pub(crate) fn column<'a, T: Array + 'static>(
     batch: &'a RecordBatch,
     name: &str,
     file: &Path,

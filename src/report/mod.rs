@@ -26,7 +26,8 @@ use crate::region::RegionSpec;
 use crate::stats::{Estimate, estimate};
 
 pub use data::{Moved, RunData, Series};
-pub use load::{Group, Run, find_runs, read_run};
+pub(crate) use data::{batches, column};
+pub use load::{Group, Run, check_comparable, find_runs, group, read_run};
 pub use table::{Cell, Diff, HeadlineTable, Line, Row};
 
 /// Runs grouped into scenarios, checked comparable, the baseline first.
@@ -43,18 +44,24 @@ pub struct Comparison {
     pub places: Places,
 }
 
+/// Every run in `inputs` (run or sweep directories), checked comparable and grouped
+/// into scenarios (and variants).
+pub fn load_groups(inputs: &[PathBuf]) -> Result<Vec<Group>> {
+    let mut runs = Vec::new();
+    for input in inputs {
+        for dir in find_runs(input)? {
+            runs.push(read_run(&dir)?);
+        }
+    }
+    load::check_comparable(&runs)?;
+    load::group(runs)
+}
+
 impl Comparison {
     /// Reads every run in `inputs` (run or sweep directories) and puts the group named
     /// `baseline` first.
     pub fn load(inputs: &[PathBuf], baseline: &str) -> Result<Comparison> {
-        let mut runs = Vec::new();
-        for input in inputs {
-            for dir in find_runs(input)? {
-                runs.push(read_run(&dir)?);
-            }
-        }
-        load::check_comparable(&runs)?;
-        let mut groups = load::group(runs)?;
+        let mut groups = load_groups(inputs)?;
         let b = load::find_baseline(&groups, baseline)?;
         let base = groups.remove(b);
         groups.insert(0, base);

@@ -97,6 +97,11 @@ pub fn scan_sweep<'t>(text: &'t str, file: &str) -> Checked<'t> {
     scan(text, file, shape::sweep(), &[])
 }
 
+/// Syntax, keys, types and integer ranges of a targets file.
+pub fn scan_targets<'t>(text: &'t str, file: &str) -> Checked<'t> {
+    scan(text, file, shape::targets(), &[])
+}
+
 /// The problems of a scenario given as a table (a sweep's overrides applied), without
 /// places: the text they would point into is not the user's.
 pub fn check_scenario_table(doc: &toml::Table) -> Vec<String> {

@@ -336,6 +336,51 @@ pub fn sweep() -> &'static Shape {
     })
 }
 
+/// A targets file (see `targets`): the observed record a run is held against.
+pub fn targets() -> &'static Shape {
+    static SHAPE: OnceLock<Shape> = OnceLock::new();
+    SHAPE.get_or_init(|| {
+        let years = || Shape::List(Box::new(Shape::Integer(Some(YEARS))));
+        let header = table(
+            vec![
+                ("name", Shape::Text),
+                ("region", Shape::Text),
+                ("fit", years()),
+                ("holdout", years()),
+            ],
+            &["name", "fit", "holdout"],
+        );
+        let target = table(
+            vec![
+                ("id", Shape::Text),
+                ("quantity", Shape::Text),
+                ("city", Shape::Text),
+                ("sector", Shape::Text),
+                ("from", names()),
+                ("cause", Shape::Text),
+                ("year", Shape::Integer(Some(YEARS))),
+                ("years", years()),
+                ("observed", Shape::Number),
+                ("min", Shape::Number),
+                ("max", Shape::Number),
+                ("tag", Shape::Text),
+                ("tolerance", Shape::Number),
+                ("weight", Shape::Number),
+                ("source", Shape::Text),
+                ("note", Shape::Text),
+            ],
+            &["id", "quantity", "tag", "tolerance", "source"],
+        );
+        table(
+            vec![
+                ("targets", header),
+                ("target", Shape::Tables(Box::new(target))),
+            ],
+            &["targets"],
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
