@@ -20,6 +20,7 @@ const LAYERS: &[&[&str]] = &[
     &["output", "outdir"],
     &["run"],
     &["batch", "report"],
+    &["targets"],
 ];
 
 /// What the crate root re-exports, by the module it comes from.
