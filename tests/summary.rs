@@ -4,30 +4,13 @@
 
 mod common;
 
-use std::fs::File;
+use common::{col, parquet_batches as read};
+
 use std::path::{Path, PathBuf};
 
 use arrow_array::{Array, Float64Array, Int32Array, RecordBatch, StringArray};
 use arrow_schema::DataType;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use relocsim::batch::{LocalOptions, Share, SummaryOptions, Sweep, run_local, summarize};
-
-fn read(path: &Path) -> Vec<RecordBatch> {
-    ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap())
-        .unwrap()
-        .build()
-        .unwrap()
-        .map(|b| b.unwrap())
-        .collect()
-}
-
-fn col<'a, T: 'static>(b: &'a RecordBatch, name: &str) -> &'a T {
-    b.column_by_name(name)
-        .unwrap()
-        .as_any()
-        .downcast_ref::<T>()
-        .unwrap()
-}
 
 /// A two-scenario sweep of three replicates, run and summarised in `name`'s directory.
 fn summarised(name: &str) -> (PathBuf, Sweep) {

@@ -5,15 +5,13 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::path::Path;
 
-use arrow_array::{Array, Float64Array, Int32Array, RecordBatch, StringArray};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use arrow_array::{Array, Float64Array, Int32Array, StringArray};
 use relocsim::region::Region;
 use relocsim::targets::TargetFile;
 
-use common::{relocsim, tmpdir};
+use common::{col, parquet_batches as batches, relocsim, tmpdir};
 
 const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/targets/jjj_2014_2023.toml");
 
@@ -122,24 +120,6 @@ fn bad_targets_are_refused_with_their_place_and_the_valid_names() {
         HEADER,
         &["t.toml:", "names no target; add [[target]] tables"],
     );
-}
-
-/// Every record batch of a Parquet file.
-fn batches(path: &Path) -> Vec<RecordBatch> {
-    ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap())
-        .unwrap()
-        .build()
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
-}
-
-fn col<'a, T: 'static>(b: &'a RecordBatch, name: &str) -> &'a T {
-    b.column_by_name(name)
-        .unwrap()
-        .as_any()
-        .downcast_ref::<T>()
-        .unwrap()
 }
 
 /// The fit table's CSV as target -> simulated mean.

@@ -145,3 +145,24 @@ pub fn run_sweep(sweep: &relocsim::batch::Sweep, out: &Path) -> relocsim::batch:
     relocsim::batch::run_local(sweep, &opts, |_| {}).expect("the sweep runs")
 }
 pub mod compare;
+
+/// Every record batch of a Parquet file.
+pub fn parquet_batches(path: &Path) -> Vec<arrow_array::RecordBatch> {
+    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(path).unwrap(),
+    )
+    .unwrap()
+    .build()
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
+/// A column of a record batch as its Arrow array type.
+pub fn col<'a, T: 'static>(b: &'a arrow_array::RecordBatch, name: &str) -> &'a T {
+    b.column_by_name(name)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<T>()
+        .unwrap()
+}
