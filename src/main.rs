@@ -106,6 +106,10 @@ enum Command {
         /// Directory to write the report into (created if needed).
         #[arg(long, value_name = "REPORT_DIR")]
         out: PathBuf,
+        /// Also hold the runs against a targets file: the fit table in report.html, and
+        /// fit.md, fit.csv and fit.parquet beside it (as `relocsim check` writes).
+        #[arg(long, value_name = "FILE")]
+        targets: Option<PathBuf>,
     },
     /// Check a targets file (observed values runs are held against) and print it as a
     /// table: quantity, observed value or range, tag, tolerance, weight, window, source.
@@ -244,7 +248,8 @@ fn dispatch(cli: Cli) -> Result<()> {
             dirs,
             baseline,
             out,
-        } => compare(&dirs, &baseline, &out),
+            targets,
+        } => compare(&dirs, &baseline, &out, targets.as_deref()),
         Command::Schema => {
             out!("{}", relocsim::output::schema_doc());
             Ok(())
@@ -268,8 +273,22 @@ fn dispatch(cli: Cli) -> Result<()> {
     }
 }
 
-fn compare(dirs: &[PathBuf], baseline: &str, out: &std::path::Path) -> Result<()> {
-    let w = relocsim::report::compare(dirs, baseline, out)?;
+fn compare(
+    dirs: &[PathBuf],
+    baseline: &str,
+    out: &std::path::Path,
+    targets: Option<&std::path::Path>,
+) -> Result<()> {
+    use relocsim::report::{Comparison, write_with};
+    use relocsim::targets::{TargetFile, fit};
+    let cmp = Comparison::load(dirs, baseline)?;
+    let mut extras = Vec::new();
+    if let Some(file) = targets {
+        let t = TargetFile::load(file, cmp.region())?;
+        let rows = fit::fit_table(&t, &cmp.groups)?;
+        extras.push(fit::report_section(&t, &rows)?);
+    }
+    let w = write_with(&cmp, out, &extras)?;
     outln!(
         "compared {} scenarios ({} runs) with {baseline}: wrote {} files in {}; open {}",
         w.groups,

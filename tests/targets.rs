@@ -236,6 +236,28 @@ fn the_fit_table_holds_the_values_computed_by_hand_from_the_runs_files() {
     let b = &batches(&fit.join("fit.parquet"))[0];
     assert_eq!(b.num_rows(), sim.len());
 
+    // compare shows the same table: in report.html, and the same fit.csv beside it.
+    let report = dir.join("report");
+    let out = relocsim(&[
+        "compare",
+        run.to_str().unwrap(),
+        "--baseline",
+        "history_2014_2023",
+        "--out",
+        report.to_str().unwrap(),
+        "--targets",
+        SHIPPED,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |p: &Path| std::fs::read_to_string(p).unwrap();
+    assert_eq!(read(&report.join("fit.csv")), read(&fit.join("fit.csv")));
+    let html = read(&report.join("report.html"));
+    assert!(html.contains("<section id=\"fit\">") && html.contains("population of Beijing, 2016"));
+
     // --strict fails on a missed published target (Tianjin's decline is missed, as the
     // README says) and names it.
     let out = relocsim(&[

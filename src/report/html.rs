@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::Extra;
 use super::charts::Rendered;
 use super::table::HeadlineTable;
 use super::{Comparison, Group, Run};
@@ -40,7 +41,7 @@ code { font-size: 0.9em; }
 "#;
 
 /// Text made safe inside HTML elements and attribute values.
-fn esc(s: &str) -> String {
+pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -56,7 +57,12 @@ fn esc(s: &str) -> String {
 }
 
 /// The whole page.
-pub fn page(cmp: &Comparison, table: &HeadlineTable, charts: &[Rendered]) -> String {
+pub fn page(
+    cmp: &Comparison,
+    table: &HeadlineTable,
+    charts: &[Rendered],
+    extras: &[Extra],
+) -> String {
     let labels: Vec<&str> = cmp.groups.iter().map(|g| g.label.as_str()).collect();
     let mut out = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -64,26 +70,38 @@ pub fn page(cmp: &Comparison, table: &HeadlineTable, charts: &[Rendered]) -> Str
          <title>Scenario comparison: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
         esc(&labels.join(", "))
     );
-    out.push_str(&header(cmp));
+    out.push_str(&header(cmp, extras));
     out.push_str(&scenarios(cmp));
     out.push_str(&settings(cmp));
     out.push_str(&headline(table));
     out.push_str(&figures(charts));
+    for x in extras {
+        out.push_str(&format!(
+            "<section id=\"{}\">\n<h2>{}</h2>\n{}</section>\n",
+            esc(&x.id),
+            esc(&x.title),
+            x.html
+        ));
+    }
     out.push_str(&methods(cmp));
     out.push_str("</body>\n</html>\n");
     out
 }
 
-fn header(cmp: &Comparison) -> String {
+fn header(cmp: &Comparison, extras: &[Extra]) -> String {
     let r = cmp.region();
     let (start, end) = (cmp.years[0], cmp.years[cmp.years.len() - 1]);
+    let more: String = extras
+        .iter()
+        .map(|x| format!("<li><a href=\"#{}\">{}</a></li>", esc(&x.id), esc(&x.title)))
+        .collect();
     format!(
         "<header>\n<h1>Scenario comparison</h1>\n<p>{} region, {start}–{end}: {} scenarios \
          ({} runs) compared with the baseline <strong>{}</strong>.</p>\n</header>\n\
          <nav><h2>Contents</h2><ol><li><a href=\"#scenarios\">Scenarios</a></li>\
          <li><a href=\"#settings\">Settings that differ</a></li>\
          <li><a href=\"#headline\">Headline indicators</a></li>\
-         <li><a href=\"#charts\">Charts</a></li><li><a href=\"#methods\">Methods</a></li>\
+         <li><a href=\"#charts\">Charts</a></li>{more}<li><a href=\"#methods\">Methods</a></li>\
          </ol></nav>\n",
         esc(&r.name),
         cmp.groups.len(),

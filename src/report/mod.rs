@@ -130,6 +130,18 @@ pub fn milestones(start: i32, end: i32) -> Vec<i32> {
     years
 }
 
+/// A section a caller adds to a report (the fit to observed targets): its title and
+/// anchor, its HTML body (already escaped), and files written beside the report.
+#[derive(Clone, Debug, Default)]
+pub struct Extra {
+    pub id: String,
+    pub title: String,
+    pub html: String,
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+pub use html::esc;
+
 /// What `compare` wrote.
 pub struct Written {
     pub dir: PathBuf,
@@ -150,11 +162,16 @@ pub fn compare(inputs: &[PathBuf], baseline: &str, out: &Path) -> Result<Written
 /// a hidden sibling first, which replaces an earlier report only when it is complete. A
 /// directory holding anything but an earlier report is refused.
 pub fn write(cmp: &Comparison, out: &Path) -> Result<Written> {
+    write_with(cmp, out, &[])
+}
+
+/// [`write`] with sections (and their files) added by the caller.
+pub fn write_with(cmp: &Comparison, out: &Path, extras: &[Extra]) -> Result<Written> {
     crate::outdir::check_report_dir(out)?;
     let _lock = crate::outdir::Lock::acquire(&crate::outdir::sibling(out, "lock"), out)?;
     let tmp = crate::outdir::sibling(out, "partial");
     crate::outdir::fresh_work_dir(&tmp)?;
-    let written = write_into(cmp, &tmp).and_then(|files| {
+    let written = write_into(cmp, &tmp, extras).and_then(|files| {
         crate::outdir::seal_report(&tmp, &files)?;
         crate::outdir::remove_report(out)?;
         std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
@@ -175,7 +192,7 @@ pub fn write(cmp: &Comparison, out: &Path) -> Result<Written> {
     })
 }
 
-fn write_into(cmp: &Comparison, out: &Path) -> Result<Vec<PathBuf>> {
+fn write_into(cmp: &Comparison, out: &Path, extras: &[Extra]) -> Result<Vec<PathBuf>> {
     let charts_dir = out.join("charts");
     std::fs::create_dir_all(&charts_dir).map_err(|e| Error::io(&charts_dir, e))?;
     let table = HeadlineTable::build(cmp);
@@ -193,7 +210,13 @@ fn write_into(cmp: &Comparison, out: &Path) -> Result<Vec<PathBuf>> {
         put(&format!("charts/{}.svg", c.chart.stem()), c.svg.as_bytes())?;
         put(&format!("charts/{}.png", c.chart.stem()), &c.png)?;
     }
-    put("report.html", html::page(cmp, &table, &rendered).as_bytes())?;
+    for (name, bytes) in extras.iter().flat_map(|x| &x.files) {
+        put(name, bytes)?;
+    }
+    put(
+        "report.html",
+        html::page(cmp, &table, &rendered, extras).as_bytes(),
+    )?;
     Ok(files)
 }
 

@@ -18,7 +18,7 @@ use super::{Quantity, Target, TargetFile, cities_of, quantity, show};
 use crate::engine::indicators::{CITY, CITY_SECTOR};
 use crate::error::{Error, Result};
 use crate::region::RegionSpec;
-use crate::report::{Group, Run, batches, column};
+use crate::report::{Extra, Group, Run, batches, column, esc};
 use crate::stats::describe;
 
 /// Year, event, origin, destination, sector and cause of firm events.
@@ -475,27 +475,92 @@ fn write_into(
     rows: &[FitRow],
     dir: &Path,
 ) -> Result<Vec<std::path::PathBuf>> {
-    let put = |name: &str, text: String| -> Result<std::path::PathBuf> {
-        let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
-        Ok(name.into())
-    };
-    let mut files = vec![
-        put("fit.md", to_markdown(targets, rows))?,
-        put("fit.csv", to_csv(rows))?,
-    ];
+    let mut files = Vec::new();
+    for (name, bytes) in fit_files(targets, rows)? {
+        let path = dir.join(&name);
+        std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+        files.push(name.into());
+    }
+    Ok(files)
+}
+
+/// fit.md, fit.csv and fit.parquet as bytes.
+pub fn fit_files(targets: &TargetFile, rows: &[FitRow]) -> Result<Vec<(String, Vec<u8>)>> {
     let batch = to_batch(rows)?;
-    let path = dir.join("fit.parquet");
-    let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
     let fail = |e: parquet::errors::ParquetError| Error::Output {
-        file: path.display().to_string(),
+        file: "fit.parquet".into(),
         message: e.to_string(),
     };
-    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).map_err(fail)?;
+    let mut parquet = Vec::new();
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(&mut parquet, batch.schema(), None).map_err(fail)?;
     w.write(&batch).map_err(fail)?;
     w.close().map_err(fail)?;
-    files.push("fit.parquet".into());
-    Ok(files)
+    Ok(vec![
+        ("fit.md".into(), to_markdown(targets, rows).into_bytes()),
+        ("fit.csv".into(), to_csv(rows).into_bytes()),
+        ("fit.parquet".into(), parquet),
+    ])
+}
+
+/// The fit table as a section of a comparison report, with its files.
+pub fn report_section(targets: &TargetFile, rows: &[FitRow]) -> Result<Extra> {
+    Ok(Extra {
+        id: "fit".into(),
+        title: format!("Fit to {}", targets.targets.name),
+        html: to_html(targets, rows),
+        files: fit_files(targets, rows)?,
+    })
+}
+
+/// The fit table as HTML: per group, the fit window then the held-out years.
+pub fn to_html(targets: &TargetFile, rows: &[FitRow]) -> String {
+    let h = &targets.targets;
+    let mut s = String::from(
+        "<p>Each target's observed value, the simulated mean over replicates with its 90% \
+         interval, whether the mean lies within the target's tolerance, and the \
+         standardised distance (mean &minus; observed) / (tolerance &times; observed), 0 \
+         inside an observed range. Also in fit.md, fit.csv and fit.parquet.</p>\n",
+    );
+    let mut groups: Vec<&str> = rows.iter().map(|r| r.group.as_str()).collect();
+    groups.dedup();
+    for g in groups {
+        s += &format!("<h3>{}</h3>\n", esc(g));
+        for (fit, title, (a, b)) in [
+            (true, "Fit window", (h.fit[0], h.fit[1])),
+            (false, "Held out", (h.holdout[0], h.holdout[1])),
+        ] {
+            let section: Vec<&FitRow> = rows
+                .iter()
+                .filter(|r| r.group == g && r.fit_window == fit)
+                .collect();
+            let met = section.iter().filter(|r| r.inside() == Some(true)).count();
+            let simulated = section.iter().filter(|r| r.distance.is_some()).count();
+            s += &format!(
+                "<h4>{title} {a}&ndash;{b}: {met} of {simulated} simulated targets met</h4>\n\
+                 <table><thead><tr><th>target</th><th>observed</th><th>tag</th>\
+                 <th>simulated</th><th>met</th><th>distance</th></tr></thead><tbody>\n"
+            );
+            for r in section {
+                let met = match r.inside() {
+                    Some(true) => "yes",
+                    Some(false) => "<strong>no</strong>",
+                    None => "not simulated",
+                };
+                s += &format!(
+                    "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td>\
+                     <td class=\"num\">{}</td><td>{met}</td><td class=\"num\">{}</td></tr>\n",
+                    esc(&r.quantity),
+                    esc(&r.observed),
+                    esc(&r.tag),
+                    esc(&simulated_text(r)),
+                    r.distance.map_or(String::new(), |d| format!("{d:+.2}")),
+                );
+            }
+            s += "</tbody></table>\n";
+        }
+    }
+    s
 }
 
 /// The [V] targets a table misses (their rows), for `--strict`.
