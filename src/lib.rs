@@ -23,6 +23,7 @@
 
 pub mod agents;
 pub mod batch;
+pub mod calibrate;
 pub mod digest;
 pub mod engine;
 pub mod error;

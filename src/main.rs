@@ -137,6 +137,21 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Fit a scenario's parameters to a targets file by ABC-SMC (population Monte
+    /// Carlo): each generation of particles runs as a sweep with common random numbers,
+    /// resumably; writes posterior.parquet, particles.csv, convergence.csv,
+    /// calibrated.toml, fit_before.md and fit_after.md into DIR.
+    Calibrate {
+        /// Calibration TOML file, e.g. calibration/jjj.toml.
+        file: PathBuf,
+        /// Directory of the calibration (its sweeps and results); rerunning with the
+        /// same DIR resumes.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Runs at once [default: all cores].
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
     /// Print the documented schema of the output files.
     Schema,
     /// Sweeps of scenarios, variants and replicates: list, run here, or run on Slurm.
@@ -254,6 +269,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             out!("{}", relocsim::output::schema_doc());
             Ok(())
         }
+        Command::Calibrate { file, out, jobs } => calibrate(&file, &out, jobs),
         Command::Targets { file } => {
             let region = relocsim::region::Region::embedded();
             let t = relocsim::targets::TargetFile::load(&file, &region.spec)?;
@@ -329,6 +345,33 @@ fn check(
             ids.join(", ")
         );
     }
+    Ok(())
+}
+
+fn calibrate(file: &std::path::Path, out: &std::path::Path, jobs: Option<usize>) -> Result<()> {
+    use relocsim::calibrate::{Calibration, abc, prepare_dir, write_outcome};
+    let c = Calibration::load(file)?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let jobs = jobs.unwrap_or(cores).max(1);
+    prepare_dir(out, file)?;
+    let opts = abc::Options {
+        out: out.to_path_buf(),
+        jobs,
+        threads: (cores / jobs).max(1),
+        stop: Some(stop_on_signal()),
+        command_line: std::env::args().collect(),
+    };
+    let started = std::time::Instant::now();
+    let o = abc::calibrate(&c, &opts, |line| eprintln!("{line}"))?;
+    let files = write_outcome(&c, &o, out)?;
+    outln!(
+        "calibrated {} parameters with {} runs in {:.0} s: wrote {} files in {}",
+        c.spec.parameters.len(),
+        o.runs,
+        started.elapsed().as_secs_f64(),
+        files.len(),
+        out.display()
+    );
     Ok(())
 }
 

@@ -69,6 +69,9 @@ pub enum Purpose {
     /// The coarse byte of a person's two-stage draw of whether to reconsider where to
     /// live, keyed by id / 8; the fine part is the `Migration` stream.
     MigrationCoarse = 23,
+    /// A calibration's particles: drawn from the prior, resampled and perturbed (keyed
+    /// by generation and particle).
+    Calibration = 24,
 }
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;

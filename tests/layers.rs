@@ -21,6 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["run"],
     &["batch", "report"],
     &["targets"],
+    &["calibrate"],
 ];
 
 /// What the crate root re-exports, by the module it comes from.

@@ -97,6 +97,11 @@ pub fn scan_sweep<'t>(text: &'t str, file: &str) -> Checked<'t> {
     scan(text, file, shape::sweep(), &[])
 }
 
+/// Syntax, keys, types and integer ranges of a calibration file.
+pub fn scan_calibration<'t>(text: &'t str, file: &str) -> Checked<'t> {
+    scan(text, file, shape::calibration(), &[])
+}
+
 /// Syntax, keys, types and integer ranges of a targets file.
 pub fn scan_targets<'t>(text: &'t str, file: &str) -> Checked<'t> {
     scan(text, file, shape::targets(), &[])

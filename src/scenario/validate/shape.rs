@@ -336,6 +336,51 @@ pub fn sweep() -> &'static Shape {
     })
 }
 
+/// A calibration file (see `calibrate`).
+pub fn calibration() -> &'static Shape {
+    static SHAPE: OnceLock<Shape> = OnceLock::new();
+    SHAPE.get_or_init(|| {
+        let settings = table(
+            vec![
+                ("name", Shape::Text),
+                ("scenario", Shape::Text),
+                ("targets", Shape::Text),
+                ("scale", Shape::Number),
+                ("replicates", Shape::Integer(Some((1, 10_000)))),
+                ("seed", Shape::Integer(Some((0, i64::MAX as i128)))),
+                ("particles", Shape::Integer(Some((1, 100_000)))),
+                ("generations", Shape::Integer(Some((1, 1_000)))),
+                ("acceptance", Shape::Number),
+            ],
+            &[
+                "name",
+                "scenario",
+                "targets",
+                "scale",
+                "replicates",
+                "seed",
+                "particles",
+                "generations",
+            ],
+        );
+        let parameter = table(
+            vec![
+                ("name", Shape::Text),
+                ("min", Shape::Number),
+                ("max", Shape::Number),
+            ],
+            &["name", "min", "max"],
+        );
+        table(
+            vec![
+                ("calibration", settings),
+                ("parameter", Shape::Tables(Box::new(parameter))),
+            ],
+            &["calibration"],
+        )
+    })
+}
+
 /// A targets file (see `targets`): the observed record a run is held against.
 pub fn targets() -> &'static Shape {
     static SHAPE: OnceLock<Shape> = OnceLock::new();
