@@ -10,6 +10,10 @@
 //! distance is the weighted mean squared standardised distance (`targets::fit`) of the
 //! replicates' mean over the fit window's targets; the held-out years are reported
 //! apart and never used.
+//!
+//! No maintained Rust crate implements ABC-SMC (the reference implementation, pyABC,
+//! is Python), so the loop is written here (`abc`); the runs go through the sweep
+//! machinery, and the statistics through `crate::stats`.
 
 pub mod abc;
 
