@@ -281,12 +281,7 @@ fn sweep_text(c: &Calibration, name: &str, variants: &[(String, Vec<f64>)]) -> S
 }
 
 /// Runs one sweep into `dir` (skipping runs there already) and returns its groups.
-fn run_sweep(
-    opts: &Options,
-    dir: &Path,
-    text: &str,
-    runs: &mut usize,
-) -> Result<Vec<Group>> {
+fn run_sweep(opts: &Options, dir: &Path, text: &str, runs: &mut usize) -> Result<Vec<Group>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let file = dir.join("sweep.toml");
     std::fs::write(&file, text).map_err(|e| Error::io(&file, e))?;
