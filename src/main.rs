@@ -362,7 +362,35 @@ fn calibrate(file: &std::path::Path, out: &std::path::Path, jobs: Option<usize>)
         command_line: std::env::args().collect(),
     };
     let started = std::time::Instant::now();
-    let o = abc::calibrate(&c, &opts, |line| eprintln!("{line}"))?;
+    let s = &c.spec.calibration;
+    let total = (u64::from(s.particles) * u64::from(s.generations) + 2) * u64::from(s.replicates);
+    let bar = indicatif::ProgressBar::new(total).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} runs, {elapsed} ({eta} left) {msg}",
+        )
+        .expect("a valid template"),
+    );
+    bar.set_message("generation 0");
+    let on = |e: abc::Event| match e {
+        abc::Event::RunDone => bar.inc(1),
+        abc::Event::Generation(step) => {
+            // A hidden bar (output not a terminal) prints nothing: say it plainly.
+            if bar.is_hidden() {
+                eprintln!("{}", step.line(s.particles));
+            } else {
+                bar.println(step.line(s.particles));
+            }
+            bar.set_message(format!(
+                "generation {}: tolerance {:.3}, acceptance {:.0}%",
+                step.generation + 1,
+                step.epsilon,
+                100.0 * step.accepted as f64 / f64::from(s.particles)
+            ));
+        }
+    };
+    let o = abc::calibrate(&c, &opts, &on);
+    bar.finish_and_clear();
+    let o = o?;
     let files = write_outcome(&c, &o, out)?;
     outln!(
         "calibrated {} parameters with {} runs in {:.0} s: wrote {} files in {}",

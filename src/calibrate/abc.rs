@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use super::Calibration;
-use crate::batch::{LocalOptions, Share, Sweep, run_local};
+use crate::batch::{LocalOptions, Progress, Share, Sweep, run_local};
 use crate::error::{Error, Result};
 use crate::math::Det;
 use crate::report::{Group, load_groups};
@@ -53,6 +53,25 @@ pub struct Step {
     pub ess: f64,
 }
 
+/// What a calibration reports as it goes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// One run (a particle's replicate) is done, or was there already.
+    RunDone,
+    /// A generation is done: its summary.
+    Generation(Step),
+}
+
+impl Step {
+    /// The step as a line for people.
+    pub fn line(&self, proposed: u32) -> String {
+        format!(
+            "generation {}: tolerance {:.3}, best distance {:.3}, median {:.3}, {} accepted of {proposed} (effective {:.1})",
+            self.generation, self.epsilon, self.best, self.median, self.accepted, self.ess
+        )
+    }
+}
+
 /// What a calibration found.
 pub struct Outcome {
     pub particles: Vec<Particle>,
@@ -67,7 +86,7 @@ pub struct Outcome {
 }
 
 /// Runs the calibration into `opts.out`, reporting each generation through `on`.
-pub fn calibrate(c: &Calibration, opts: &Options, on: impl Fn(&str)) -> Result<Outcome> {
+pub fn calibrate(c: &Calibration, opts: &Options, on: &(dyn Fn(Event) + Sync)) -> Result<Outcome> {
     let s = &c.spec.calibration;
     let bounds: Vec<(f64, f64)> = c.spec.parameters.iter().map(|p| (p.min, p.max)).collect();
     let key = RunKey::new(s.seed, 0);
@@ -78,7 +97,7 @@ pub fn calibrate(c: &Calibration, opts: &Options, on: impl Fn(&str)) -> Result<O
     for g in 0..s.generations {
         let thetas = propose(key, g, s.particles, &bounds, &previous);
         let dir = opts.out.join(format!("generation={g}"));
-        let distances = evaluate(c, opts, &dir, &thetas, &mut runs)?;
+        let distances = evaluate(c, opts, &dir, &thetas, &mut runs, on)?;
         let mut batch: Vec<Particle> = thetas
             .into_iter()
             .zip(distances)
@@ -94,21 +113,13 @@ pub fn calibrate(c: &Calibration, opts: &Options, on: impl Fn(&str)) -> Result<O
             .collect();
         let last = steps.last().map_or(f64::INFINITY, |t: &Step| t.epsilon);
         let step = accept(&mut batch, &previous, &bounds, s.acceptance, last);
-        on(&format!(
-            "generation {g}: tolerance {:.3}, best distance {:.3}, median {:.3}, {} accepted of {} (effective {:.1})",
-            step.epsilon,
-            step.best,
-            step.median,
-            step.accepted,
-            batch.len(),
-            step.ess
-        ));
+        on(Event::Generation(step.clone()));
         steps.push(step);
         previous = batch.iter().filter(|p| p.accepted).cloned().collect();
         particles.extend(batch);
     }
     let (mean, sd) = weighted_moments(&previous, bounds.len());
-    let check = check_runs(c, opts, &mean, &mut runs)?;
+    let check = check_runs(c, opts, &mean, &mut runs, on)?;
     let label = |v: &str| check.iter().find(|g| g.label.ends_with(&format!("/{v}")));
     let table = |v: &str| -> Result<Vec<FitRow>> {
         let g = label(v).ok_or_else(|| missing(&opts.out, v))?;
@@ -281,7 +292,13 @@ fn sweep_text(c: &Calibration, name: &str, variants: &[(String, Vec<f64>)]) -> S
 }
 
 /// Runs one sweep into `dir` (skipping runs there already) and returns its groups.
-fn run_sweep(opts: &Options, dir: &Path, text: &str, runs: &mut usize) -> Result<Vec<Group>> {
+fn run_sweep(
+    opts: &Options,
+    dir: &Path,
+    text: &str,
+    runs: &mut usize,
+    on: &(dyn Fn(Event) + Sync),
+) -> Result<Vec<Group>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let file = dir.join("sweep.toml");
     std::fs::write(&file, text).map_err(|e| Error::io(&file, e))?;
@@ -294,7 +311,11 @@ fn run_sweep(opts: &Options, dir: &Path, text: &str, runs: &mut usize) -> Result
         stop: opts.stop.clone(),
         command_line: opts.command_line.clone(),
     };
-    let report = run_local(&sweep, &local, |_| {})?;
+    let report = run_local(&sweep, &local, |p| {
+        if let Progress::Done(..) = p {
+            on(Event::RunDone);
+        }
+    })?;
     let unfinished = report.interrupted + report.not_started + report.busy;
     if !report.failed.is_empty() || unfinished > 0 {
         let first = report
@@ -320,6 +341,7 @@ fn evaluate(
     dir: &Path,
     thetas: &[Vec<f64>],
     runs: &mut usize,
+    on: &(dyn Fn(Event) + Sync),
 ) -> Result<Vec<f64>> {
     let variants: Vec<(String, Vec<f64>)> = thetas
         .iter()
@@ -327,7 +349,7 @@ fn evaluate(
         .map(|(i, t)| (format!("p{i:04}"), t.clone()))
         .collect();
     let text = sweep_text(c, &c.spec.calibration.name, &variants);
-    let groups = run_sweep(opts, dir, &text, runs)?;
+    let groups = run_sweep(opts, dir, &text, runs, on)?;
     let rows = fit_table(&c.targets, &groups)?;
     variants
         .iter()
@@ -346,6 +368,7 @@ fn check_runs(
     opts: &Options,
     mean: &[f64],
     runs: &mut usize,
+    on: &(dyn Fn(Event) + Sync),
 ) -> Result<Vec<Group>> {
     let mut text = sweep_text(
         c,
@@ -353,7 +376,7 @@ fn check_runs(
         &[("posterior_mean".into(), mean.to_vec())],
     );
     text += "\n[[variant]]\nname = \"as_given\"\n";
-    run_sweep(opts, &opts.out.join("check"), &text, runs)
+    run_sweep(opts, &opts.out.join("check"), &text, runs, on)
 }
 
 /// The fit table of an outcome, before and after, as markdown.

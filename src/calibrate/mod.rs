@@ -202,7 +202,7 @@ pub fn prepare_dir(out: &Path, file: &Path) -> Result<()> {
 
 /// Writes what a calibration found into `out`: posterior.parquet (the last generation's
 /// accepted particles with their weights), particles.csv (every particle evaluated),
-/// convergence.csv, calibrated.toml (the posterior mean as a fragment a scenario can
+/// convergence.csv and its chart (convergence.svg and .png), calibrated.toml (the posterior mean as a fragment a scenario can
 /// take), and fit_before.md and fit_after.md (the scenario as given, and with the
 /// posterior mean). Returns the files written.
 pub fn write_outcome(c: &Calibration, o: &abc::Outcome, out: &Path) -> Result<Vec<PathBuf>> {
@@ -240,6 +240,24 @@ pub fn write_outcome(c: &Calibration, o: &abc::Outcome, out: &Path) -> Result<Ve
         );
     }
     put("convergence.csv", conv.into_bytes())?;
+    let line = |f: fn(&abc::Step) -> f64| -> Vec<(f64, f64)> {
+        o.steps
+            .iter()
+            .map(|s| (f64::from(s.generation), f(s)))
+            .collect()
+    };
+    let (svg, png) = crate::report::line_chart(
+        &format!("Convergence of {}", c.spec.calibration.name),
+        "generation",
+        "weighted mean squared distance",
+        &[
+            ("tolerance", line(|s| s.epsilon)),
+            ("median", line(|s| s.median)),
+            ("best", line(|s| s.best)),
+        ],
+    )?;
+    put("convergence.svg", svg.into_bytes())?;
+    put("convergence.png", png)?;
     put("posterior.parquet", posterior_parquet(o, &names)?)?;
     put("calibrated.toml", fragment(c, o).into_bytes())?;
     let (before, after) = abc::fit_report(c, o);

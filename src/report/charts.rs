@@ -523,3 +523,88 @@ where
     scenario_legend(cmp, &top)?;
     indicator_panel(cmp, &rest, &ind::OUTPUT_PER_HEAD_CV)
 }
+
+/// A simple line chart (for a calibration's convergence): named series of (x, y)
+/// points on shared axes, as SVG text and PNG bytes, drawn with the report's font and
+/// palette.
+pub fn line_chart(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[(&str, Vec<(f64, f64)>)],
+) -> Result<(String, Vec<u8>)> {
+    register_font()?;
+    let (w, h) = (720u32, 420u32);
+    let fail = |e: Box<dyn std::error::Error>| Error::Output {
+        file: "line chart".into(),
+        message: e.to_string(),
+    };
+    let spec = LineSpec {
+        title,
+        x_label,
+        y_label,
+        series,
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        draw_lines(&root, &spec).map_err(fail)?;
+        root.present().map_err(|e| fail(e.into()))?;
+    }
+    let mut rgb = vec![0u8; w as usize * h as usize * 3];
+    {
+        let root = Bitmap(BitMapBackend::with_buffer(&mut rgb, (w, h))).into_drawing_area();
+        draw_lines(&root, &spec).map_err(fail)?;
+        root.present().map_err(|e| fail(e.into()))?;
+    }
+    Ok((svg, encode_png(&rgb, w, h).map_err(fail)?))
+}
+
+struct LineSpec<'a> {
+    title: &'a str,
+    x_label: &'a str,
+    y_label: &'a str,
+    series: &'a [(&'a str, Vec<(f64, f64)>)],
+}
+
+fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &LineSpec) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for &(x, y) in spec.series.iter().flat_map(|(_, p)| p.iter()) {
+        (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
+    }
+    if x0 > x1 {
+        (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
+    }
+    let pad = ((y1 - y0) * 0.08).max(1e-9);
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(root)
+        .caption(spec.title, font(18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x0..x1.max(x0 + 1.0), y0.min(0.0)..y1 + pad)?;
+    chart
+        .configure_mesh()
+        .x_desc(spec.x_label)
+        .y_desc(spec.y_label)
+        .label_style(font(12))
+        .axis_desc_style(font(13))
+        .draw()?;
+    for (i, (name, pts)) in spec.series.iter().enumerate() {
+        let colour = scenario_colour(i);
+        chart
+            .draw_series(LineSeries::new(pts.iter().copied(), colour.stroke_width(2)))?
+            .label(*name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour));
+    }
+    chart
+        .configure_series_labels()
+        .label_font(font(12))
+        .border_style(GREY)
+        .background_style(WHITE)
+        .draw()?;
+    Ok(())
+}

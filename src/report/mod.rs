@@ -140,6 +140,7 @@ pub struct Extra {
     pub files: Vec<(String, Vec<u8>)>,
 }
 
+pub use charts::line_chart;
 pub use html::esc;
 
 /// What `compare` wrote.
