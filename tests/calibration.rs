@@ -80,6 +80,18 @@ fn bad_calibration_files_are_refused_with_their_place_and_the_nearest_names() {
         &calibration(HISTORY, TARGETS, ""),
         &["no free parameter"],
     );
+    refused(
+        "half_prior",
+        &calibration(
+            HISTORY,
+            TARGETS,
+            &format!(
+                "{}prior_mean = 0.02\n",
+                param("behaviour.migration_rate", 0.01, 0.05)
+            ),
+        ),
+        &["c.toml:15:", "give prior_mean and prior_sd together"],
+    );
     // A targets file with nothing in its fit window leaves nothing to fit.
     let dir = tmpdir("calibration", "empty_window_targets");
     let t = dir.join("t.toml");

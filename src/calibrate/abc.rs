@@ -53,6 +53,41 @@ pub struct Step {
     pub ess: f64,
 }
 
+/// A parameter's prior: uniform on [lo, hi], or normal (mean, sd) truncated to it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Prior {
+    pub lo: f64,
+    pub hi: f64,
+    pub normal: Option<(f64, f64)>,
+}
+
+impl Prior {
+    /// A draw from the prior (a truncated normal by rejection; after 1,000 misses, a
+    /// uniform draw: a prior that far outside its bounds is as good as flat there).
+    fn draw(&self, st: &mut crate::rng::Stream) -> f64 {
+        if let Some((m, sd)) = self.normal {
+            for _ in 0..1000 {
+                let x = m + sd * st.normal();
+                if (self.lo..=self.hi).contains(&x) {
+                    return x;
+                }
+            }
+        }
+        self.lo + st.uniform() * (self.hi - self.lo)
+    }
+
+    /// The prior density up to a constant (0 outside the bounds).
+    fn density(&self, x: f64) -> f64 {
+        if !(self.lo..=self.hi).contains(&x) {
+            return 0.0;
+        }
+        match self.normal {
+            Some((m, sd)) => (-0.5 * ((x - m) / sd).powi(2)).dexp(),
+            None => 1.0,
+        }
+    }
+}
+
 /// What a calibration reports as it goes.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
@@ -88,14 +123,15 @@ pub struct Outcome {
 /// Runs the calibration into `opts.out`, reporting each generation through `on`.
 pub fn calibrate(c: &Calibration, opts: &Options, on: &(dyn Fn(Event) + Sync)) -> Result<Outcome> {
     let s = &c.spec.calibration;
-    let bounds: Vec<(f64, f64)> = c.spec.parameters.iter().map(|p| (p.min, p.max)).collect();
+    let priors: Vec<Prior> = c.spec.parameters.iter().map(|p| p.prior()).collect();
+    let bounds: Vec<(f64, f64)> = priors.iter().map(|p| (p.lo, p.hi)).collect();
     let key = RunKey::new(s.seed, 0);
     let mut particles: Vec<Particle> = Vec::new();
     let mut steps = Vec::new();
     let mut previous: Vec<Particle> = Vec::new();
     let mut runs = 0;
     for g in 0..s.generations {
-        let thetas = propose(key, g, s.particles, &bounds, &previous);
+        let thetas = propose(key, g, s.particles, &priors, &previous);
         let dir = opts.out.join(format!("generation={g}"));
         let distances = evaluate(c, opts, &dir, &thetas, &mut runs, on)?;
         let mut batch: Vec<Particle> = thetas
@@ -112,7 +148,7 @@ pub fn calibrate(c: &Calibration, opts: &Options, on: &(dyn Fn(Event) + Sync)) -
             })
             .collect();
         let last = steps.last().map_or(f64::INFINITY, |t: &Step| t.epsilon);
-        let step = accept(&mut batch, &previous, &bounds, s.acceptance, last);
+        let step = accept(&mut batch, &previous, &priors, s.acceptance, last);
         on(Event::Generation(step.clone()));
         steps.push(step);
         previous = batch.iter().filter(|p| p.accepted).cloned().collect();
@@ -144,23 +180,15 @@ fn missing(out: &Path, what: &str) -> Error {
 }
 
 /// The particles of generation `g`: from the prior, or perturbed from `previous`.
-fn propose(
-    key: RunKey,
-    g: u32,
-    n: u32,
-    bounds: &[(f64, f64)],
-    previous: &[Particle],
-) -> Vec<Vec<f64>> {
-    let sigma = kernel_sd(previous, bounds);
+fn propose(key: RunKey, g: u32, n: u32, priors: &[Prior], previous: &[Particle]) -> Vec<Vec<f64>> {
+    let bounds: Vec<(f64, f64)> = priors.iter().map(|p| (p.lo, p.hi)).collect();
+    let sigma = kernel_sd(previous, &bounds);
     let weights: Vec<f64> = previous.iter().map(|p| p.weight).collect();
     (0..n)
         .map(|i| {
             let mut st = key.stream(g, u64::from(i), Purpose::Calibration);
             if previous.is_empty() {
-                return bounds
-                    .iter()
-                    .map(|&(lo, hi)| lo + st.uniform() * (hi - lo))
-                    .collect();
+                return priors.iter().map(|p| p.draw(&mut st)).collect();
             }
             let parent = &previous[choose_weighted(&weights, st.uniform())].theta;
             (0..bounds.len())
@@ -216,26 +244,34 @@ fn weighted_moments(ps: &[Particle], k: usize) -> (Vec<f64>, Vec<f64>) {
 fn accept(
     batch: &mut [Particle],
     previous: &[Particle],
-    bounds: &[(f64, f64)],
+    priors: &[Prior],
     acceptance: f64,
     last_epsilon: f64,
 ) -> Step {
+    let bounds: Vec<(f64, f64)> = priors.iter().map(|p| (p.lo, p.hi)).collect();
     let mut sorted: Vec<f64> = batch.iter().map(|p| p.distance).collect();
     sorted.sort_by(f64::total_cmp);
     let keep = ((batch.len() as f64 * acceptance).ceil() as usize).clamp(1, batch.len());
     // The tolerance never rises: a generation whose quantile is above the last keeps
     // the last, and accepts fewer (at least its best particle).
     let epsilon = sorted[keep - 1].min(last_epsilon).max(sorted[0]);
-    let sigma = kernel_sd(previous, bounds);
+    let sigma = kernel_sd(previous, &bounds);
     let mut n = 0;
     for p in batch.iter_mut() {
         if p.distance <= epsilon && n < keep {
             p.accepted = true;
             n += 1;
+            // Generation 0 draws from the prior: equal weights. Later: prior over the
+            // density of having proposed the particle.
             p.weight = if previous.is_empty() {
                 1.0
             } else {
-                1.0 / proposal_density(&p.theta, previous, &sigma)
+                let prior: f64 = priors
+                    .iter()
+                    .zip(&p.theta)
+                    .map(|(q, &x)| q.density(x))
+                    .product();
+                prior / proposal_density(&p.theta, previous, &sigma)
             };
         }
     }
@@ -385,4 +421,37 @@ pub fn fit_report(c: &Calibration, o: &Outcome) -> (String, String) {
         to_markdown(&c.targets, &o.before),
         to_markdown(&c.targets, &o.after),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn priors_draw_and_weigh_as_declared() {
+        let key = RunKey::new(3, 0);
+        let normal = Prior {
+            lo: 0.0,
+            hi: 1.0,
+            normal: Some((0.3, 0.05)),
+        };
+        let uniform = Prior {
+            lo: 2.0,
+            hi: 4.0,
+            normal: None,
+        };
+        let draws = propose(key, 0, 4000, &[normal, uniform], &[]);
+        let mean = |k: usize| draws.iter().map(|t| t[k]).sum::<f64>() / draws.len() as f64;
+        assert!((mean(0) - 0.3).abs() < 0.005, "{}", mean(0));
+        assert!((mean(1) - 3.0).abs() < 0.05, "{}", mean(1));
+        assert!(
+            draws
+                .iter()
+                .all(|t| (0.0..=1.0).contains(&t[0]) && (2.0..=4.0).contains(&t[1]))
+        );
+        assert_eq!(uniform.density(3.0), 1.0);
+        assert_eq!(uniform.density(5.0), 0.0);
+        assert!((normal.density(0.3) - 1.0).abs() < 1e-12);
+        assert!(normal.density(0.4) < normal.density(0.35));
+    }
 }

@@ -1,7 +1,7 @@
 //! Calibration against a targets file (`relocsim calibrate`): approximate Bayesian
 //! computation by sequential Monte Carlo (population Monte Carlo, Beaumont et al. 2009),
 //! with the parameters free that the calibration file names from the registry, each
-//! with its bounds (a uniform prior).
+//! with its bounds and a prior: uniform between them, or normal truncated to them.
 //!
 //! Each generation is a sweep (`crate::batch`): one variant per particle, the same
 //! replicates for every particle (so candidates share their random numbers: common
@@ -61,13 +61,37 @@ fn half() -> f64 {
     0.5
 }
 
-/// A free parameter: its registry name and bounds.
+/// A free parameter: its registry name, bounds, and prior: uniform between the bounds,
+/// or, with `prior_mean` and `prior_sd`, normal truncated to them.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Parameter {
     pub name: String,
     pub min: f64,
     pub max: f64,
+    #[serde(default)]
+    pub prior_mean: Option<f64>,
+    #[serde(default)]
+    pub prior_sd: Option<f64>,
+}
+
+impl Parameter {
+    /// The prior as the sampler uses it.
+    pub fn prior(&self) -> abc::Prior {
+        abc::Prior {
+            lo: self.min,
+            hi: self.max,
+            normal: self.prior_mean.zip(self.prior_sd),
+        }
+    }
+
+    /// The prior in words, for the calibrated fragment.
+    pub fn prior_text(&self) -> String {
+        match (self.prior_mean, self.prior_sd) {
+            (Some(m), Some(sd)) => format!("normal({m}, {sd}) on {} to {}", self.min, self.max),
+            _ => format!("uniform on {} to {}", self.min, self.max),
+        }
+    }
 }
 
 /// A calibration file, read and checked, with its paths resolved.
@@ -146,6 +170,16 @@ fn problems(spec: &CalibrationFile, scenario: &Path) -> Vec<String> {
                 "parameter[{i}].min = {}: not below max = {}; give the bounds in order",
                 p.min, p.max
             ));
+        }
+        match (p.prior_mean, p.prior_sd) {
+            (None, None) => {}
+            (Some(m), Some(sd)) if m.is_finite() && sd > 0.0 && sd.is_finite() => {}
+            (Some(_), Some(sd)) => out.push(format!(
+                "parameter[{i}].prior_sd = {sd}: a positive number (and prior_mean a finite one)"
+            )),
+            _ => out.push(format!(
+                "parameter[{i}].prior_mean: give prior_mean and prior_sd together (a normal prior), or neither (uniform)"
+            )),
         }
         if spec.parameters[..i].iter().any(|q| q.name == p.name) {
             out.push(format!("parameter[{i}].name = {:?}: named twice", p.name));
@@ -296,8 +330,10 @@ pub fn fragment(c: &Calibration, o: &abc::Outcome) -> String {
             table = head;
         }
         t += &format!(
-            "{key} = {:?}  # sd {:.3e}, prior {} to {}\n",
-            o.posterior_mean[i], o.posterior_sd[i], p.min, p.max
+            "{key} = {:?}  # sd {:.3e}, prior {}\n",
+            o.posterior_mean[i],
+            o.posterior_sd[i],
+            p.prior_text()
         );
     }
     t

@@ -368,6 +368,8 @@ pub fn calibration() -> &'static Shape {
                 ("name", Shape::Text),
                 ("min", Shape::Number),
                 ("max", Shape::Number),
+                ("prior_mean", Shape::Number),
+                ("prior_sd", Shape::Number),
             ],
             &["name", "min", "max"],
         );
