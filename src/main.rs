@@ -392,9 +392,10 @@ fn calibrate(file: &std::path::Path, out: &std::path::Path, jobs: Option<usize>)
     bar.finish_and_clear();
     let o = o?;
     let files = write_outcome(&c, &o, out)?;
+    let n = c.spec.parameters.len();
     outln!(
-        "calibrated {} parameters with {} runs in {:.0} s: wrote {} files in {}",
-        c.spec.parameters.len(),
+        "calibrated {n} parameter{} with {} runs in {:.0} s: wrote {} files in {}",
+        if n == 1 { "" } else { "s" },
         o.runs,
         started.elapsed().as_secs_f64(),
         files.len(),
