@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow_array::{BooleanArray, Float64Array, Int32Array, RecordBatch, StringArray, UInt32Array};
+use arrow_array::{
+    Array, BooleanArray, Float64Array, Int32Array, RecordBatch, StringArray, UInt32Array,
+};
 use arrow_schema::{DataType, Field, Schema};
 
 use super::{Quantity, Target, TargetFile, cities_of, quantity, show};
@@ -105,8 +107,6 @@ impl RunTables {
         Ok(())
     }
 }
-
-use arrow_array::Array;
 
 fn col_i32<'a>(b: &'a RecordBatch, name: &str, file: &Path) -> Result<&'a Int32Array> {
     column::<Int32Array>(b, name, file)
