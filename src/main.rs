@@ -354,10 +354,11 @@ fn calibrate(file: &std::path::Path, out: &std::path::Path, jobs: Option<usize>)
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let jobs = jobs.unwrap_or(cores).max(1);
     prepare_dir(out, file)?;
-    let opts = abc::Options {
+    let opts = relocsim::batch::LocalOptions {
         out: out.to_path_buf(),
         jobs,
         threads: (cores / jobs).max(1),
+        share: relocsim::batch::Share::ALL,
         stop: Some(stop_on_signal()),
         command_line: std::env::args().collect(),
     };

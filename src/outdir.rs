@@ -242,12 +242,12 @@ fn not_a_report(dir: &Path) -> Result<Option<String>> {
 
 /// Checks that a comparison report may be written into `dir`: new, empty, or an
 /// earlier report relocsim wrote (which it replaces).
-pub fn check_report_dir(dir: &Path) -> Result<()> {
+fn check_report_dir(dir: &Path) -> Result<()> {
     check(dir, &REPORT)
 }
 
 /// Writes the report's file list into `dir` (the report just written).
-pub fn seal_report(dir: &Path, files: &[PathBuf]) -> Result<()> {
+fn seal_report(dir: &Path, files: &[PathBuf]) -> Result<()> {
     let mut text = String::from("relocsim comparison report: the files it wrote\n");
     for f in files {
         text.push_str(&f.to_string_lossy());
@@ -259,8 +259,31 @@ pub fn seal_report(dir: &Path, files: &[PathBuf]) -> Result<()> {
 }
 
 /// Removes an earlier report in `dir` (if there is one) after [`check_report_dir`].
-pub fn remove_report(dir: &Path) -> Result<()> {
+fn remove_report(dir: &Path) -> Result<()> {
     remove(dir, &REPORT)
+}
+
+/// Writes a report into `out` as a whole: `fill` writes its files into a hidden sibling
+/// and returns their names; the sibling is sealed and then takes the place of an earlier
+/// report, so `out` never holds half a report. Refuses what [`check_report_dir`] refuses.
+pub fn replace_report(
+    out: &Path,
+    fill: impl FnOnce(&Path) -> Result<Vec<PathBuf>>,
+) -> Result<Vec<PathBuf>> {
+    check_report_dir(out)?;
+    let _lock = Lock::acquire(&sibling(out, "lock"), out)?;
+    let tmp = sibling(out, "partial");
+    fresh_work_dir(&tmp)?;
+    let written = fill(&tmp).and_then(|files| {
+        seal_report(&tmp, &files)?;
+        remove_report(out)?;
+        std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
+        Ok(files)
+    });
+    if written.is_err() {
+        let _ = remove_work_dir(&tmp);
+    }
+    written
 }
 
 /// `DIR/.NAME.SUFFIX`: hidden, beside `out`.

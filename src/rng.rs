@@ -274,13 +274,6 @@ impl Stream {
         self.uniform() < p
     }
 
-    /// The same draw as [`Stream::bernoulli`] with `threshold = bernoulli_threshold(p)`,
-    /// in integers: for a probability that is stored per firm and read per worker.
-    #[inline]
-    pub fn below_threshold(&mut self, threshold: u64) -> bool {
-        draw_below(self.next_u64(), threshold)
-    }
-
     /// Standard Gumbel: the taste shock that turns argmax into a multinomial logit draw.
     #[inline]
     pub fn gumbel(&mut self) -> f64 {
@@ -322,7 +315,9 @@ impl RngCore for Stream {
     }
 }
 
-/// [`Stream::below_threshold`] of one draw.
+/// The same trial as [`Stream::bernoulli`] on the stream word `draw`, with
+/// `threshold = bernoulli_threshold(p)`, in integers: for a probability that is stored
+/// per firm and read per worker.
 #[inline]
 pub fn draw_below(draw: u64, threshold: u64) -> bool {
     (draw >> 11) < threshold
@@ -432,7 +427,7 @@ mod tests {
             for agent in [i, i + 1_000_000] {
                 assert_eq!(
                     k.stream(agent).bernoulli(p),
-                    k.stream(agent).below_threshold(t),
+                    draw_below(k.stream(agent).next_u64(), t),
                     "p = {p}, agent {agent}"
                 );
             }

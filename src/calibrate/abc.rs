@@ -7,9 +7,7 @@
 //! its best), weighted by prior over proposal density. Every draw is keyed (seed, generation, particle), so a rerun proposes the
 //! same particles and the sweep machinery skips the runs that exist.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::path::Path;
 
 use super::Calibration;
 use crate::batch::{LocalOptions, Progress, Share, Sweep, run_local};
@@ -18,16 +16,6 @@ use crate::math::Det;
 use crate::report::{Group, load_groups};
 use crate::rng::{Purpose, RunKey, choose_weighted};
 use crate::targets::fit::{FitRow, fit_table, loss, to_markdown};
-
-/// How to run the sweeps.
-#[derive(Clone, Debug)]
-pub struct Options {
-    pub out: PathBuf,
-    pub jobs: usize,
-    pub threads: usize,
-    pub stop: Option<Arc<AtomicBool>>,
-    pub command_line: Vec<String>,
-}
 
 /// One evaluated particle.
 #[derive(Clone, Debug, PartialEq)]
@@ -120,8 +108,14 @@ pub struct Outcome {
     pub runs: usize,
 }
 
-/// Runs the calibration into `opts.out`, reporting each generation through `on`.
-pub fn calibrate(c: &Calibration, opts: &Options, on: &(dyn Fn(Event) + Sync)) -> Result<Outcome> {
+/// Runs the calibration into `opts.out` (the calibration directory; each generation's
+/// sweep goes below it with `opts`' jobs, threads and stop flag), reporting each
+/// generation through `on`.
+pub fn calibrate(
+    c: &Calibration,
+    opts: &LocalOptions,
+    on: &(dyn Fn(Event) + Sync),
+) -> Result<Outcome> {
     let s = &c.spec.calibration;
     let priors: Vec<Prior> = c.spec.parameters.iter().map(|p| p.prior()).collect();
     let bounds: Vec<(f64, f64)> = priors.iter().map(|p| (p.lo, p.hi)).collect();
@@ -329,7 +323,7 @@ fn sweep_text(c: &Calibration, name: &str, variants: &[(String, Vec<f64>)]) -> S
 
 /// Runs one sweep into `dir` (skipping runs there already) and returns its groups.
 fn run_sweep(
-    opts: &Options,
+    opts: &LocalOptions,
     dir: &Path,
     text: &str,
     runs: &mut usize,
@@ -341,11 +335,8 @@ fn run_sweep(
     let sweep = Sweep::parse(text, &file.display().to_string(), Path::new("."))?;
     let local = LocalOptions {
         out: dir.join("runs"),
-        jobs: opts.jobs,
-        threads: opts.threads,
         share: Share::ALL,
-        stop: opts.stop.clone(),
-        command_line: opts.command_line.clone(),
+        ..opts.clone()
     };
     let report = run_local(&sweep, &local, |p| {
         if let Progress::Done(..) = p {
@@ -373,7 +364,7 @@ fn run_sweep(
 /// Each particle's distance: over the fit window, of the replicates' mean.
 fn evaluate(
     c: &Calibration,
-    opts: &Options,
+    opts: &LocalOptions,
     dir: &Path,
     thetas: &[Vec<f64>],
     runs: &mut usize,
@@ -401,7 +392,7 @@ fn evaluate(
 /// The scenario as given and with the posterior mean, for the fit tables.
 fn check_runs(
     c: &Calibration,
-    opts: &Options,
+    opts: &LocalOptions,
     mean: &[f64],
     runs: &mut usize,
     on: &(dyn Fn(Event) + Sync),

@@ -168,23 +168,7 @@ pub fn write(cmp: &Comparison, out: &Path) -> Result<Written> {
 
 /// [`write`] with sections (and their files) added by the caller.
 pub fn write_with(cmp: &Comparison, out: &Path, extras: &[Extra]) -> Result<Written> {
-    crate::outdir::check_report_dir(out)?;
-    let _lock = crate::outdir::Lock::acquire(&crate::outdir::sibling(out, "lock"), out)?;
-    let tmp = crate::outdir::sibling(out, "partial");
-    crate::outdir::fresh_work_dir(&tmp)?;
-    let written = write_into(cmp, &tmp, extras).and_then(|files| {
-        crate::outdir::seal_report(&tmp, &files)?;
-        crate::outdir::remove_report(out)?;
-        std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
-        Ok(files)
-    });
-    let files = match written {
-        Ok(files) => files,
-        Err(e) => {
-            let _ = crate::outdir::remove_work_dir(&tmp);
-            return Err(e);
-        }
-    };
+    let files = crate::outdir::replace_report(out, |tmp| write_into(cmp, tmp, extras))?;
     Ok(Written {
         dir: out.to_path_buf(),
         files,

@@ -453,21 +453,7 @@ pub fn to_batch(rows: &[FitRow]) -> Result<RecordBatch> {
 /// written: into a hidden sibling first, replacing an earlier table only when complete;
 /// a directory holding anything else is refused.
 pub fn write(targets: &TargetFile, rows: &[FitRow], out: &Path) -> Result<Vec<std::path::PathBuf>> {
-    use crate::outdir;
-    outdir::check_report_dir(out)?;
-    let _lock = outdir::Lock::acquire(&outdir::sibling(out, "lock"), out)?;
-    let tmp = outdir::sibling(out, "partial");
-    outdir::fresh_work_dir(&tmp)?;
-    let written = write_into(targets, rows, &tmp).and_then(|files| {
-        outdir::seal_report(&tmp, &files)?;
-        outdir::remove_report(out)?;
-        std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
-        Ok(files)
-    });
-    if written.is_err() {
-        let _ = outdir::remove_work_dir(&tmp);
-    }
-    written
+    crate::outdir::replace_report(out, |tmp| write_into(targets, rows, tmp))
 }
 
 fn write_into(
