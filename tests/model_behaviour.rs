@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{SEEDS, mean, run, shipped};
+use common::{SEEDS, mean, run, scenario, shipped};
 use relocsim::agents::{DEPENDENT, NO_FIRM};
 use relocsim::engine::record::EventKind;
 
@@ -315,4 +315,50 @@ fn beijing_firms_open_branches_elsewhere_at_the_observed_rate() {
     }
     let m = mean(&per_year);
     assert!((2_500.0..10_000.0).contains(&m), "{m} branches a year");
+}
+
+/// The productivity trend is growth every firm shares: it raises output by
+/// (1 + g)^step and leaves people, jobs and firms exactly where they were, because no
+/// firm becomes likelier to survive than another and no city more attractive than the
+/// rest of China.
+#[test]
+fn the_productivity_trend_grows_output_and_moves_nobody() {
+    let text = |g: f64| {
+        format!(
+            "[scenario]\nname = \"trend\"\nstart_year = 2014\nend_year = 2023\n\n[trends]\nproductivity_growth = {g}\n"
+        )
+    };
+    for seed in [11, 22] {
+        let (_, flat) = run(&scenario(&text(0.0), seed, 0.005));
+        let (_, grown) = run(&scenario(&text(0.05), seed, 0.005));
+        assert_eq!(flat.len(), grown.len());
+        let mut moves = 0;
+        for (a, b) in flat.iter().zip(&grown) {
+            moves += a.events.len();
+            assert_eq!(
+                a.events, b.events,
+                "{}: the same moves, entries and exits",
+                a.year
+            );
+            let level = 1.05_f64.powi(a.step as i32);
+            for (c, (x, y)) in a.cities.iter().zip(&b.cities).enumerate() {
+                assert_eq!(
+                    (x.population, x.jobs, x.firms, x.unemployed),
+                    (y.population, y.jobs, y.firms, y.unemployed),
+                    "city {c} in {}",
+                    a.year
+                );
+                let ratio = y.output_bn / x.output_bn;
+                assert!(
+                    (ratio / level - 1.0).abs() < 1e-9,
+                    "city {c} in {}: output ratio {ratio}, trend {level}",
+                    a.year
+                );
+            }
+        }
+        assert!(
+            moves > 100,
+            "the runs have firm events to compare ({moves})"
+        );
+    }
 }

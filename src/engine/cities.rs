@@ -126,7 +126,15 @@ impl CityState {
     }
 
     /// Step pass 1: prices and levels from the state at the start of the step.
-    pub fn update_prices(&mut self, region: &Region, b: &Behaviour, levers: &Levers) {
+    /// Public services are funded by revenue per head net of `productivity_trend`: growth
+    /// that the rest of China shares makes no city more attractive than leaving.
+    pub fn update_prices(
+        &mut self,
+        region: &Region,
+        b: &Behaviour,
+        levers: &Levers,
+        productivity_trend: f64,
+    ) {
         let n = region.n_cities();
         for c in 0..n {
             let city = region.city(c);
@@ -150,7 +158,8 @@ impl CityState {
                     city.avg_wage / (1.0 - hs + hs * premium) * if k == 1 { premium } else { 1.0 };
                 self.wage[k][c] = base * ratio.dpow(b.wage_elasticity);
             }
-            let per_head = self.revenue[c] / self.counts.population[c].max(1) as f64;
+            let per_head =
+                self.revenue[c] / productivity_trend / self.counts.population[c].max(1) as f64;
             let funded =
                 city.public_services * (per_head / self.base_revenue_per_head[c].max(1e-12)).sqrt();
             let target = funded.max(levers.public_services_target[c]);

@@ -12,10 +12,6 @@ use crate::engine::record::Event;
 pub(crate) fn account(m: &mut Model, _events: &mut Vec<Event>) {
     let n = m.region.n_cities();
     let ns = m.region.n_sectors();
-    if m.step > 0 && m.trends.productivity_growth != 0.0 {
-        let g = (1.0 + m.trends.productivity_growth) as f32;
-        m.firms.productivity_mut().iter_mut().for_each(|p| *p *= g);
-    }
     let mut books = collect_tax(m);
     if m.step > 0 {
         advance_clocks(m);
@@ -94,10 +90,18 @@ fn collect_tax(m: &mut Model) -> Books {
 fn transfers(m: &Model, revenue: &[f64]) -> Vec<f64> {
     let mut net = vec![0.0; revenue.len()];
     for rule in &m.levers.transfers {
+        let level = if rule.grows_with_output {
+            m.productivity_trend
+        } else {
+            1.0
+        };
         let due: Vec<(usize, f64)> = rule
             .to
             .iter()
-            .map(|&(c, per_head)| (c, per_head * m.cities.counts.population[c] as f64 / m.scale))
+            .map(|&(c, per_head)| {
+                let residents = m.cities.counts.population[c] as f64 / m.scale;
+                (c, per_head * level * residents)
+            })
             .collect();
         let total: f64 = due.iter().map(|d| d.1).sum();
         let funds: f64 = rule.from.iter().map(|&c| revenue[c].max(0.0)).sum();

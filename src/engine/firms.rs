@@ -164,7 +164,8 @@ pub(crate) fn exit_probability(m: &Model, f: usize) -> f64 {
     hazards::exit_probability(&m.behaviour, exit_rate, effective_productivity(m, f))
 }
 
-/// Yearly value added of one real firm, yuan.
+/// Yearly value added of one real firm, yuan of the start year: its own productivity
+/// times the region's trend.
 pub(crate) fn value_added_yuan(m: &Model, f: usize) -> f64 {
     let fi = &m.firms;
     let (c, s) = (fi.city()[f] as usize, fi.sector()[f] as usize);
@@ -172,6 +173,7 @@ pub(crate) fn value_added_yuan(m: &Model, f: usize) -> f64 {
         * m.cities.va_per_worker[c]
         * m.region.sector(s).output_per_worker
         * effective_productivity(m, f)
+        * m.productivity_trend
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

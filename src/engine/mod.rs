@@ -175,6 +175,11 @@ pub struct Model {
     /// Births, deaths and moves across the region's border in the current step.
     pub vital: Vital,
     pub levers: Levers,
+    /// (1 + `trends.productivity_growth`)^step: the region-wide productivity level that
+    /// scales every firm's value added. It is kept apart from each firm's own productivity,
+    /// which sets its exit odds, because growth that every firm shares leaves no firm more
+    /// likely to survive than before (docs/model.md §7.15).
+    pub productivity_trend: f64,
     pub timings: Timings,
     /// See [`Abandon`]; unset unless a caller installs one.
     pub(crate) abandon: Abandon,
@@ -251,6 +256,7 @@ impl Model {
             cumulative: Cumulative::default(),
             vital: Vital::zero(n),
             levers: Levers::neutral(n, ns),
+            productivity_trend: 1.0,
             timings: Timings::default(),
             abandon,
         }
@@ -302,6 +308,11 @@ impl Model {
         frame
     }
 
+    /// The region's productivity level at `step`: (1 + `productivity_growth`)^step.
+    pub(crate) fn trend_at(&self, step: u32) -> f64 {
+        crate::math::Det::dpow(1.0 + self.trends.productivity_growth, f64::from(step))
+    }
+
     fn advance(&mut self) -> Option<StepFrame> {
         self.step += 1;
         let year = self.year();
@@ -311,8 +322,14 @@ impl Model {
         }
         self.levers = levers;
         self.vital = Vital::zero(self.region.n_cities());
-        self.cities
-            .update_prices(&self.region, &self.behaviour, &self.levers);
+        // Last step's revenue was earned at last step's trend.
+        self.cities.update_prices(
+            &self.region,
+            &self.behaviour,
+            &self.levers,
+            self.trend_at(self.step - 1),
+        );
+        self.productivity_trend = self.trend_at(self.step);
 
         let mut flows: Flows = BTreeMap::new();
         let mut events: Vec<Event> = Vec::new();

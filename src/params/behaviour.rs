@@ -134,14 +134,16 @@ pub(super) const BEHAVIOUR: &[Param] = &[
         .range(0.0, 1.0).why(PROBABILITY),
 ];
 
-/// Modelled trends: the only source of drift in a baseline. Zero by default, so a
-/// baseline with no policy stays at its calibrated start up to noise.
+/// Modelled trends. Firm growth is zero by default, so a baseline with no policy keeps
+/// its firms and people at the calibrated start up to noise and natural change; the
+/// productivity trend grows output only (docs/model.md §7.15).
 #[rustfmt::skip]
 pub(super) const TRENDS: &[Param] = &[
     num("trends.firm_growth", "fraction/year", 0.0,
         "yearly growth of firm entry over exits (0.01 = 1% more firms a year)")
         .range(-0.2, 0.2).why("a yearly growth rate; beyond 20% a year firms explode or vanish"),
-    num("trends.productivity_growth", "fraction/year", 0.0,
-        "yearly growth of productivity in every firm")
+    num("trends.productivity_growth", "fraction/year", 0.059,
+        "yearly growth of productivity in every firm, shared by all: it grows output (constant prices) and leaves exits and moves alone. Default: real GDP growth of Beijing 6.1% (2019), Tianjin 3.6% (2018) and Hebei 6.2-7.2% (2021), weighted by 2020 output (docs/facts.md §1.3) [D]; held for every year [A]")
+        .tagged(D)
         .range(-0.2, 0.2).why("a yearly growth rate; beyond 20% a year productivity explodes or vanishes"),
 ];

@@ -61,6 +61,7 @@ impl EcologicalCogovernance {
             cause: dose.cause,
             to: to.into_iter().map(|c| (c, per_head)).collect(),
             from: listed_cities(dose.region, &self.compensation_from),
+            grows_with_output: false,
         }
     }
 }

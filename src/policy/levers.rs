@@ -25,9 +25,13 @@ pub struct TaxSharing {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Transfer {
     pub cause: u8,
-    /// (city, yuan per resident per year).
+    /// (city, yuan per resident per year, at the start's productivity if
+    /// `grows_with_output`).
     pub to: Vec<(usize, f64)>,
     pub from: Vec<usize>,
+    /// Amounts follow the productivity trend (docs/model.md §7.15): a share of a revenue
+    /// gap grows as revenue does; a sum in yuan does not.
+    pub grows_with_output: bool,
 }
 
 /// The mechanisms in force in one step. Per (city, sector) tables are row-major

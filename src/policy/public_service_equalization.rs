@@ -57,6 +57,7 @@ impl Kind for PublicServiceEqualization {
             cause: dose.cause,
             to,
             from: listed_cities(r, &self.donors),
+            grows_with_output: true,
         });
     }
 

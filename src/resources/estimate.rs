@@ -187,23 +187,16 @@ impl FirmPath {
     pub fn of(resolved: &Resolved) -> FirmPath {
         let b = &resolved.scenario.behaviour;
         let t = &resolved.scenario.trends;
+        // The productivity trend leaves exits alone (docs/model.md §7.15); branches add
+        // firms like growth does.
         let exit_rate = base_exit_rate(resolved) * EXIT_MARGIN;
-        // Productivity growth lowers incumbents' exits only where exits fall with
-        // productivity, and entrants draw anew: only a rise is followed.
-        let drift = |step: u32| {
-            (1.0 + t.productivity_growth)
-                .dpow(b.exit_productivity_elasticity * f64::from(step))
-                .max(1.0)
-        };
-        // Branches add firms like growth does.
-        let growth = t.firm_growth + b.branch_rate;
-        FirmPath::follow(exit_rate, growth, resolved.steps(), drift)
+        FirmPath::follow(exit_rate, t.firm_growth + b.branch_rate, resolved.steps())
     }
 
     /// Steps as `firms::relocate_and_exit` and `firms::enter` take them: exits at
-    /// `exit_rate` (times `drift(step)`), then one entrant per exit plus `growth` times
+    /// `exit_rate`, then one entrant per exit plus `growth` times
     /// the survivors (or, shrinking, that many fewer, down to none).
-    pub fn follow(exit_rate: f64, growth: f64, steps: u32, drift: impl Fn(u32) -> f64) -> Self {
+    pub fn follow(exit_rate: f64, growth: f64, steps: u32) -> Self {
         let mut p = FirmPath {
             rows: 1.0,
             alive_max: 1.0,
@@ -212,8 +205,8 @@ impl FirmPath {
             exit_rate,
         };
         let mut alive = 1.0;
-        for step in 0..steps {
-            let exits = alive * (exit_rate * drift(step)).min(1.0);
+        for _ in 0..steps {
+            let exits = alive * exit_rate.min(1.0);
             let survivors = alive - exits;
             let entrants = (exits + growth * survivors).max(0.0);
             p.rows += entrants;
@@ -256,20 +249,16 @@ fn base_exit_rate(resolved: &Resolved) -> f64 {
 mod tests {
     use super::*;
 
-    fn flat(_: u32) -> f64 {
-        1.0
-    }
-
     #[test]
     fn without_growth_each_exit_adds_a_row() {
-        let p = FirmPath::follow(0.1, 0.0, 10, flat);
+        let p = FirmPath::follow(0.1, 0.0, 10);
         assert!((p.rows - 2.0).abs() < 1e-9, "{p:?}");
         assert!((p.alive_max - 1.0).abs() < 1e-9 && (p.alive_min - 1.0).abs() < 1e-9);
     }
 
     #[test]
     fn growth_compounds_on_the_survivors() {
-        let p = FirmPath::follow(0.1, 0.2, 2, flat);
+        let p = FirmPath::follow(0.1, 0.2, 2);
         // Step 1: 0.1 exits, 0.1 + 0.18 entrants; alive 1.18. Step 2: 0.118 exits,
         // 0.118 + 0.2 * 1.062 entrants.
         let rows = 1.0 + 0.28 + (0.118 + 0.2 * 1.062);
@@ -279,7 +268,7 @@ mod tests {
 
     #[test]
     fn shrinking_faster_than_exits_adds_no_rows() {
-        let p = FirmPath::follow(0.1, -0.2, 5, flat);
+        let p = FirmPath::follow(0.1, -0.2, 5);
         assert!((p.rows - 1.0).abs() < 1e-9, "{p:?}");
         assert!((p.alive_min - 0.9f64.powi(5)).abs() < 1e-9, "{p:?}");
     }

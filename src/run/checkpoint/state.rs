@@ -209,6 +209,7 @@ macro_rules! read_columns {
 pub(super) fn read_state<R: Read>(r: &mut StateReader<R>, m: &mut Model) -> Result<(), String> {
     r.magic()?;
     m.step = r.column::<u32>("step", Len::Is(1))?[0];
+    m.productivity_trend = m.trend_at(m.step);
     // Firm ids are u32, with NO_FIRM reserved; the first column fixes the others' length.
     m.firms.fill(&mut ColumnReader::new(
         r,
