@@ -88,7 +88,7 @@ fn main() {
             sum(&|c| c.deaths),
             sum(&|c| c.arrivals),
             sum(&|c| c.departures),
-            sum(&|c| c.firms),
+            sum(&|c| c.firms) / f64::from(relocsim::agents::FULL_WEIGHT),
             mean(&|f| rates(f).0, t),
             mean(&|f| rates(f).1, t),
         );
@@ -122,7 +122,8 @@ fn main() {
         (f.events.iter())
             .filter(|e| e.kind == relocsim::engine::record::EventKind::Branch)
             .filter(|e| from.contains(&e.origin.unwrap()) && to.contains(&e.destination.unwrap()))
-            .count() as f64
+            .map(|e| f64::from(e.weight))
+            .sum::<f64>()
             * firms_per_agent
     };
     println!(
@@ -169,7 +170,7 @@ fn main() {
             row.population as f64 * agents / 1e6,
             row.unemployed as f64 / row.labour_force.max(1) as f64,
             row.jobs as f64 * agents / 1e3,
-            row.firms as f64 * agents / 1e3,
+            relocsim::agents::firm_agents(row.firms) * agents / 1e3,
         );
     }
 }

@@ -18,6 +18,17 @@
 
 /// No employer.
 pub const NO_FIRM: u32 = u32::MAX;
+
+/// The weight of a firm agent that stands for 1 / scale real firms. Firm counts are
+/// kept as integer sums of weights, so they are exact and independent of the thread
+/// count; [`firm_agents`] turns such a sum back into agents.
+pub const FULL_WEIGHT: u32 = 1 << 16;
+
+/// Firm agents (fractional where firms are split) in a sum of weights.
+#[inline]
+pub fn firm_agents(weights: u64) -> f64 {
+    weights as f64 / f64::from(FULL_WEIGHT)
+}
 /// Hukou registered outside the region.
 pub const OUTSIDE: u8 = u8::MAX;
 /// The city of a person who no longer lives in the region (died, or left it): the row
@@ -240,6 +251,10 @@ agent_table! {
         share_fraction, share_fraction_mut: f32 = 0.0,
         /// Tax (yuan) the origin may still receive before the cap is reached.
         share_cap_left, share_cap_left_mut: f32 = 0.0,
+        /// The share of one agent's worth of real firms (1 / scale of them) this agent
+        /// stands for, in units of [`FULL_WEIGHT`]: a firm too large for one agent is
+        /// split into pieces that share its weight (docs/model.md §5.2).
+        weight, weight_mut: u32 = FULL_WEIGHT,
     }
 }
 
@@ -272,6 +287,7 @@ impl Firms {
             share_extension_left: 0,
             share_fraction: 0.0,
             share_cap_left: 0.0,
+            weight: FULL_WEIGHT,
         }) as u32
     }
 }
@@ -340,7 +356,7 @@ mod tests {
         let width = |n: &Names| n.0.iter().map(|c| c.1).sum::<usize>();
         assert_eq!(width(&f), Firms::BYTES_PER_AGENT);
         assert_eq!(width(&p), Persons::BYTES_PER_AGENT);
-        assert_eq!((Firms::BYTES_PER_AGENT, Persons::BYTES_PER_AGENT), (40, 8));
+        assert_eq!((Firms::BYTES_PER_AGENT, Persons::BYTES_PER_AGENT), (44, 8));
     }
 
     #[test]

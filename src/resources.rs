@@ -5,7 +5,7 @@
 mod estimate;
 pub mod limits;
 
-pub use estimate::{Estimate, FirmPath, Usage, estimate, estimate_bytes};
+pub use estimate::{Estimate, FirmPath, Usage, estimate, estimate_bytes, firm_agents_at_start};
 pub use limits::{Limit, Source};
 
 use crate::error::{Error, Result};

@@ -72,8 +72,8 @@ fn refused_naming(run: &Path, file: &Path) -> String {
 
 /// Widths of the columns of `state.bin` in the order they are written: the step, the
 /// firm columns, the person columns, the city columns and the cumulative totals.
-const WIDTHS: [usize; 29] = [
-    4, 8, 1, 1, 1, 4, 4, 4, 2, 1, 2, 1, 1, 1, 1, 4, 4, 1, 1, 1, 4, 1, 8, 8, 8, 8, 8, 8, 8,
+const WIDTHS: [usize; 30] = [
+    4, 8, 1, 1, 1, 4, 4, 4, 2, 1, 2, 1, 1, 1, 1, 4, 4, 4, 1, 1, 1, 4, 1, 8, 8, 8, 8, 8, 8, 8,
 ];
 
 /// For each column of `state`, the offsets of its length and of its middle value.
@@ -182,7 +182,7 @@ fn an_edited_or_older_checkpoint_toml_is_refused() {
     let run = interrupted(&dir, "run", "integrated", 5);
     let meta = run.join("checkpoint/checkpoint.toml");
     let pristine = std::fs::read_to_string(&meta).unwrap();
-    assert!(pristine.starts_with("format = 2\n"), "{pristine}");
+    assert!(pristine.starts_with("format = 3\n"), "{pristine}");
     let edits = [
         ("step = 7", "step = 6", "checksum mismatch"),
         (
@@ -190,9 +190,9 @@ fn an_edited_or_older_checkpoint_toml_is_refused() {
             "snapshot_every = 4",
             "checksum mismatch",
         ),
-        ("format = 2", "format = 1", "written by an older relocsim"),
-        ("format = 2", "format = 3", "reads format 2 only"),
-        ("format = 2", "", "written by an older relocsim"),
+        ("format = 3", "format = 2", "written by an older relocsim"),
+        ("format = 3", "format = 4", "reads format 3 only"),
+        ("format = 3", "", "written by an older relocsim"),
     ];
     for (from, to, want) in edits {
         assert!(pristine.contains(from), "{pristine}");

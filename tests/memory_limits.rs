@@ -171,14 +171,12 @@ fn the_firm_path_bounds_the_firms_a_growing_run_adds() {
     let mut r = common::shipped("baseline", 1, 0.01);
     r.scenario.trends.firm_growth = 0.2;
     let (model, _) = common::run(&r);
-    let initial: f64 = r
-        .region
-        .spec
-        .cities
-        .iter()
-        .map(|c| c.firms as f64)
-        .sum::<f64>()
-        * 0.01;
+    let start = relocsim::Model::new(&r).firms.len() as f64;
+    let initial = relocsim::resources::firm_agents_at_start(&r);
+    assert!(
+        start <= initial && initial < 1.5 * start,
+        "{start} agents, {initial} predicted"
+    );
     let predicted = initial * relocsim::resources::FirmPath::of(&r).rows;
     let rows = model.firms.len() as f64;
     assert!(

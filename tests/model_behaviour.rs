@@ -5,7 +5,7 @@
 mod common;
 
 use common::{SEEDS, mean, run, scenario, shipped};
-use relocsim::agents::{DEPENDENT, NO_FIRM};
+use relocsim::agents::{DEPENDENT, FULL_WEIGHT, NO_FIRM, firm_agents};
 use relocsim::engine::record::EventKind;
 
 #[test]
@@ -54,9 +54,10 @@ fn baseline_moves_by_natural_change_and_noise() {
         }
         let total_a: u64 = a.cities.iter().map(|c| c.firms).sum();
         let total_b: u64 = b.cities.iter().map(|c| c.firms).sum();
-        let branches = (frames.iter().flat_map(|f| &f.events))
+        let branches: u64 = (frames.iter().flat_map(|f| &f.events))
             .filter(|e| e.kind == EventKind::Branch)
-            .count() as u64;
+            .map(|e| u64::from(e.weight))
+            .sum();
         assert!(branches > 0);
         assert_eq!(
             total_b - total_a,
@@ -127,12 +128,14 @@ fn check_conservation_from(name: &str, start_year: i32) {
             firm_change[o as usize] -= f.firms as i64;
             firm_change[d as usize] += f.firms as i64;
         }
+        // Firms are counted by weight: a whole agent is FULL_WEIGHT, a piece less.
         for e in &cur.events {
+            let w = i64::from(e.weight);
             match e.kind {
                 EventKind::Entry | EventKind::Branch => {
-                    firm_change[e.destination.unwrap() as usize] += 1
+                    firm_change[e.destination.unwrap() as usize] += w
                 }
-                EventKind::Exit => firm_change[e.origin.unwrap() as usize] -= 1,
+                EventKind::Exit => firm_change[e.origin.unwrap() as usize] -= w,
                 EventKind::Move => {}
             }
         }
@@ -156,11 +159,10 @@ fn check_conservation_from(name: &str, start_year: i32) {
                 cur.step
             );
         }
-        let moves = cur
-            .events
-            .iter()
+        let moves: u64 = (cur.events.iter())
             .filter(|e| e.kind == EventKind::Move)
-            .count() as u64;
+            .map(|e| u64::from(e.weight))
+            .sum();
         let flow_firms: u64 = cur.flows.values().map(|f| f.firms).sum();
         assert_eq!(moves, flow_firms, "every move event is in the flows");
         let total = |f: &relocsim::engine::record::StepFrame| {
@@ -203,55 +205,60 @@ fn check_conservation_from(name: &str, start_year: i32) {
     assert!(model.firms.columns_agree() && model.persons.columns_agree());
 }
 
-/// No firm agent starts with more than 0.5% of its city's jobs at the default scale
-/// (`max_firm_share`), unless its (city, sector) cell has too few agents for its jobs to
-/// fit under that (a cell's agents follow the firm counts of the data): then none holds
-/// more than an even share of the cell's jobs, plus one.
+/// No firm agent holds more than 0.5% of its city's jobs (`max_firm_share`) at the
+/// default scale: at the start, none above 0.5% of its own city's jobs; after fifteen
+/// years of moves, entries and branches, none above the start's cap (0.5% of the jobs of
+/// the city with the fewest), whichever city it is in. Firms too large for one agent are
+/// split into pieces that share their weight, and the pieces of a city still add up to
+/// its firms in the data.
 #[test]
 fn no_firm_agent_is_a_lump_of_its_city() {
-    let r = shipped("baseline", 7, 0.01);
-    let model = relocsim::Model::new(&r);
-    let (n, ns) = (r.region.n_cities(), r.region.n_sectors());
-    let (mut largest, mut agents, mut jobs) =
-        (vec![0u32; n * ns], vec![0u32; n * ns], vec![0u32; n * ns]);
-    for f in 0..model.firms.len() {
-        let cell = model.firms.city()[f] as usize * ns + model.firms.sector()[f] as usize;
-        largest[cell] = largest[cell].max(model.firms.target()[f]);
-        agents[cell] += 1;
-        jobs[cell] += model.firms.target()[f];
-    }
-    let mut over = Vec::new();
-    for cell in 0..n * ns {
-        let city_jobs = model.tally.jobs[cell / ns] as f64;
-        let cap = (city_jobs * 0.005).floor().max(1.0);
-        let even = f64::from(jobs[cell]).div_euclid(f64::from(agents[cell].max(1))) + 1.0;
-        let limit = cap.max(even);
-        assert!(
-            f64::from(largest[cell]) <= limit,
-            "{} sector {}: one firm agent holds {} of {} jobs",
-            r.region.city(cell / ns).name,
-            cell % ns,
-            largest[cell],
-            city_jobs
-        );
-        if f64::from(largest[cell]) > cap {
-            over.push(r.region.city(cell / ns).name.clone());
+    for name in ["baseline", "integrated"] {
+        let r = shipped(name, 7, 0.01);
+        let start = relocsim::Model::new(&r);
+        let fewest = start.tally.jobs.iter().min().copied().unwrap() as f64;
+        let cap = start.calibration.largest_firm;
+        assert_eq!(f64::from(cap), (fewest * 0.005).floor(), "{name}");
+        let (end, _) = run(&r);
+        for (when, model) in [("start", &start), ("end", &end)] {
+            let f = &model.firms;
+            for i in (0..f.len()).filter(|&i| f.alive()[i]) {
+                let c = f.city()[i] as usize;
+                let own = (model.tally.jobs[c] as f64 * 0.005).floor().max(1.0) as u32;
+                let limit = if when == "start" { own } else { cap };
+                assert!(
+                    f.target()[i] <= limit,
+                    "{name}, {when}: a firm agent of {} jobs in {} ({} jobs)",
+                    f.target()[i],
+                    r.region.city(c).name,
+                    model.tally.jobs[c]
+                );
+            }
         }
+        // Splitting keeps the firm counts of the data: whole agents per city as the
+        // scale gives them.
+        for c in 0..r.region.n_cities() {
+            let data = relocsim::region::agents_at(r.region.city(c).firms, 0.01) as f64;
+            let model = firm_agents(start.tally.firms[c]);
+            assert!(
+                (model - data).abs() <= r.region.n_sectors() as f64,
+                "{c}: {model} vs {data}"
+            );
+        }
+        let split = (0..start.firms.len())
+            .filter(|&i| start.firms.weight()[i] < FULL_WEIGHT)
+            .count();
+        assert!(split > 0, "{name}: some firms are split at scale 0.01");
     }
-    over.dedup();
-    // The cities whose data give too few firm agents for some cells at this scale: the
-    // heavy-industry cells of small cities, and Xiong'an's 62 agents.
-    assert!(over.len() <= 6, "cities with agents above 0.5%: {over:?}");
-    assert!(!over.contains(&"Beijing".to_string()) && !over.contains(&"Tianjin".to_string()));
 }
 
 /// The headline figures do not depend on the scale beyond noise: each city's population
 /// and Beijing's firms by sector in 2030 agree between scales 0.01 (the default) and
 /// 0.03 within four standard errors of the difference of their means over six seeds
-/// (about the 99.9% quantile of Student's t with 10 degrees of freedom, for 22 figures
-/// tested at once), plus 0.5% for the rounding of small cells to whole agents. Xiong'an is left out:
-/// below scale 0.035 it has fewer than 200 firm agents, and job lumps pull its
-/// population down (docs/model.md §9).
+/// (about the 99.9% quantile of Student's t with 10 degrees of freedom, for the two dozen
+/// figures tested at once), plus 0.5% for the rounding of small cells to whole agents.
+/// Xiong'an is included: its large firms are split into pieces (weighted agents), so no
+/// lump of jobs pulls its population down at the smaller scale.
 #[test]
 fn results_agree_across_scales_within_the_spread_of_replicates() {
     let at = |scale: f64| -> Vec<Vec<f64>> {
@@ -260,13 +267,13 @@ fn results_agree_across_scales_within_the_spread_of_replicates() {
                 let text = "[scenario]\nname = \"s\"\nend_year = 2030\n";
                 let (_, frames) = run(&common::scenario(text, 100 + seed, scale));
                 let last = frames.last().unwrap();
-                let mut v: Vec<f64> = (last.cities.iter().take(13))
+                let mut v: Vec<f64> = (last.cities.iter())
                     .map(|c| c.population as f64 / scale)
                     .collect();
                 v.extend(
                     (last.city_sectors.iter())
                         .filter(|r| r.city == 0)
-                        .map(|r| r.firms as f64 / scale),
+                        .map(|r| firm_agents(r.firms) / scale),
                 );
                 v
             })

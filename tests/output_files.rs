@@ -145,6 +145,7 @@ fn parquet_files_have_the_documented_schema_and_row_counts() {
             "firm_id",
             "sector",
             "employees",
+            "firms",
             "origin",
             "destination",
             "event",

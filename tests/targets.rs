@@ -212,10 +212,12 @@ fn the_fit_table_holds_the_values_computed_by_hand_from_the_runs_files() {
     ));
 
     // Moves and branches into Hebei's cities from Beijing and Tianjin, 2015-2021, from
-    // events.parquet: one row per agent, each 1 / scale real firms.
-    let mut rows = 0u64;
+    // events.parquet: one row per agent, standing for `firms` real firms (1 / scale for
+    // a whole agent, less for a piece of a split firm).
+    let (mut rows, mut firms, mut pieces) = (0u64, 0.0, 0u64);
     for b in batches(&run.join("events.parquet")) {
         let year = col::<Int32Array>(&b, "year");
+        let stands_for = col::<Float64Array>(&b, "firms");
         let (event, origin, dest) = (
             col::<StringArray>(&b, "event"),
             col::<StringArray>(&b, "origin"),
@@ -225,12 +227,25 @@ fn the_fit_table_holds_the_values_computed_by_hand_from_the_runs_files() {
             let into_hebei = dest.is_valid(i) && !["Beijing", "Tianjin"].contains(&dest.value(i));
             let from_bt = origin.is_valid(i) && ["Beijing", "Tianjin"].contains(&origin.value(i));
             let kind = ["move", "branch"].contains(&event.value(i));
-            rows +=
-                u64::from((2015..=2021).contains(&year.value(i)) && into_hebei && from_bt && kind);
+            let x = stands_for.value(i);
+            assert!(
+                x > 0.0 && x <= 1.0 / 0.003 + 1e-9,
+                "a row stands for {x} firms"
+            );
+            pieces += u64::from(x < 1.0 / 0.003 - 1e-9);
+            if (2015..=2021).contains(&year.value(i)) && into_hebei && from_bt && kind {
+                rows += 1;
+                firms += x;
+            }
         }
     }
     assert!(rows > 0, "the run has firms settling in Hebei");
-    assert!(close(sim["hebei_absorbed_2015_2021"], rows as f64 / 0.003));
+    assert!(pieces > 0, "some events are of pieces of split firms");
+    assert!(close(sim["hebei_absorbed_2015_2021"], firms));
+    assert!(
+        firms < rows as f64 / 0.003,
+        "pieces count for less than whole agents"
+    );
 
     // fit.parquet holds the same table.
     let b = &batches(&fit.join("fit.parquet"))[0];

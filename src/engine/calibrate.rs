@@ -12,8 +12,8 @@ use super::firms::{FirmChoice, HazardTables, base_hazard, exit_probability};
 use super::migration::{move_cost, place_value};
 use super::rules::logit::softmax_into;
 use super::rules::migration::{destination_utility, reconsider_probability};
-use super::{Calibration, Model};
-use crate::agents::{DEPENDENT, NO_FIRM, OUTSIDE};
+use super::{Calibration, Model, init};
+use crate::agents::{DEPENDENT, NO_FIRM, OUTSIDE, firm_agents};
 use crate::scenario::Behaviour;
 
 /// Where stayers dominate (a high hukou barrier, a strong taste for public services) the
@@ -32,37 +32,40 @@ pub(crate) fn calibrate(m: &mut Model) {
         border_pool: [0.0; 2],
         cell_mean_size,
         sector_mean_size,
+        largest_firm: largest_firm_at_start(m),
     };
     (m.calibration.firm_asc, m.calibration.entry_asc) = firm_constants(m);
     m.calibration.person_asc = person_constants(m);
 }
 
+/// [`init::largest_firm`] of the city with the fewest jobs (among those with any) at the
+/// start, as the population was built with it.
+fn largest_firm_at_start(m: &Model) -> u32 {
+    let fewest = m.tally.jobs.iter().copied().filter(|&j| j > 0).min();
+    init::largest_firm(&m.behaviour, fewest.unwrap_or(1)) as u32
+}
+
+/// Mean target sizes per whole agent (a split firm's pieces count by their weight), by
+/// cell and by sector.
 fn mean_sizes(m: &Model) -> (Vec<f64>, Vec<f64>) {
     let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
-    let mut cell = vec![(0.0, 0u64); n * ns];
-    let mut sector = vec![(0.0, 0u64); ns];
+    let mut cell = vec![(0u64, 0u64); n * ns];
+    let mut sector = vec![(0u64, 0u64); ns];
     for f in 0..m.firms.len() {
         let (c, s) = (m.firms.city()[f] as usize, m.firms.sector()[f] as usize);
-        let t = f64::from(m.firms.target()[f]);
+        let (t, w) = (
+            u64::from(m.firms.target()[f]),
+            u64::from(m.firms.weight()[f]),
+        );
         cell[c * ns + s].0 += t;
-        cell[c * ns + s].1 += 1;
+        cell[c * ns + s].1 += w;
         sector[s].0 += t;
-        sector[s].1 += 1;
+        sector[s].1 += w;
     }
-    let sector_mean: Vec<f64> = sector
-        .iter()
-        .map(|&(t, k)| if k > 0 { t / k as f64 } else { 1.0 })
-        .collect();
-    let cell_mean = cell
-        .iter()
-        .enumerate()
-        .map(|(i, &(t, k))| {
-            if k > 0 {
-                t / k as f64
-            } else {
-                sector_mean[i % ns]
-            }
-        })
+    let mean = |(t, w): (u64, u64)| (w > 0).then(|| t as f64 / firm_agents(w));
+    let sector_mean: Vec<f64> = sector.iter().map(|&x| mean(x).unwrap_or(1.0)).collect();
+    let cell_mean = (cell.iter().enumerate())
+        .map(|(i, &x)| mean(x).unwrap_or(sector_mean[i % ns]))
         .collect();
     (cell_mean, sector_mean)
 }

@@ -3,7 +3,7 @@
 //! docs/model.md §7.13, §7.14 and §7.15.
 
 use super::Model;
-use super::firms::value_added_yuan;
+use super::firms::{real_firms, value_added_yuan};
 use crate::agents::OUTSIDE;
 use crate::engine::record::Event;
 
@@ -22,11 +22,16 @@ pub(crate) fn account(m: &mut Model, _events: &mut Vec<Event>) {
     }
     m.cumulative.shared_tax_yuan += books.shared_total;
     let output_cs = books.output_cs;
+    // Pollution follows activity, output net of the productivity trend: growth every
+    // firm shares is taken to come with a matching fall in emissions per yuan [A]
+    // (docs/model.md §7.14).
+    let activity = 1.0 / m.productivity_trend;
     m.cities.pollution = (0..n)
         .map(|c| {
             (0..ns)
                 .map(|s| output_cs[c * ns + s] * m.region.sector(s).pollution_intensity)
-                .sum()
+                .sum::<f64>()
+                * activity
         })
         .collect();
     m.cities.output_cs = output_cs;
@@ -49,7 +54,6 @@ struct Books {
 fn collect_tax(m: &mut Model) -> Books {
     let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
     let tax_rate = m.region.spec.labour.tax_rate;
-    let per_agent = 1.0 / m.scale;
     let mut b = Books {
         output_cs: vec![0.0; n * ns],
         revenue: vec![0.0; n],
@@ -62,6 +66,8 @@ fn collect_tax(m: &mut Model) -> Books {
         }
         let (c, s) = (m.firms.city()[f] as usize, m.firms.sector()[f] as usize);
         let va = value_added_yuan(m, f);
+        // Real firms the agent stands for: whole agents 1 / scale, pieces less.
+        let per_agent = real_firms(m, f);
         b.output_cs[c * ns + s] += va * per_agent / 1e9;
         if m.firms.holiday_left()[f] > 0 {
             continue;

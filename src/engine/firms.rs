@@ -12,6 +12,7 @@ use super::rules::hazards::{self, Consideration};
 use super::rules::location::{Site, firm_moving_cost, location_value};
 use super::rules::{demography, logit};
 use super::{CHUNK, Model};
+use crate::agents::FULL_WEIGHT;
 use crate::engine::record::{Event, EventKind, Flows};
 use crate::policy::TaxSharing;
 use crate::rng::{Purpose, Stream, StreamKey, bernoulli_threshold, draw_below};
@@ -83,7 +84,7 @@ fn site(m: &Model, s: usize, d: usize) -> Site {
         sector_jobs: count(&cs.counts.employment_cs) / m.scale,
         market: cs.market[d] / m.scale,
         residents: cs.counts.population[d] as f64,
-        sector_firms: count(&cs.counts.firms_cs),
+        sector_firms: count(&cs.counts.firms_cs) / f64::from(FULL_WEIGHT),
         housing: cs.housing[d],
         land_discount: l.land_discount[i],
         wage: [cs.wage[0][d], cs.wage[1][d]],
@@ -139,6 +140,14 @@ fn size_factor(m: &Model, s: usize, target: u32) -> f64 {
     hazards::size_factor(&m.behaviour, target, m.calibration.sector_mean_size[s])
 }
 
+/// The size of the real firms a firm agent stands for, in jobs of agents: its target
+/// over its weight, so that the pieces of a split firm keep their firm's size.
+#[inline]
+pub(crate) fn represented_size(target: u32, weight: u32) -> u32 {
+    let size = u64::from(target) * u64::from(FULL_WEIGHT) / u64::from(weight.max(1));
+    size.min(u64::from(u32::MAX)) as u32
+}
+
 /// The yearly probability that firm `f` considers a move, before policy pushes.
 pub(crate) fn base_hazard(m: &Model, tables: &HazardTables, f: usize) -> f64 {
     let fi = &m.firms;
@@ -146,7 +155,7 @@ pub(crate) fn base_hazard(m: &Model, tables: &HazardTables, f: usize) -> f64 {
     hazards::relocation_hazard(
         &m.behaviour,
         m.region.sector(s).relocation_hazard,
-        tables.size(m, s, fi.target()[f]),
+        tables.size(m, s, represented_size(fi.target()[f], fi.weight()[f])),
         tables.age(m, fi.age()[f]),
         m.cities.housing[c],
         m.region.city(c).housing_index,
@@ -164,12 +173,21 @@ pub(crate) fn exit_probability(m: &Model, f: usize) -> f64 {
     hazards::exit_probability(&m.behaviour, exit_rate, effective_productivity(m, f))
 }
 
-/// Yearly value added of one real firm, yuan of the start year: its own productivity
-/// times the region's trend.
+/// Real firms agent `f` stands for: 1 / scale for a whole agent, less for a piece.
+#[inline]
+pub(crate) fn real_firms(m: &Model, f: usize) -> f64 {
+    crate::agents::firm_agents(u64::from(m.firms.weight()[f])) / m.scale
+}
+
+/// Yearly value added of one of the real firms agent `f` stands for, yuan of the start
+/// year: its own productivity times the region's trend. A piece of a split firm holds
+/// its share of the firm's workers, so the firm's are its own over its weight.
 pub(crate) fn value_added_yuan(m: &Model, f: usize) -> f64 {
     let fi = &m.firms;
     let (c, s) = (fi.city()[f] as usize, fi.sector()[f] as usize);
+    let whole = f64::from(FULL_WEIGHT) / f64::from(fi.weight()[f]);
     f64::from(fi.employees()[f])
+        * whole
         * m.cities.va_per_worker[c]
         * m.region.sector(s).output_per_worker
         * effective_productivity(m, f)
@@ -285,7 +303,9 @@ pub(crate) fn relocate_and_exit(m: &mut Model, flows: &mut Flows, events: &mut V
     for (f, d) in decisions.into_iter().enumerate() {
         match d {
             Decision::Stay => {}
-            Decision::Blocked => m.cumulative.directed_blocked += 1,
+            Decision::Blocked => {
+                m.cumulative.directed_blocked += u64::from(m.firms.weight()[f]);
+            }
             Decision::Exit { cause } => exit(m, f, cause, events),
             Decision::Move {
                 to,
@@ -311,6 +331,7 @@ fn exit(m: &mut Model, f: usize, cause: u8, events: &mut Vec<Event>) {
         kind: EventKind::Exit,
         cause,
         directed: false,
+        weight: m.firms.weight()[f],
     });
 }
 
@@ -358,20 +379,27 @@ fn record_move(
     events: &mut Vec<Event>,
 ) {
     let fi = &m.firms;
-    let (c, d, s, employees) = (
+    let (c, d, s, employees, weight) = (
         fi.origin()[f],
         fi.city()[f],
         fi.sector()[f],
         fi.employees()[f],
+        fi.weight()[f],
     );
     if directed {
-        m.cumulative.directed_moves += 1;
+        m.cumulative.directed_moves += u64::from(weight);
     }
     if usize::from(c) == m.region.capital {
-        m.cumulative.firms_out_of_capital += 1;
+        m.cumulative.firms_out_of_capital += u64::from(weight);
         m.cumulative.jobs_out_of_capital += u64::from(employees);
     }
-    Model::add_flow(flows, (c, d, Some(s)), 1, u64::from(employees), 0);
+    Model::add_flow(
+        flows,
+        (c, d, Some(s)),
+        u64::from(weight),
+        u64::from(employees),
+        0,
+    );
     events.push(Event {
         firm: f as u32,
         sector: s,
@@ -381,12 +409,18 @@ fn record_move(
         kind: EventKind::Move,
         cause,
         directed,
+        weight,
     });
 }
 
+/// An entrant's place: the relative size and the weight of the exit it replaces, or
+/// none for an entrant of the growth trend (a whole agent of typical size).
+type Slot = Option<(f64, u32)>;
+
 /// Pass 3: entrants replace exits in each sector, taking over the exited firms' sizes
-/// so total jobs follow the growth path; the trend adds entrants of a typical size.
-/// Entrants choose a location with the same utility as movers, without a moving cost.
+/// and weights so total jobs and firms follow the growth path; the trend adds entrants
+/// of a typical size. Entrants choose a location with the same utility as movers,
+/// without a moving cost.
 pub(crate) fn enter(m: &mut Model, events: &mut Vec<Event>) {
     let mut slots = exit_slots(m, events);
     let alive = alive_by_sector(m);
@@ -397,7 +431,7 @@ pub(crate) fn enter(m: &mut Model, events: &mut Vec<Event>) {
     };
     for (s, slots) in slots.iter_mut().enumerate() {
         let mut st = m.key.stream(m.step, s as u64, Purpose::FirmEntry);
-        let growth = m.trends.firm_growth * alive[s] as f64;
+        let growth = m.trends.firm_growth * alive[s];
         let extra = stochastic_round(growth.abs(), &mut st) as usize;
         if growth >= 0.0 {
             slots.extend(std::iter::repeat_n(None, extra));
@@ -412,27 +446,29 @@ pub(crate) fn enter(m: &mut Model, events: &mut Vec<Event>) {
 
 /// The slots exits left this step, per sector: each exited firm's size relative to its
 /// cell's mean, so an entrant elsewhere is as large relative to its own cell and jobs
-/// balance in expectation.
-fn exit_slots(m: &Model, events: &[Event]) -> Vec<Vec<Option<f64>>> {
+/// balance in expectation, and its weight, so firms balance too.
+fn exit_slots(m: &Model, events: &[Event]) -> Vec<Vec<Slot>> {
     let ns = m.region.n_sectors();
-    let mut slots: Vec<Vec<Option<f64>>> = vec![Vec::new(); ns];
+    let mut slots: Vec<Vec<Slot>> = vec![Vec::new(); ns];
     for e in events.iter().filter(|e| e.kind == EventKind::Exit) {
         let f = e.firm as usize;
         let cell = m.firms.city()[f] as usize * ns + e.sector as usize;
         let slot = exit_slot(m.firms.target()[f], m.calibration.cell_mean_size[cell]);
-        slots[e.sector as usize].push(Some(slot));
+        slots[e.sector as usize].push(Some((slot, m.firms.weight()[f])));
     }
     slots
 }
 
-fn alive_by_sector(m: &Model) -> Vec<u64> {
+/// Live firm agents per sector, whole agents counted as one.
+fn alive_by_sector(m: &Model) -> Vec<f64> {
     let mut alive = vec![0u64; m.region.n_sectors()];
-    for (&a, &s) in m.firms.alive().iter().zip(m.firms.sector()) {
-        if a {
-            alive[s as usize] += 1;
+    let fi = &m.firms;
+    for f in 0..fi.len() {
+        if fi.alive()[f] {
+            alive[fi.sector()[f] as usize] += u64::from(fi.weight()[f]);
         }
     }
-    alive
+    alive.into_iter().map(crate::agents::firm_agents).collect()
 }
 
 /// What every entrant of a step chooses with: the location choice, and the mean of the
@@ -448,13 +484,14 @@ fn enter_one(
     entry: &Entry,
     s: usize,
     k: usize,
-    slot: Option<f64>,
+    slot: Slot,
     events: &mut Vec<Event>,
 ) {
     let ns = m.region.n_sectors();
     let b = &m.behaviour;
-    // Unique over the run: entry step, sector and rank within the sector.
-    let agent = (1u64 << 63) | (u64::from(m.step) << 40) | ((s as u64) << 28) | k as u64;
+    // Unique over the run: entry step, sector, rank within the sector, and (low byte)
+    // the piece, should the entrant be split.
+    let agent = (1u64 << 63) | (u64::from(m.step) << 40) | ((s as u64) << 28) | ((k as u64) << 8);
     let mut st = m.key.stream(m.step, agent, Purpose::FirmEntry);
     let banned = |d: usize| m.levers.entry_ban[d * ns + s];
     let Some(d) = entry.choice.draw(s, None, |d| !banned(d), &mut st) else {
@@ -462,16 +499,37 @@ fn enter_one(
     };
     let w = pareto_weight(st.uniform(), b.firm_size_tail, b.firm_size_max_ratio);
     let cell_mean = m.calibration.cell_mean_size[d * ns + s];
-    let target = entrant_target(cell_mean, slot, w, entry.mean_weight);
+    let target = entrant_target(cell_mean, slot.map(|x| x.0), w, entry.mean_weight);
+    let weight = slot.map_or(FULL_WEIGHT, |x| x.1);
     let prod = demography::productivity(st.normal(), b.productivity_sigma);
-    let new = NewFirm {
-        agent,
-        sector: s,
-        city: d,
-        target,
-        productivity: prod,
-    };
-    found(m, new, None, EventKind::Entry, events);
+    for (j, (target, weight)) in pieces(target, weight, m.calibration.largest_firm)
+        .into_iter()
+        .enumerate()
+    {
+        let new = NewFirm {
+            agent: agent | j as u64,
+            sector: s,
+            city: d,
+            target,
+            productivity: prod,
+            weight,
+        };
+        found(m, new, None, EventKind::Entry, events);
+    }
+}
+
+/// A firm of `target` jobs and `weight` as agents of at most `largest` jobs each: the
+/// jobs and the weight shared as evenly as integers allow (at most 256 pieces, and no
+/// piece without weight).
+pub(crate) fn pieces(target: u32, weight: u32, largest: u32) -> Vec<(u32, u32)> {
+    let k = target
+        .div_ceil(largest.max(1))
+        .clamp(1, 256)
+        .min(weight.max(1));
+    let share = |total: u32, j: u32| total / k + u32::from(j < total % k);
+    (0..k)
+        .map(|j| (share(target, j), share(weight, j)))
+        .collect()
 }
 
 /// A firm about to be founded by an entrant or a branch.
@@ -481,6 +539,7 @@ struct NewFirm {
     city: usize,
     target: u32,
     productivity: f32,
+    weight: u32,
 }
 
 /// Founds `new`: a firm without employees and with its city's tax holiday, counted and
@@ -498,6 +557,7 @@ fn found(
         .push(new.agent, s as u8, d as u8, new.target, new.productivity, 0) as usize;
     let ns = m.region.n_sectors();
     m.firms.holiday_left_mut()[f] = m.levers.tax_holiday_years[d * ns + s];
+    m.firms.weight_mut()[f] = new.weight;
     m.tally.add_firm(&m.region, &m.firms, f);
     events.push(Event {
         firm: f as u32,
@@ -508,6 +568,7 @@ fn found(
         kind,
         cause: 0,
         directed: false,
+        weight: new.weight,
     });
 }
 
@@ -561,6 +622,7 @@ fn branch_one(m: &mut Model, choice: &FirmChoice, p: usize, events: &mut Vec<Eve
         city: d,
         target: size,
         productivity: m.firms.productivity()[p],
+        weight: m.firms.weight()[p],
     };
     found(m, new, Some(c as u8), EventKind::Branch, events);
 }

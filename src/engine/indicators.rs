@@ -209,6 +209,8 @@ pub fn find(places: &Places, name: &str) -> Option<Named> {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Amount {
     Agents(u64),
+    /// Firms as a sum of agent weights (`crate::agents::FULL_WEIGHT` per whole agent).
+    Firms(u64),
     Real(f64),
 }
 
@@ -217,6 +219,7 @@ impl Amount {
     pub fn real(self, per_agent: f64) -> f64 {
         match self {
             Amount::Agents(n) => n as f64 * per_agent,
+            Amount::Firms(w) => crate::agents::firm_agents(w) * per_agent,
             Amount::Real(v) => v,
         }
     }

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use super::rules::demography::{pareto_weight, productivity};
 use super::{Abandon, CHUNK};
-use crate::agents::{DEPENDENT, Firms, HIGH, LOW, OUTSIDE, Persons};
+use crate::agents::{DEPENDENT, FULL_WEIGHT, Firms, HIGH, LOW, OUTSIDE, Persons};
 use crate::region::Region;
 use crate::rng::{Purpose, RunKey, to_uniform};
 use crate::scenario::Behaviour;
@@ -136,6 +136,10 @@ pub fn populate(
     let counts = city_counts(region, scale);
     let mut persons = populate_persons(region, key, &counts, abandon);
     let mut firms = Firms::default();
+    // One cap for every city, that of the city with the fewest jobs: a firm agent
+    // that moves or enters anywhere stays within `max_firm_share` of its city's jobs.
+    let fewest = counts.iter().map(|k| k.employed).filter(|&j| j > 0).min();
+    let largest = largest_firm(b, fewest.unwrap_or(1));
     for (c, k) in counts.iter().enumerate() {
         let city = region.city(c);
         let employment = apportion(k.employed, &city.employment_shares);
@@ -159,7 +163,7 @@ pub fn populate(
                 sector: s,
                 jobs: employment[s],
                 firms: real_firms[s],
-                largest: largest_firm(b, k.employed),
+                largest,
             };
             for (f, target) in found_firms(&mut firms, b, key, cell) {
                 persons.employer_mut()[next_worker..next_worker + target].fill(f);
@@ -186,68 +190,44 @@ struct Cell {
 /// The most jobs one firm agent may hold in a city with `jobs` jobs (agents):
 /// `max_firm_share` of them, at least one. At small scales a firm agent stands for many
 /// firms; without the cap one agent of a Pareto tail held a tenth of a small city's
-/// jobs and moved them in one lump.
+/// jobs and moved them in one lump. Larger firms are split into pieces that share
+/// their weight (`firms::pieces`).
 pub(crate) fn largest_firm(b: &Behaviour, jobs: u64) -> u64 {
     ((jobs as f64 * b.max_firm_share).floor() as u64).max(1)
 }
 
-/// [`apportion`] with no share above `cap`: shares that would pass it are fixed at it and
-/// the rest is apportioned again among the others, until none passes (or, where the
-/// total cannot fit under the cap, as evenly as the total allows).
-pub(crate) fn apportion_capped(total: u64, weights: &[f64], cap: u64) -> Vec<u64> {
-    let n = weights.len() as u64;
-    if n == 0 || total >= n * cap {
-        return apportion(total, &vec![1.0; weights.len()]);
-    }
-    let mut fixed = vec![false; weights.len()];
-    loop {
-        let held = fixed.iter().filter(|&&f| f).count() as u64 * cap;
-        let free: Vec<f64> = (weights.iter().zip(&fixed))
-            .map(|(&w, &f)| if f { 0.0 } else { w })
-            .collect();
-        let mut out = apportion(total - held, &free);
-        let mut changed = false;
-        for (i, x) in out.iter_mut().enumerate() {
-            if fixed[i] {
-                *x = cap;
-            } else if *x > cap {
-                fixed[i] = true;
-                changed = true;
-            }
-        }
-        if !changed {
-            return out;
-        }
-    }
-}
-
-/// Appends the firms of `cell`, fully staffed, and returns each one's id and size. A
+/// Appends the firms of `cell`, fully staffed, and returns each agent's id and size. A
 /// cell with jobs has at least one firm and no more firms than jobs; sizes are
-/// Pareto-weighted shares of the jobs beyond one per firm.
+/// Pareto-weighted shares of the jobs beyond one per firm, and a firm above the cell's
+/// largest is split into agents that share its weight, productivity and age.
 fn found_firms(firms: &mut Firms, b: &Behaviour, key: RunKey, cell: Cell) -> Vec<(u32, usize)> {
     let nf = if cell.jobs > 0 { cell.firms.max(1) } else { 0 };
     let nf = nf.min(cell.jobs);
+    let first = firms.len();
     let weights: Vec<f64> = (0..nf)
         .map(|j| {
-            let id = (firms.len() + j as usize) as u64;
-            let mut st = key.stream(0, id, Purpose::FirmSize);
+            let mut st = key.stream(0, first as u64 + j, Purpose::FirmSize);
             pareto_weight(st.uniform(), b.firm_size_tail, b.firm_size_max_ratio)
         })
         .collect();
-    // Every firm keeps at least one job: give each one, spread the rest by weight, none
-    // above the city's largest firm.
-    let rest = apportion_capped(cell.jobs - nf, &weights, cell.largest.saturating_sub(1));
+    // Every firm keeps at least one job: give each one, spread the rest by weight.
+    let rest = apportion(cell.jobs - nf, &weights);
     let mut founded = Vec::with_capacity(rest.len());
-    for r in rest {
-        let id = firms.len() as u64;
-        let mut st = key.stream(0, id, Purpose::InitFirm);
+    for (j, r) in rest.into_iter().enumerate() {
+        // The firm's draws are keyed by its rank in the cell, so splitting one firm
+        // leaves the others' draws alone.
+        let mut st = key.stream(0, (first + j) as u64, Purpose::InitFirm);
         let prod = productivity(st.normal(), b.productivity_sigma);
         let age = st.below(30) as u16;
-        let target = (r + 1) as u32;
         let (c, s) = (cell.city as u8, cell.sector as u8);
-        let f = firms.push(id, s, c, target, prod, age);
-        firms.employees_mut()[f as usize] = target;
-        founded.push((f, target as usize));
+        let target = (r + 1) as u32;
+        for (t, w) in crate::engine::firms::pieces(target, FULL_WEIGHT, cell.largest as u32) {
+            let id = firms.len() as u64;
+            let f = firms.push(id, s, c, t, prod, age);
+            firms.weight_mut()[f as usize] = w;
+            firms.employees_mut()[f as usize] = t;
+            founded.push((f, t as usize));
+        }
     }
     founded
 }
@@ -262,16 +242,5 @@ mod tests {
         assert_eq!(v.iter().sum::<u64>(), 10);
         assert_eq!(v, vec![4, 3, 3]);
         assert_eq!(apportion(0, &[1.0]), vec![0]);
-    }
-
-    #[test]
-    fn a_capped_apportionment_spreads_what_passes_the_cap() {
-        let v = apportion_capped(100, &[50.0, 1.0, 1.0, 1.0, 1.0], 40);
-        assert_eq!(v.iter().sum::<u64>(), 100);
-        assert_eq!(v[0], 40);
-        assert!(v.iter().all(|&x| x <= 40), "{v:?}");
-        // More than the cap allows: as even as it gets.
-        assert_eq!(apportion_capped(10, &[9.0, 1.0], 2), vec![5, 5]);
-        assert_eq!(apportion_capped(0, &[1.0, 1.0], 0), vec![0, 0]);
     }
 }

@@ -78,6 +78,9 @@ pub struct Calibration {
     pub cell_mean_size: Vec<f64>,
     /// Mean target size per sector over the region, for the size hazard.
     pub sector_mean_size: Vec<f64>,
+    /// The most jobs one firm agent may hold ([`init::largest_firm`]); larger entrants are
+    /// split.
+    pub largest_firm: u32,
 }
 
 /// Wall time spent in each pass, summed over steps: for `relocsim bench`, never written
@@ -146,6 +149,7 @@ impl Abandon {
 /// Running totals that indicators report cumulatively.
 #[derive(Clone, Debug, Default)]
 pub struct Cumulative {
+    /// Firm counts here are sums of agent weights (`crate::agents::FULL_WEIGHT` each).
     pub firms_out_of_capital: u64,
     pub jobs_out_of_capital: u64,
     pub directed_moves: u64,

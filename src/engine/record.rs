@@ -12,6 +12,7 @@ pub type FlowKey = (u8, u8, Option<u8>);
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FlowCount {
+    /// Sum of the moved firms' weights (`crate::agents::FULL_WEIGHT` per whole agent).
     pub firms: u64,
     pub jobs: u64,
     pub persons: u64,
@@ -53,6 +54,8 @@ pub struct Event {
     /// 0 for a market decision, else the position of the policy in the scenario plus one.
     pub cause: u8,
     pub directed: bool,
+    /// The firm agent's weight (`crate::agents::FULL_WEIGHT` for a whole agent).
+    pub weight: u32,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -178,6 +181,17 @@ fn indicators(
     events: &[Event],
 ) -> Vec<(String, f64)> {
     let real = |agents: u64| agents as f64 / m.scale;
+    // Firm counts are sums of agent weights.
+    let firms = |weights: u64| crate::agents::firm_agents(weights) / m.scale;
+    let weighed = |pick: &dyn Fn(&Event) -> bool| -> f64 {
+        firms(
+            events
+                .iter()
+                .filter(|e| pick(e))
+                .map(|e| u64::from(e.weight))
+                .sum(),
+        )
+    };
     let r = &m.region;
     let cap = r.capital;
     let mut out = Put::new(&r.spec);
@@ -185,7 +199,7 @@ fn indicators(
     out.put(&ind::TOTAL_POPULATION, real(total_pop));
     out.put(
         &ind::TOTAL_FIRMS,
-        real(cities.iter().map(|c| c.firms).sum()),
+        firms(cities.iter().map(|c| c.firms).sum()),
     );
     out.put(&ind::CAPITAL_POPULATION, real(cities[cap].population));
     if let Some(limit) = r.city(cap).population_cap {
@@ -194,31 +208,29 @@ fn indicators(
     }
     if let Some(na) = r.new_area {
         out.put(&ind::NEW_AREA_POPULATION, real(cities[na].population));
-        out.put(&ind::NEW_AREA_FIRMS, real(cities[na].firms));
+        out.put(&ind::NEW_AREA_FIRMS, firms(cities[na].firms));
         out.put(&ind::NEW_AREA_JOBS, real(cities[na].jobs));
     }
     let cumulative = &m.cumulative;
     out.put(
         &ind::FIRMS_OUT_OF_CAPITAL_CUM,
-        real(cumulative.firms_out_of_capital),
+        firms(cumulative.firms_out_of_capital),
     );
     out.put(
         &ind::JOBS_OUT_OF_CAPITAL_CUM,
         real(cumulative.jobs_out_of_capital),
     );
-    let moves = events.iter().filter(|e| e.kind == EventKind::Move).count() as u64;
-    out.put(&ind::FIRM_MOVES, real(moves));
+    out.put(&ind::FIRM_MOVES, weighed(&|e| e.kind == EventKind::Move));
     let capital = Some(cap as u8);
-    let branches = (events.iter())
-        .filter(|e| e.kind == EventKind::Branch && e.origin == capital)
-        .count() as u64;
-    out.put(&ind::BRANCHES_FROM_CAPITAL, real(branches));
-    let directed = events.iter().filter(|e| e.directed).count() as u64;
-    out.put(&ind::DIRECTED_MOVES, real(directed));
-    out.put(&ind::DIRECTED_MOVES_CUM, real(cumulative.directed_moves));
+    out.put(
+        &ind::BRANCHES_FROM_CAPITAL,
+        weighed(&|e| e.kind == EventKind::Branch && e.origin == capital),
+    );
+    out.put(&ind::DIRECTED_MOVES, weighed(&|e| e.directed));
+    out.put(&ind::DIRECTED_MOVES_CUM, firms(cumulative.directed_moves));
     out.put(
         &ind::DIRECTED_BLOCKED_CUM,
-        real(cumulative.directed_blocked),
+        firms(cumulative.directed_blocked),
     );
     let total_output: f64 = cities.iter().map(|c| c.output_bn).sum();
     out.put(&ind::TOTAL_OUTPUT, total_output);

@@ -57,7 +57,7 @@ pub struct Tally {
     pub commuters_out: Vec<u64>,
     /// Jobs located here, by the residents' work city.
     pub jobs: Vec<u64>,
-    /// Live firms.
+    /// Live firms, as sums of weights ([`crate::agents::FULL_WEIGHT`] per whole agent).
     pub firms: Vec<u64>,
     pub firms_cs: Vec<u64>,
     /// Head count of live firms.
@@ -190,8 +190,9 @@ impl Tally {
         let (c, s) = (firms.city()[f] as usize, firms.sector()[f] as usize);
         let cs = c * self.n_sectors + s;
         let times = |x: u64| x.wrapping_mul(sign);
-        self.firms[c] = self.firms[c].wrapping_add(sign);
-        self.firms_cs[cs] = self.firms_cs[cs].wrapping_add(sign);
+        let weight = times(u64::from(firms.weight()[f]));
+        self.firms[c] = self.firms[c].wrapping_add(weight);
+        self.firms_cs[cs] = self.firms_cs[cs].wrapping_add(weight);
         self.employment_cs[cs] =
             self.employment_cs[cs].wrapping_add(times(u64::from(firms.employees()[f])));
         let t = u64::from(firms.target()[f]) * 1000;

@@ -17,7 +17,7 @@ use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
 use super::metadata::{described, indicator_listing, value_field};
-use crate::agents::{DEPENDENT, Firms, HIGH, NO_FIRM, OUTSIDE, Persons};
+use crate::agents::{DEPENDENT, Firms, HIGH, NO_FIRM, OUTSIDE, Persons, firm_agents};
 use crate::engine::indicators::{self, Column, Places};
 use crate::engine::record::StepFrame;
 use crate::engine::{RunInfo, Sink, StepView};
@@ -189,6 +189,7 @@ fn event_fields() -> Vec<Field> {
         f("firm_id", UInt32),
         f("sector", Utf8),
         f("employees", Int64),
+        f("firms", Float64),
         nullable("origin", Utf8),
         nullable("destination", Utf8),
         f("event", Utf8),
@@ -425,6 +426,11 @@ fn event_columns(run: &Names, fr: &StepFrame) -> Vec<ArrayRef> {
         Arc::new(Int64Array::from_iter_values(
             ev.iter().map(|e| i64::from(e.employees)),
         )),
+        f64s(
+            ev.iter()
+                .map(|e| firm_agents(u64::from(e.weight)) / run.scale)
+                .collect(),
+        ),
         opt_strs(ev.iter().map(|e| e.origin.map(|c| run.city(c))).collect()),
         opt_strs(
             ev.iter()
@@ -518,6 +524,14 @@ fn firm_fields() -> Vec<Shown<Firms>> {
         }),
         shown(f("target_size", Int64), Some("target"), |fi, _| {
             int64s(fi.target())
+        }),
+        shown(f("firms", Float64), Some("weight"), |fi, run| {
+            f64s(
+                fi.weight()
+                    .iter()
+                    .map(|&w| firm_agents(u64::from(w)) / run.scale)
+                    .collect(),
+            )
         }),
         shown(f("productivity", Float32), Some("productivity"), |fi, _| {
             Arc::new(Float32Array::from(fi.productivity().to_vec()))

@@ -28,7 +28,7 @@ pub(super) const BEHAVIOUR: &[Param] = &[
         "largest firm relative to the smallest in a (city, sector) cell")
         .range(2.0, 1e5).why("largest over smallest firm; at 1 the size mean is 0/0"),
     num("behaviour.max_firm_share", "share of city jobs", 0.005,
-        "most of its city's jobs one firm agent may hold, at the start and at entry (larger ones are truncated and their jobs spread over the cell's other firms), so a firm agent standing for many firms at small scales moves no lump of jobs")
+        "most jobs one firm agent may hold, as a share of the jobs of the city with the fewest at the start: larger firms, at the start and at entry, are split into agents that share their weight (docs/model.md §5.2), so a firm agent standing for many firms at small scales moves no lump of jobs")
         .range(1e-4, 1.0).why("a share of a city's jobs"),
     num("behaviour.productivity_sigma", "sd of log", 0.3,
         "sigma of log productivity across firms")

@@ -133,7 +133,7 @@ pub fn estimate(resolved: &Resolved, usage: &Usage) -> Estimate {
         .sum::<f64>()
         * scale
         * (1.0 + births).dpow(f64::from(resolved.steps()));
-    let firms: f64 = region.cities.iter().map(|c| c.firms as f64).sum::<f64>() * scale;
+    let firms = firm_agents_at_start(resolved);
     let path = FirmPath::of(resolved);
     let seekers = persons * region.labour.labour_force_share * seeker_share(resolved, &path);
     let rows = firms * path.rows;
@@ -159,6 +159,27 @@ pub fn estimate(resolved: &Resolved, usage: &Usage) -> Estimate {
         // Firm columns grow by doubling: their capacity is mapped, if not touched.
         virtual_scaled: runs * rows * Firms::BYTES_PER_AGENT as f64,
     }
+}
+
+/// Firm agents at the start, at most: one per firm agent of the data, plus the pieces
+/// large firms are split into (each extra piece holds the agent cap's worth of jobs,
+/// `init::largest_firm` of the city with the fewest jobs).
+pub fn firm_agents_at_start(resolved: &Resolved) -> f64 {
+    let scale = resolved.scenario.scenario.scale;
+    let region = &resolved.region.spec;
+    let firms: f64 = region.cities.iter().map(|c| c.firms as f64).sum::<f64>() * scale;
+    let employed = region.labour.labour_force_share * (1.0 - region.labour.unemployment_rate);
+    let jobs: Vec<f64> = (region.cities.iter())
+        .map(|c| c.population as f64 * scale * employed)
+        .collect();
+    let fewest = jobs
+        .iter()
+        .copied()
+        .filter(|&j| j >= 1.0)
+        .fold(f64::MAX, f64::min);
+    let b = &resolved.scenario.behaviour;
+    let largest = (fewest * b.max_firm_share).floor().max(1.0);
+    firms + jobs.iter().sum::<f64>() / largest
 }
 
 /// The largest share of the labour force looking for a job in one step: the unemployed

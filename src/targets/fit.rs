@@ -33,9 +33,10 @@ pub struct RunTables {
     cities: BTreeMap<(i32, String, &'static str), f64>,
     /// (year, city, sector, column) -> value.
     sectors: BTreeMap<(i32, String, String, &'static str), f64>,
-    /// Firm events: (year, event, origin, destination, sector, cause) -> rows.
-    events: BTreeMap<EventKey, u64>,
-    /// Real firms one event row stands for (1 / scale).
+    /// Firm events: (year, event, origin, destination, sector, cause) -> real firms.
+    events: BTreeMap<EventKey, f64>,
+    /// Real firms one event row stands for in a run whose events.parquet has no
+    /// `firms` column (written before firm agents were weighted): 1 / scale.
     per_agent: f64,
 }
 
@@ -85,6 +86,10 @@ impl RunTables {
                 col_str(&b, "destination", &file)?,
             );
             let cause = col_str(&b, "cause", &file)?;
+            let firms = b
+                .column_by_name("firms")
+                .map(|_| column::<Float64Array>(&b, "firms", &file))
+                .transpose()?;
             let text = |a: &StringArray, i: usize| {
                 if a.is_valid(i) {
                     a.value(i).to_string()
@@ -101,7 +106,8 @@ impl RunTables {
                     sector.value(i).to_string(),
                     cause.value(i).to_string(),
                 );
-                *self.events.entry(key).or_default() += 1;
+                *self.events.entry(key).or_default() +=
+                    firms.map_or(self.per_agent, |f| f.value(i));
             }
         }
         Ok(())
@@ -182,7 +188,7 @@ pub fn value(t: &Target, run: &Run, tables: &RunTables) -> Option<f64> {
                 Some("policy") => c != "market",
                 Some(want) => c == want,
             };
-            let rows: u64 = tables
+            let firms: f64 = tables
                 .events
                 .iter()
                 .filter(|((y, kind, origin, dest, sector, cause), _)| {
@@ -199,7 +205,7 @@ pub fn value(t: &Target, run: &Run, tables: &RunTables) -> Option<f64> {
                 })
                 .map(|(_, n)| n)
                 .sum();
-            Some(rows as f64 * tables.per_agent)
+            Some(firms)
         }
     }
 }

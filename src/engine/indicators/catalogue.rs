@@ -5,7 +5,7 @@
 use super::{Amount, Column, Indicator, Unit, When};
 use crate::engine::record::{CityRow, CitySectorRow, FlowCount};
 
-use Amount::{Agents, Real};
+use Amount::{Agents, Firms, Real};
 
 const fn region(
     name: &'static str,
@@ -395,7 +395,7 @@ pub static CITY: [Column<CityRow>; 19] = [
         "firms",
         "firms located in the city",
         "live firms in the city",
-        |c| Agents(c.firms),
+        |c| Firms(c.firms),
     ),
     city(
         "output",
@@ -503,7 +503,7 @@ pub static CITY_SECTOR: [Column<CitySectorRow>; 3] = [
         label: "firms",
         description: "firms of the sector located in the city",
         computed: "live firms per city and sector",
-        value: |r| Agents(r.firms),
+        value: |r| Firms(r.firms),
     },
     Column {
         name: "employment",
@@ -530,7 +530,7 @@ pub const FLOW_FIRMS: Column<FlowCount> = Column {
     label: "firms moved",
     description: "firms that moved from origin to destination this step",
     computed: "move events per origin, destination and sector",
-    value: |f| Agents(f.firms),
+    value: |f| Firms(f.firms),
 };
 
 /// Persons moved between two cities: the arrows of the report's map.

@@ -9,7 +9,7 @@
 
 use rayon::prelude::*;
 
-use crate::agents::{DEPENDENT, NEVER, NO_FIRM, NOWHERE, OUTSIDE};
+use crate::agents::{DEPENDENT, FULL_WEIGHT, NEVER, NO_FIRM, NOWHERE, OUTSIDE};
 use crate::engine::Model;
 
 /// The first problem found, naming the agent or city it is about. `born` is the number
@@ -78,6 +78,10 @@ fn firm_problem(m: &Model, f: usize, born: usize) -> Option<&'static str> {
         (
             (0.0..=1.0).contains(&fi.share_fraction()[f]) && fi.share_cap_left()[f].is_finite(),
             "tax sharing not a fraction with a finite cap",
+        ),
+        (
+            (1..=FULL_WEIGHT).contains(&fi.weight()[f]),
+            "weight not between 1 and a whole agent's",
         ),
     ];
     checks.iter().find(|c| !c.0).map(|c| c.1)

@@ -29,8 +29,8 @@ use crate::error::{Error, Result};
 use crate::scenario::{self, Resolved};
 use state::{HashingWriter, StateReader};
 
-/// The version of the checkpoint layout; 1 had no checksums.
-pub const FORMAT: u32 = 2;
+/// The version of the checkpoint layout; 1 had no checksums, 2 no firm weights.
+pub const FORMAT: u32 = 3;
 
 const META: &str = "checkpoint.toml";
 const STATE: &str = "state.bin";
@@ -181,10 +181,14 @@ fn read_sealed(meta: &Path) -> Result<Sealed> {
 
 fn check_format(meta: &Path, format: Option<&toml::Value>) -> Result<()> {
     match format.map(|v| v.as_integer()) {
-        Some(Some(2)) => Ok(()),
+        Some(Some(3)) => Ok(()),
         None | Some(Some(1)) => Err(refuse(
             meta,
             "written by an older relocsim (checkpoint format 1, without checksums)",
+        )),
+        Some(Some(2)) => Err(refuse(
+            meta,
+            "written by an older relocsim (checkpoint format 2, without firm weights)",
         )),
         Some(Some(n)) => Err(refuse(
             meta,

@@ -355,7 +355,7 @@ mod tests {
     /// the file: bump the format (and its check in `mod.rs`), then this list.
     #[test]
     fn the_format_stores_these_columns_in_this_order() {
-        assert_eq!(super::super::FORMAT, 2);
+        assert_eq!(super::super::FORMAT, 3);
         assert_eq!(
             Firms::COLUMNS,
             [
@@ -375,6 +375,7 @@ mod tests {
                 "share_extension_left",
                 "share_fraction",
                 "share_cap_left",
+                "weight",
             ]
         );
         assert_eq!(
