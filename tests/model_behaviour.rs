@@ -252,8 +252,9 @@ fn no_firm_agent_is_a_lump_of_its_city() {
     }
 }
 
-/// The headline figures do not depend on the scale beyond noise: each city's population
-/// and Beijing's firms by sector in 2030 agree between scales 0.01 (the default) and
+/// The headline figures do not depend on the scale beyond noise: each city's population,
+/// Beijing's firms by sector, and the firms Beijing lost to moves and opened as branches
+/// elsewhere, by 2030, agree between scales 0.01 (the default) and
 /// 0.03 within four standard errors of the difference of their means over six seeds
 /// (about the 99.9% quantile of Student's t with 10 degrees of freedom, for the two dozen
 /// figures tested at once), plus 0.5% for the rounding of small cells to whole agents.
@@ -274,6 +275,16 @@ fn results_agree_across_scales_within_the_spread_of_replicates() {
                     (last.city_sectors.iter())
                         .filter(|r| r.city == 0)
                         .map(|r| firm_agents(r.firms) / scale),
+                );
+                // The flows: firms moved out of Beijing, and branches it opened.
+                v.push(common::last_indicator(
+                    &frames,
+                    "firms_moved_out_of_beijing_cum",
+                ));
+                v.push(
+                    (frames.iter())
+                        .filter_map(|f| f.indicator("branches_from_beijing"))
+                        .sum(),
                 );
                 v
             })
