@@ -305,6 +305,7 @@ fn compare(
         extras.push(fit::report_section(&t, &rows)?);
     }
     let w = write_with(&cmp, out, &extras)?;
+    outln!("{}", cmp.uncertainty());
     outln!(
         "compared {} scenarios ({} runs) with {baseline}: wrote {} files in {}; open {}",
         w.groups,

@@ -72,6 +72,9 @@ pub enum Purpose {
     /// A calibration's particles: drawn from the prior, resampled and perturbed (keyed
     /// by generation and particle).
     Calibration = 24,
+    /// The posterior particle a sweep's replicate runs with (keyed by the replicate
+    /// alone, so every scenario of a replicate draws the same).
+    PosteriorDraw = 25,
 }
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;

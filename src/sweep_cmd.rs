@@ -112,6 +112,14 @@ fn load(path: &Path) -> Result<Sweep> {
     for w in sweep.warnings() {
         eprintln!("warning: {w}");
     }
+    if let Some(p) = &sweep.posterior {
+        eprintln!(
+            "posterior: each replicate draws {} from the {} particles of {}",
+            p.info.parameters.join(", "),
+            p.info.particles,
+            p.info.file
+        );
+    }
     Ok(sweep)
 }
 

@@ -501,3 +501,160 @@ fn a_task_whose_checkpoint_was_damaged_runs_afresh_to_the_same_bytes() {
     let sums = |m: &Manifest| m.files.iter().map(|f| f.sha256.clone()).collect::<Vec<_>>();
     assert_eq!(sums(&read(&whole)), sums(&read(&opts.out)));
 }
+
+/// Writes a posterior as `relocsim calibrate` does: bookkeeping columns, then one
+/// float64 column per parameter; rows are (weight, migration rate, relief's hazard
+/// multiplier).
+fn write_posterior(path: &Path, rows: &[(f64, f64, f64)]) {
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch, UInt32Array};
+    use std::sync::Arc;
+    let f = |v: Vec<f64>| Arc::new(Float64Array::from(v)) as ArrayRef;
+    let n = rows.len() as u32;
+    let batch = RecordBatch::try_from_iter([
+        (
+            "generation",
+            Arc::new(UInt32Array::from(vec![4; n as usize])) as ArrayRef,
+        ),
+        (
+            "particle",
+            Arc::new(UInt32Array::from_iter_values(0..n)) as ArrayRef,
+        ),
+        ("weight", f(rows.iter().map(|r| r.0).collect())),
+        ("distance", f(vec![1.0; n as usize])),
+        (
+            "behaviour.migration_rate",
+            f(rows.iter().map(|r| r.1).collect()),
+        ),
+        (
+            "policy.0.hazard_multiplier",
+            f(rows.iter().map(|r| r.2).collect()),
+        ),
+    ])
+    .unwrap();
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(File::create(path).unwrap(), batch.schema(), None)
+            .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+/// The `[table] key` of a run's manifest.toml (the resolved scenario is inline).
+fn manifest_value(run: &Path, table: &str, key: &str) -> toml::Value {
+    let text = std::fs::read_to_string(run.join("manifest.toml")).unwrap();
+    let doc: toml::Table = toml::from_str(&text).unwrap();
+    doc[table][key].clone()
+}
+
+/// `[sweep] posterior`: each replicate runs with one parameter set drawn by weight from
+/// a calibration's posterior, the same for every scenario of the replicate (so the
+/// differences stay paired); policy parameters are not drawn; the summary says that its
+/// intervals hold parameter uncertainty, and a sweep without a posterior says they do
+/// not.
+#[test]
+fn a_posterior_gives_each_replicate_one_parameter_set_shared_by_its_scenarios() {
+    let scenarios = ["baseline", "non_capital_relief"];
+    let (file, out) = common::sweep_setup("posterior", &scenarios, 8, "");
+    let dir = file.parent().unwrap();
+    write_posterior(
+        &dir.join("post.parquet"),
+        &[(1.0, 0.011, 5.0), (3.0, 0.037, 9.0), (0.0, 0.05, 1.0)],
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    let with = text.replace(
+        "replicates = 8\n",
+        "replicates = 8\nposterior = \"post.parquet\"\n",
+    );
+    assert_ne!(text, with);
+    std::fs::write(&file, with).unwrap();
+    let sweep = Sweep::load(&file).unwrap();
+    let warned = sweep.warnings().join("\n");
+    assert!(warned.contains("policy.0.hazard_multiplier"), "{warned}");
+    let report = common::run_sweep(&sweep, &out);
+    assert!(report.failed.is_empty());
+    let mut drawn = Vec::new();
+    for r in 0..8 {
+        let run = |s: &str| out.join(format!("scenario={s}/variant=default/replicate={r}"));
+        let rate = |s: &str| manifest_value(&run(s), "behaviour", "migration_rate");
+        assert_eq!(
+            rate("baseline"),
+            rate("non_capital_relief"),
+            "replicate {r}"
+        );
+        let rate = rate("baseline").as_float().unwrap();
+        assert!(rate == 0.011 || rate == 0.037, "replicate {r}: {rate}");
+        drawn.push(rate);
+        let text =
+            std::fs::read_to_string(run("non_capital_relief").join("manifest.toml")).unwrap();
+        let doc: toml::Table = toml::from_str(&text).unwrap();
+        let multiplier = &doc["policy"][0]["hazard_multiplier"];
+        assert_eq!(
+            multiplier.as_float(),
+            Some(3.0),
+            "policy parameters are not drawn"
+        );
+    }
+    assert!(
+        drawn.contains(&0.011) && drawn.contains(&0.037),
+        "{drawn:?}"
+    );
+    let plan = Plan::read(&out).unwrap();
+    let info = plan.posterior.expect("the plan records the posterior");
+    assert_eq!(info.parameters, ["behaviour.migration_rate"]);
+    assert_eq!(
+        info.sha256,
+        relocsim::digest::sha256_file(&dir.join("post.parquet")).unwrap()
+    );
+    let summary = |out: &Path| {
+        relocsim::batch::summarize(&relocsim::batch::SummaryOptions {
+            dir: out.to_path_buf(),
+            baseline: None,
+            allow_missing: false,
+        })
+        .unwrap();
+        std::fs::read_to_string(out.join("summary.md")).unwrap()
+    };
+    assert!(summary(&out).contains("Uncertainty: stochastic and parameter"));
+    // compare finds the replicates' parameters differ, and says so.
+    let compared = |out: &Path| {
+        let cmp = relocsim::report::Comparison::load(&[out.to_path_buf()], "baseline").unwrap();
+        cmp.uncertainty()
+    };
+    let said = compared(&out);
+    assert!(
+        said.contains("stochastic and parameter") && said.contains("behaviour.migration_rate"),
+        "{said}"
+    );
+    // The same sweep without the posterior: one parameter set, said so.
+    let (plain, plain_out) = common::sweep_setup("no-posterior", &scenarios, 2, "");
+    common::run_sweep(&Sweep::load(&plain).unwrap(), &plain_out);
+    assert!(summary(&plain_out).contains("Uncertainty: stochastic only"));
+    assert!(compared(&plain_out).contains("stochastic only"));
+}
+
+/// A posterior that cannot be drawn from is refused before anything runs, naming the
+/// setting: a missing file, a file without model parameters, weights all zero.
+#[test]
+fn a_posterior_that_cannot_be_drawn_from_is_refused() {
+    let (file, out) = common::sweep_setup("bad-posterior", &["baseline"], 2, "");
+    let dir = file.parent().unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    write_posterior(&dir.join("zero.parquet"), &[(0.0, 0.02, 3.0)]);
+    std::fs::write(dir.join("notes.parquet"), "not parquet").unwrap();
+    for (given, want) in [
+        ("missing.parquet", "cannot open it"),
+        ("notes.parquet", "not a Parquet file"),
+        ("zero.parquet", "every weight is 0"),
+    ] {
+        let with = text.replace(
+            "replicates = 2\n",
+            &format!("replicates = 2\nposterior = {given:?}\n"),
+        );
+        std::fs::write(&file, with).unwrap();
+        let (_, stderr) = sweep_run(&file, &out, &[], &[], 2);
+        assert!(
+            stderr.contains("sweep.posterior") && stderr.contains(want),
+            "{given}: {stderr}"
+        );
+        assert!(!out.exists(), "{given}: nothing ran");
+    }
+}

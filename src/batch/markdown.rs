@@ -105,12 +105,27 @@ fn header(sw: &Plan, baseline: Option<&str>) -> String {
         None => "No baseline scenario: pass `--baseline NAME` for paired differences.".into(),
     };
     format!(
-        "# Sweep `{}`: final year\n\nScenarios: {}. Variants: {}. Replicates: {}.\n\nRegion-level indicators in the last year of each run: the mean over replicates, the 5% and 95% quantiles (linear interpolation, type 7) and the number of replicates n. {against} Every year and the city-level indicators are in `summary.parquet` and `differences.parquet`.\n",
+        "# Sweep `{}`: final year\n\nScenarios: {}. Variants: {}. Replicates: {}.\n\n{}\n\nRegion-level indicators in the last year of each run: the mean over replicates, the 5% and 95% quantiles (linear interpolation, type 7) and the number of replicates n. {against} Every year and the city-level indicators are in `summary.parquet` and `differences.parquet`.\n",
         sw.name,
         sw.scenarios.join(", "),
         sw.variants.len(),
-        sw.replicates
+        sw.replicates,
+        uncertainty(sw)
     )
+}
+
+/// Which uncertainty the spread over replicates shows.
+pub fn uncertainty(sw: &Plan) -> String {
+    match &sw.posterior {
+        Some(p) => format!(
+            "**Uncertainty: stochastic and parameter.** Each replicate ran with its own parameter set ({}) drawn by weight from the {} particles of the posterior `{}` (SHA-256 {}), the same set for every scenario of the replicate; quantiles and intervals over replicates hold both the model's noise and the parameters' uncertainty.",
+            p.parameters.join(", "),
+            p.particles,
+            p.file,
+            &p.sha256[..12.min(p.sha256.len())]
+        ),
+        None => "**Uncertainty: stochastic only.** Every replicate ran with the same parameters; quantiles and intervals over replicates show the model's noise, not the parameters' uncertainty (name a calibration's posterior as `[sweep] posterior` to include it).".into(),
+    }
 }
 
 fn interval(d: &Difference) -> String {

@@ -3,6 +3,7 @@
 //!
 //! - [`sweep`]: the sweep file, checked before anything runs;
 //! - [`overrides`]: dotted-path overrides of a scenario (`policy.0.hazard_multiplier`);
+//! - [`posterior`]: parameter sets drawn per replicate from a calibration's posterior;
 //! - [`plan`]: tasks with stable indices, run ids and hive-style directories
 //!   (`scenario=S/variant=V/replicate=R`), shares of tasks, the plan file;
 //! - [`local`]: runs tasks in parallel here, skipping verified complete runs;
@@ -14,6 +15,7 @@ pub mod local;
 pub mod markdown;
 pub mod overrides;
 pub mod plan;
+pub mod posterior;
 pub mod slurm;
 pub mod summary;
 pub mod sweep;

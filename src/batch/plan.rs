@@ -40,6 +40,9 @@ pub struct Plan {
     pub variants: Vec<String>,
     /// The number of tasks (a check on the list that follows).
     pub tasks: usize,
+    /// The posterior each replicate drew its parameters from, if the sweep names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posterior: Option<super::posterior::PosteriorInfo>,
 }
 
 #[derive(Serialize, Deserialize)]

@@ -11,6 +11,7 @@ use toml::{Table, Value};
 
 use super::overrides::{self, Override};
 use super::plan::Plan;
+use super::posterior::{self, Posterior};
 use crate::error::{Error, Result};
 use crate::scenario::validate;
 use crate::scenario::{self, MAX_NAME_LEN, Resolved, Scenario};
@@ -35,6 +36,8 @@ struct SweepTable {
     #[serde(default = "one")]
     replicates: u32,
     baseline: Option<String>,
+    /// A calibration's posterior.parquet: each replicate draws its parameters from it.
+    posterior: Option<String>,
 }
 
 /// A scenario file, or a table with the file and overrides for that scenario alone.
@@ -115,6 +118,8 @@ pub struct Sweep {
     pub variants: Vec<Variant>,
     /// Steps and seed of each (scenario, variant), at `s * variants + v`.
     checked: Vec<(u32, u64)>,
+    /// Parameter sets the replicates draw from (`[sweep] posterior`).
+    pub posterior: Option<Posterior>,
     plan: Plan,
 }
 
@@ -159,6 +164,12 @@ impl Sweep {
         check_header(spec, path, &names, problems);
         let variants = build_variants(spec, &names, problems);
         let common = common_overrides(spec, &scenarios);
+        let posterior = (spec.sweep.posterior.as_ref()).and_then(|given| {
+            let path = posterior::resolve_path(given, base);
+            Posterior::load(&path, given, "sweep.posterior")
+                .map_err(|e| problems.push(brief(&e)))
+                .ok()
+        });
         let plan = Plan {
             name: spec.sweep.name.clone().unwrap_or_else(|| stem(path)),
             file: file.to_string(),
@@ -167,6 +178,7 @@ impl Sweep {
             scenarios: names,
             variants: variants.iter().map(|v| v.name.clone()).collect(),
             tasks: 0,
+            posterior: posterior.as_ref().map(|p| p.info.clone()),
         };
         Sweep {
             file: path.to_path_buf(),
@@ -174,6 +186,7 @@ impl Sweep {
             common,
             variants,
             checked: Vec::new(),
+            posterior,
             plan: Plan {
                 tasks: plan.len(),
                 ..plan
@@ -190,7 +203,9 @@ impl Sweep {
             self.scenarios[scenario].name,
             v.name
         );
-        let all = self.common.iter().chain(&v.overrides);
+        // A posterior draw first: what the file sets explicitly overrides it.
+        let drawn = (self.posterior.as_ref()).map_or_else(Vec::new, |p| p.overrides(replicate));
+        let all = drawn.iter().chain(&self.common).chain(&v.overrides);
         self.resolve_with(scenario, all, replicate, &label)
     }
 
@@ -208,6 +223,12 @@ impl Sweep {
     /// seeds agree (`crate::stats::PairKey`).
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if let Some(p) = self.posterior.as_ref().filter(|p| !p.skipped.is_empty()) {
+            out.push(format!(
+                "sweep.posterior: {} left out: a policy's parameters were fitted to the calibration scenario's policies and are not drawn",
+                p.skipped.join(", ")
+            ));
+        }
         for v in 0..self.variants.len() {
             let seeds: Vec<u64> = (0..self.scenarios.len())
                 .map(|s| self.checked[s * self.variants.len() + v].1)

@@ -358,9 +358,11 @@ fn methods(cmp: &Comparison) -> String {
          difference from the baseline is taken between runs with the same seed and replicate \
          number, which share their random draws, so the 95% interval (mean ± t<sub>0.975, \
          n−1</sub> · sd / √n over the n pairs) is that of the policy's effect.</p>\n\
+         <p><strong>{}</strong></p>\n\
          <ul>\n<li>Scale: {}</li>\n<li>Seeds: {}</li>\n<li>Replicates per scenario: {}</li>\n\
          <li>relocsim version of the runs: {}; git commit: {}</li>\n<li>Random-number algorithm: {}</li>\n\
          <li>Region: {} (SHA-256 {})</li>\n<li>This report: relocsim {}</li>\n</ul>\n",
+        esc(&cmp.uncertainty()),
         esc(&distinct(cmp, |r| r.manifest.scale.to_string())),
         esc(&distinct(cmp, |r| r.manifest.seed.to_string())),
         esc(&replicate_counts(&cmp.groups)),

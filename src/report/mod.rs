@@ -44,6 +44,16 @@ pub struct Comparison {
     pub places: Places,
 }
 
+/// A run's `behaviour` and `trends` tables, as the scenario file would hold them.
+fn model_parameters(run: &Run) -> [toml::Table; 2] {
+    let table = |v: Result<toml::Table, _>| v.unwrap_or_default();
+    let s = &run.scenario;
+    [
+        table(toml::Table::try_from(&s.behaviour)),
+        table(toml::Table::try_from(&s.trends)),
+    ]
+}
+
 /// Every run in `inputs` (run or sweep directories), checked comparable and grouped
 /// into scenarios (and variants).
 pub fn load_groups(inputs: &[PathBuf]) -> Result<Vec<Group>> {
@@ -58,6 +68,41 @@ pub fn load_groups(inputs: &[PathBuf]) -> Result<Vec<Group>> {
 }
 
 impl Comparison {
+    /// The model parameters (`behaviour.*`, `trends.*`) whose values differ between the
+    /// replicates of some scenario, as when a sweep drew them from a posterior: then the
+    /// spread over replicates holds parameter uncertainty as well as noise. Empty when
+    /// every scenario's replicates share their parameters.
+    pub fn varying_parameters(&self) -> Vec<String> {
+        let mut out = std::collections::BTreeSet::new();
+        for g in &self.groups {
+            let tables: Vec<[toml::Table; 2]> = g.runs.iter().map(model_parameters).collect();
+            for (first, other) in tables.iter().zip(tables.iter().skip(1)) {
+                for (prefix, (a, b)) in ["behaviour", "trends"].iter().zip(first.iter().zip(other))
+                {
+                    let keys = a.keys().chain(b.keys());
+                    out.extend(
+                        keys.filter(|k| a.get(*k) != b.get(*k))
+                            .map(|k| format!("{prefix}.{k}")),
+                    );
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// Which uncertainty the report's intervals show, in a sentence.
+    pub fn uncertainty(&self) -> String {
+        let varying = self.varying_parameters();
+        if varying.is_empty() {
+            "Uncertainty: stochastic only (every replicate of a scenario ran with the same parameters; intervals show the model's noise, not the parameters' uncertainty).".into()
+        } else {
+            format!(
+                "Uncertainty: stochastic and parameter (the replicates differ in {}, as drawn from a posterior by a sweep; intervals hold both).",
+                varying.join(", ")
+            )
+        }
+    }
+
     /// Reads every run in `inputs` (run or sweep directories) and puts the group named
     /// `baseline` first.
     pub fn load(inputs: &[PathBuf], baseline: &str) -> Result<Comparison> {

@@ -305,6 +305,7 @@ pub fn sweep() -> &'static Shape {
                 ("scenarios", Shape::List(Box::new(entry))),
                 ("replicates", Shape::Integer(Some((1, u32::MAX as i128)))),
                 ("baseline", Shape::Text),
+                ("posterior", Shape::Text),
             ],
             &["scenarios"],
         );
