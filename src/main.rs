@@ -149,8 +149,14 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// Runs at once [default: all cores].
-        #[arg(long)]
+        #[arg(long, conflicts_with = "slurm")]
         jobs: Option<usize>,
+        /// Run each generation as a Slurm job array (`sbatch --wait`) instead of here;
+        /// the sbatch settings below apply.
+        #[arg(long)]
+        slurm: bool,
+        #[command(flatten)]
+        sbatch: sweep_cmd::SbatchArgs,
     },
     /// Print the documented schema of the output files.
     Schema,
@@ -269,7 +275,13 @@ fn dispatch(cli: Cli) -> Result<()> {
             out!("{}", relocsim::output::schema_doc());
             Ok(())
         }
-        Command::Calibrate { file, out, jobs } => calibrate(&file, &out, jobs),
+        Command::Calibrate {
+            file,
+            out,
+            jobs,
+            slurm,
+            sbatch,
+        } => calibrate(&file, &out, jobs, slurm.then_some(&sbatch)),
         Command::Targets { file } => {
             let region = relocsim::region::Region::embedded();
             let t = relocsim::targets::TargetFile::load(&file, &region.spec)?;
@@ -349,19 +361,28 @@ fn check(
     Ok(())
 }
 
-fn calibrate(file: &std::path::Path, out: &std::path::Path, jobs: Option<usize>) -> Result<()> {
+fn calibrate(
+    file: &std::path::Path,
+    out: &std::path::Path,
+    jobs: Option<usize>,
+    slurm: Option<&sweep_cmd::SbatchArgs>,
+) -> Result<()> {
     use relocsim::calibrate::{Calibration, abc, prepare_dir, write_outcome};
     let c = Calibration::load(file)?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let jobs = jobs.unwrap_or(cores).max(1);
     prepare_dir(out, file)?;
-    let opts = relocsim::batch::LocalOptions {
-        out: out.to_path_buf(),
-        jobs,
-        threads: (cores / jobs).max(1),
-        share: relocsim::batch::Share::ALL,
-        stop: Some(stop_on_signal()),
-        command_line: std::env::args().collect(),
+    let opts = match slurm {
+        // Each generation's sweep file is set as the generation is written.
+        Some(sbatch) => abc::Backend::Slurm(sbatch.options(out, file, None)?),
+        None => abc::Backend::Local(relocsim::batch::LocalOptions {
+            out: out.to_path_buf(),
+            jobs,
+            threads: (cores / jobs).max(1),
+            share: relocsim::batch::Share::ALL,
+            stop: Some(stop_on_signal()),
+            command_line: std::env::args().collect(),
+        }),
     };
     let started = std::time::Instant::now();
     let s = &c.spec.calibration;

@@ -53,6 +53,61 @@ pub struct RunArgs {
     quiet: bool,
 }
 
+/// sbatch settings of generated job arrays, shared by `sweep slurm` and `calibrate
+/// --slurm`.
+#[derive(Args)]
+pub struct SbatchArgs {
+    /// sbatch --partition.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// sbatch --time, e.g. 01:00:00.
+    #[arg(long)]
+    pub time: Option<String>,
+    /// CPUs per array element; each run uses them as its threads.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub cpus: u32,
+    /// sbatch --mem, e.g. 4G.
+    #[arg(long)]
+    pub mem: Option<String>,
+    /// At most N array elements at once.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_parallel: Option<u32>,
+    /// At most N array elements (the cluster's MaxArraySize); more tasks share elements.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_array_size: u64,
+    /// The relocsim binary the jobs run [default: this one].
+    #[arg(long)]
+    pub binary: Option<PathBuf>,
+}
+
+impl SbatchArgs {
+    /// Slurm options for a sweep file and output directory (made absolute, as array
+    /// jobs may start elsewhere).
+    pub fn options(
+        &self,
+        out: &Path,
+        sweep_file: &Path,
+        baseline: Option<String>,
+    ) -> Result<SlurmOptions> {
+        let binary = match &self.binary {
+            Some(b) => absolute(b)?,
+            None => std::env::current_exe().context("finding this relocsim binary")?,
+        };
+        Ok(SlurmOptions {
+            out: absolute(out)?,
+            binary,
+            sweep_file: absolute(sweep_file)?,
+            partition: self.partition.clone(),
+            time: self.time.clone(),
+            cpus: self.cpus,
+            mem: self.mem.clone(),
+            max_parallel: self.max_parallel,
+            max_array_size: self.max_array_size as usize,
+            baseline,
+        })
+    }
+}
+
 #[derive(Args)]
 pub struct SlurmArgs {
     /// Sweep TOML file.
@@ -60,27 +115,8 @@ pub struct SlurmArgs {
     /// Output directory [default: output/<sweep name>]; the scripts go to DIR/slurm/.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// sbatch --partition.
-    #[arg(long)]
-    partition: Option<String>,
-    /// sbatch --time, e.g. 01:00:00.
-    #[arg(long)]
-    time: Option<String>,
-    /// CPUs per array element; each run uses them as its threads.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
-    cpus: u32,
-    /// sbatch --mem, e.g. 4G.
-    #[arg(long)]
-    mem: Option<String>,
-    /// At most N array elements at once.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    max_parallel: Option<u32>,
-    /// At most N array elements (the cluster's MaxArraySize); more tasks share elements.
-    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
-    max_array_size: u64,
-    /// The relocsim binary the jobs run [default: this one].
-    #[arg(long)]
-    binary: Option<PathBuf>,
+    #[command(flatten)]
+    sbatch: SbatchArgs,
     /// Baseline scenario for the summary job (see `relocsim summarize --baseline`).
     #[arg(long)]
     baseline: Option<String>,
@@ -273,22 +309,8 @@ fn absolute(p: &Path) -> Result<PathBuf> {
 
 fn slurm(args: SlurmArgs) -> Result<()> {
     let sweep = load(&args.sweep)?;
-    let binary = match &args.binary {
-        Some(b) => absolute(b)?,
-        None => std::env::current_exe().context("finding this relocsim binary")?,
-    };
-    let opts = SlurmOptions {
-        out: absolute(&out_dir(args.out, &sweep))?,
-        binary,
-        sweep_file: absolute(&args.sweep)?,
-        partition: args.partition,
-        time: args.time,
-        cpus: args.cpus,
-        mem: args.mem,
-        max_parallel: args.max_parallel,
-        max_array_size: args.max_array_size as usize,
-        baseline: args.baseline,
-    };
+    let out = out_dir(args.out, &sweep);
+    let opts = args.sbatch.options(&out, &args.sweep, args.baseline)?;
     let s = batch::write_scripts(&sweep, &opts)?;
     outln!(
         "{} tasks in a job array of {} elements:\n  {}\n  {}\n  {}\nsubmit with: bash {}",

@@ -245,3 +245,100 @@ fn abc_smc_recovers_a_parameter_from_targets_the_model_generated() {
         "nothing written into it"
     );
 }
+
+/// A stand-in `sbatch --wait ARRAY_SCRIPT`: runs every element of the array here, one
+/// after another, with the variables Slurm sets, and logs each call.
+fn fake_sbatch(dir: &Path) -> std::path::PathBuf {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let script = r#"#!/bin/bash
+echo "$@" >> "$FAKE_LOG"
+[ "$1" = "--wait" ] || exit 9
+[ -z "$FAKE_FAIL" ] || exit 1
+last=$(sed -n 's/^#SBATCH --array=0-\([0-9]*\).*/\1/p' "$2")
+for i in $(seq 0 "$last"); do
+  SLURM_ARRAY_TASK_ID=$i SLURM_ARRAY_TASK_MIN=0 SLURM_ARRAY_TASK_COUNT=$((last + 1)) bash "$2" || exit 1
+done
+"#;
+    let path = bin.join("sbatch");
+    std::fs::write(&path, script).unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&path)
+        .status()
+        .unwrap();
+    bin
+}
+
+/// `calibrate --slurm` runs each generation as a job array through `sbatch --wait` and
+/// gives the same posterior as running here; rerun, it submits nothing (every run is
+/// complete) and writes the same bytes.
+#[test]
+fn calibrate_on_slurm_submits_one_array_a_generation_and_matches_a_local_run() {
+    let dir = tmpdir("calibration", "slurm");
+    let file = dir.join("c.toml");
+    let param = "[[parameter]]\nname = \"behaviour.migration_rate\"\nmin = 0.005\nmax = 0.08\n";
+    let text = calibration(HISTORY, TARGETS, param)
+        .replace("particles = 12", "particles = 4")
+        .replace("generations = 3", "generations = 2");
+    std::fs::write(&file, text).unwrap();
+    let bin = fake_sbatch(&dir);
+    let log = dir.join("sbatch.log");
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let on_slurm = |out: &Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_relocsim"))
+            .args([
+                "calibrate",
+                file.to_str().unwrap(),
+                "--slurm",
+                "--cpus",
+                "1",
+            ])
+            .arg("--out")
+            .arg(out)
+            .env("PATH", &path)
+            .env("FAKE_LOG", &log)
+            .output()
+            .unwrap()
+    };
+    let slurm = dir.join("on-slurm");
+    let o = on_slurm(&slurm);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let arrays: Vec<&str> = calls.lines().collect();
+    assert_eq!(arrays.len(), 3, "two generations and the check: {calls}");
+    for (line, sub) in arrays.iter().zip(["generation=0", "generation=1", "check"]) {
+        assert!(line.starts_with("--wait ") && line.contains(sub), "{line}");
+        assert!(line.ends_with("runs/slurm/array.sbatch"), "{line}");
+    }
+    let here = dir.join("here");
+    let o = relocsim(&[
+        "calibrate",
+        file.to_str().unwrap(),
+        "--out",
+        here.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = |d: &Path| std::fs::read(d.join("posterior.parquet")).unwrap();
+    assert_eq!(bytes(&slurm), bytes(&here), "the same posterior either way");
+    // Again: every run is complete, so nothing is submitted.
+    let o = on_slurm(&slurm);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), calls);
+    assert_eq!(bytes(&slurm), bytes(&here));
+    // An array that fails stops the calibration, saying where the logs are.
+    let failed = std::process::Command::new(env!("CARGO_BIN_EXE_relocsim"))
+        .args(["calibrate", file.to_str().unwrap(), "--slurm", "--out"])
+        .arg(dir.join("failing"))
+        .env("PATH", &path)
+        .env("FAKE_LOG", &log)
+        .env("FAKE_FAIL", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(!failed.status.success(), "{err}");
+    assert!(
+        err.contains("job array") && err.contains("slurm/logs") && err.contains("again to resume"),
+        "{err}"
+    );
+}

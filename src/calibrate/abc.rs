@@ -10,9 +10,10 @@
 use std::path::Path;
 
 use super::Calibration;
-use crate::batch::{LocalOptions, Progress, Share, Sweep, run_local};
+use crate::batch::{LocalOptions, Progress, Share, SlurmOptions, Sweep, run_local, write_scripts};
 use crate::error::{Error, Result};
 use crate::math::Det;
+use crate::output::{Manifest, RunStatus};
 use crate::report::{Group, load_groups};
 use crate::rng::{Purpose, RunKey, choose_weighted};
 use crate::targets::fit::{FitRow, fit_table, loss, to_markdown};
@@ -108,14 +109,30 @@ pub struct Outcome {
     pub runs: usize,
 }
 
-/// Runs the calibration into `opts.out` (the calibration directory; each generation's
-/// sweep goes below it with `opts`' jobs, threads and stop flag), reporting each
-/// generation through `on`.
-pub fn calibrate(
-    c: &Calibration,
-    opts: &LocalOptions,
-    on: &(dyn Fn(Event) + Sync),
-) -> Result<Outcome> {
+/// Where a calibration's runs go.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    /// Here: `out` is the calibration directory; each generation's sweep runs below it
+    /// with these jobs, threads and stop flag.
+    Local(LocalOptions),
+    /// One Slurm job array per generation, submitted with `sbatch --wait`: `out` is the
+    /// calibration directory; `sweep_file` is set per generation.
+    Slurm(SlurmOptions),
+}
+
+impl Backend {
+    /// The calibration directory.
+    pub fn dir(&self) -> &Path {
+        match self {
+            Backend::Local(o) => &o.out,
+            Backend::Slurm(o) => &o.out,
+        }
+    }
+}
+
+/// Runs the calibration into the backend's directory, reporting each generation
+/// through `on`.
+pub fn calibrate(c: &Calibration, opts: &Backend, on: &(dyn Fn(Event) + Sync)) -> Result<Outcome> {
     let s = &c.spec.calibration;
     let priors: Vec<Prior> = c.spec.parameters.iter().map(|p| p.prior()).collect();
     let bounds: Vec<(f64, f64)> = priors.iter().map(|p| (p.lo, p.hi)).collect();
@@ -126,7 +143,7 @@ pub fn calibrate(
     let mut runs = 0;
     for g in 0..s.generations {
         let thetas = propose(key, g, s.particles, &priors, &previous);
-        let dir = opts.out.join(format!("generation={g}"));
+        let dir = opts.dir().join(format!("generation={g}"));
         let distances = evaluate(c, opts, &dir, &thetas, &mut runs, on)?;
         let mut batch: Vec<Particle> = thetas
             .into_iter()
@@ -152,7 +169,7 @@ pub fn calibrate(
     let check = check_runs(c, opts, &mean, &mut runs, on)?;
     let label = |v: &str| check.iter().find(|g| g.label.ends_with(&format!("/{v}")));
     let table = |v: &str| -> Result<Vec<FitRow>> {
-        let g = label(v).ok_or_else(|| missing(&opts.out, v))?;
+        let g = label(v).ok_or_else(|| missing(opts.dir(), v))?;
         fit_table(&c.targets, std::slice::from_ref(g))
     };
     Ok(Outcome {
@@ -323,7 +340,7 @@ fn sweep_text(c: &Calibration, name: &str, variants: &[(String, Vec<f64>)]) -> S
 
 /// Runs one sweep into `dir` (skipping runs there already) and returns its groups.
 fn run_sweep(
-    opts: &LocalOptions,
+    opts: &Backend,
     dir: &Path,
     text: &str,
     runs: &mut usize,
@@ -333,12 +350,28 @@ fn run_sweep(
     let file = dir.join("sweep.toml");
     std::fs::write(&file, text).map_err(|e| Error::io(&file, e))?;
     let sweep = Sweep::parse(text, &file.display().to_string(), Path::new("."))?;
+    let out = dir.join("runs");
+    match opts {
+        Backend::Local(o) => run_here(&sweep, o, &out, on)?,
+        Backend::Slurm(o) => run_on_slurm(&sweep, o, &file, &out, on)?,
+    }
+    *runs += sweep.plan().len();
+    load_groups(&[out])
+}
+
+/// Runs `sweep` into `out` here, every run to completion.
+fn run_here(
+    sweep: &Sweep,
+    opts: &LocalOptions,
+    out: &Path,
+    on: &(dyn Fn(Event) + Sync),
+) -> Result<()> {
     let local = LocalOptions {
-        out: dir.join("runs"),
+        out: out.to_path_buf(),
         share: Share::ALL,
         ..opts.clone()
     };
-    let report = run_local(&sweep, &local, |p| {
+    let report = run_local(sweep, &local, |p| {
         if let Progress::Done(..) = p {
             on(Event::RunDone);
         }
@@ -357,14 +390,60 @@ fn run_sweep(
             ),
         });
     }
-    *runs += sweep.plan().len();
-    load_groups(&[local.out])
+    Ok(())
+}
+
+/// Runs `sweep` (written to `file`) into `out` as a Slurm job array and waits for it
+/// (`sbatch --wait`); runs complete already are not resubmitted, so rerunning the
+/// calibration resumes.
+fn run_on_slurm(
+    sweep: &Sweep,
+    template: &SlurmOptions,
+    file: &Path,
+    out: &Path,
+    on: &(dyn Fn(Event) + Sync),
+) -> Result<()> {
+    let absolute = |p: &Path| std::path::absolute(p).map_err(|e| Error::io(p, e));
+    let opts = SlurmOptions {
+        out: absolute(out)?,
+        sweep_file: absolute(file)?,
+        ..template.clone()
+    };
+    let complete = |out: &Path| {
+        (sweep.plan().tasks()).all(|t| {
+            Manifest::read(&out.join(&t.path).join("manifest.toml"))
+                .is_ok_and(|m| m.status == RunStatus::Complete)
+        })
+    };
+    if !complete(&opts.out) {
+        let scripts = write_scripts(sweep, &opts)?;
+        let status = std::process::Command::new("sbatch")
+            .arg("--wait")
+            .arg(&scripts.array)
+            .status()
+            .map_err(|e| Error::Stopped {
+                out: opts.out.clone(),
+                message: format!("cannot start sbatch: {e}"),
+            })?;
+        if !status.success() || !complete(&opts.out) {
+            return Err(Error::Stopped {
+                out: opts.out.clone(),
+                message: format!(
+                    "the job array ({}) ended with {status} and left runs unfinished; its logs are in {}; run the calibration again to resume",
+                    scripts.array.display(),
+                    opts.out.join("slurm/logs").display()
+                ),
+            });
+        }
+    }
+    (0..sweep.plan().len()).for_each(|_| on(Event::RunDone));
+    Ok(())
 }
 
 /// Each particle's distance: over the fit window, of the replicates' mean.
 fn evaluate(
     c: &Calibration,
-    opts: &LocalOptions,
+    opts: &Backend,
     dir: &Path,
     thetas: &[Vec<f64>],
     runs: &mut usize,
@@ -392,7 +471,7 @@ fn evaluate(
 /// The scenario as given and with the posterior mean, for the fit tables.
 fn check_runs(
     c: &Calibration,
-    opts: &LocalOptions,
+    opts: &Backend,
     mean: &[f64],
     runs: &mut usize,
     on: &(dyn Fn(Event) + Sync),
@@ -403,7 +482,7 @@ fn check_runs(
         &[("posterior_mean".into(), mean.to_vec())],
     );
     text += "\n[[variant]]\nname = \"as_given\"\n";
-    run_sweep(opts, &opts.out.join("check"), &text, runs, on)
+    run_sweep(opts, &opts.dir().join("check"), &text, runs, on)
 }
 
 /// The fit table of an outcome, before and after, as markdown.
