@@ -281,7 +281,20 @@ fn dispatch(cli: Cli) -> Result<()> {
             jobs,
             slurm,
             sbatch,
-        } => calibrate(&file, &out, jobs, slurm.then_some(&sbatch)),
+        } => {
+            let given = sbatch.given();
+            if !slurm && !given.is_empty() {
+                return Err(relocsim::Error::Invalid {
+                    file: "command line".into(),
+                    problems: vec![format!(
+                        "{} set the Slurm job arrays of `calibrate --slurm`; add --slurm, or leave them out to run here",
+                        given.join(", ")
+                    )],
+                }
+                .into());
+            }
+            calibrate(&file, &out, jobs, slurm.then_some(&sbatch))
+        }
         Command::Targets { file } => {
             let region = relocsim::region::Region::embedded();
             let t = relocsim::targets::TargetFile::load(&file, &region.spec)?;

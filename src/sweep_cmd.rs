@@ -81,6 +81,21 @@ pub struct SbatchArgs {
 }
 
 impl SbatchArgs {
+    /// The flags given other than at their defaults (for refusing them where no job
+    /// array is written).
+    pub fn given(&self) -> Vec<&'static str> {
+        let set = [
+            (self.partition.is_some(), "--partition"),
+            (self.time.is_some(), "--time"),
+            (self.cpus != 1, "--cpus"),
+            (self.mem.is_some(), "--mem"),
+            (self.max_parallel.is_some(), "--max-parallel"),
+            (self.max_array_size != 1000, "--max-array-size"),
+            (self.binary.is_some(), "--binary"),
+        ];
+        set.into_iter().filter(|s| s.0).map(|s| s.1).collect()
+    }
+
     /// Slurm options for a sweep file and output directory (made absolute, as array
     /// jobs may start elsewhere).
     pub fn options(

@@ -254,10 +254,11 @@ fn fake_sbatch(dir: &Path) -> std::path::PathBuf {
     let script = r#"#!/bin/bash
 echo "$@" >> "$FAKE_LOG"
 [ "$1" = "--wait" ] || exit 9
+case "$2" in --output=*/slurm/logs/array-%A_%a.out) ;; *) exit 8 ;; esac
 [ -z "$FAKE_FAIL" ] || exit 1
-last=$(sed -n 's/^#SBATCH --array=0-\([0-9]*\).*/\1/p' "$2")
+last=$(sed -n 's/^#SBATCH --array=0-\([0-9]*\).*/\1/p' "$3")
 for i in $(seq 0 "$last"); do
-  SLURM_ARRAY_TASK_ID=$i SLURM_ARRAY_TASK_MIN=0 SLURM_ARRAY_TASK_COUNT=$((last + 1)) bash "$2" || exit 1
+  SLURM_ARRAY_TASK_ID=$i SLURM_ARRAY_TASK_MIN=0 SLURM_ARRAY_TASK_COUNT=$((last + 1)) bash "$3" || exit 1
 done
 "#;
     let path = bin.join("sbatch");
@@ -308,7 +309,10 @@ fn calibrate_on_slurm_submits_one_array_a_generation_and_matches_a_local_run() {
     let arrays: Vec<&str> = calls.lines().collect();
     assert_eq!(arrays.len(), 3, "two generations and the check: {calls}");
     for (line, sub) in arrays.iter().zip(["generation=0", "generation=1", "check"]) {
-        assert!(line.starts_with("--wait ") && line.contains(sub), "{line}");
+        assert!(
+            line.starts_with("--wait --output=") && line.contains(sub),
+            "{line}"
+        );
         assert!(line.ends_with("runs/slurm/array.sbatch"), "{line}");
     }
     let here = dir.join("here");

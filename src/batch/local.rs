@@ -304,6 +304,17 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     format!("the run panicked: {text}")
 }
 
+/// Task `index` of `sweep` has a complete run under `out` of its own scenario (as the
+/// sweep file now resolves it) whose files all match their checksums: what `run_local`
+/// skips.
+pub fn task_verified(sweep: &Sweep, index: usize, out: &Path) -> bool {
+    let (s, v, r) = sweep.plan().coordinates(index);
+    let dir = out.join(sweep.plan().task(index).path);
+    sweep
+        .resolve(s, v, r)
+        .is_ok_and(|resolved| existing_run(&dir, &resolved) == Existing::Verified)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Existing {
     /// Nothing usable: run from the start.

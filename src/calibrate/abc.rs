@@ -10,10 +10,10 @@
 use std::path::Path;
 
 use super::Calibration;
+use crate::batch::local::task_verified;
 use crate::batch::{LocalOptions, Progress, Share, SlurmOptions, Sweep, run_local, write_scripts};
 use crate::error::{Error, Result};
 use crate::math::Det;
-use crate::output::{Manifest, RunStatus};
 use crate::report::{Group, load_groups};
 use crate::rng::{Purpose, RunKey, choose_weighted};
 use crate::targets::fit::{FitRow, fit_table, loss, to_markdown};
@@ -409,16 +409,17 @@ fn run_on_slurm(
         sweep_file: absolute(file)?,
         ..template.clone()
     };
-    let complete = |out: &Path| {
-        (sweep.plan().tasks()).all(|t| {
-            Manifest::read(&out.join(&t.path).join("manifest.toml"))
-                .is_ok_and(|m| m.status == RunStatus::Complete)
-        })
-    };
+    // What a local run would skip: complete runs of the same scenario, verified.
+    let complete = |out: &Path| (0..sweep.plan().len()).all(|i| task_verified(sweep, i, out));
     if !complete(&opts.out) {
         let scripts = write_scripts(sweep, &opts)?;
+        let logs = opts.out.join("slurm/logs");
         let status = std::process::Command::new("sbatch")
             .arg("--wait")
+            .arg(format!(
+                "--output={}/array-%A_%a.out",
+                logs.display().to_string().replace('%', "%%")
+            ))
             .arg(&scripts.array)
             .status()
             .map_err(|e| Error::Stopped {
@@ -431,7 +432,7 @@ fn run_on_slurm(
                 message: format!(
                     "the job array ({}) ended with {status} and left runs unfinished; its logs are in {}; run the calibration again to resume",
                     scripts.array.display(),
-                    opts.out.join("slurm/logs").display()
+                    logs.display()
                 ),
             });
         }

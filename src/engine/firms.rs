@@ -489,9 +489,11 @@ fn enter_one(
 ) {
     let ns = m.region.n_sectors();
     let b = &m.behaviour;
-    // Unique over the run: entry step, sector, rank within the sector, and (low byte)
-    // the piece, should the entrant be split.
-    let agent = (1u64 << 63) | (u64::from(m.step) << 40) | ((s as u64) << 28) | ((k as u64) << 8);
+    // Unique over the run: entry step (bits 40-62), sector (32-39; sectors are u8),
+    // rank within the sector (8-31: 16 million entrants of a sector a step) and (low
+    // byte) the piece, should the entrant be split.
+    debug_assert!(k < 1 << 24, "entrant rank {k} overflows its 24 bits");
+    let agent = (1u64 << 63) | (u64::from(m.step) << 40) | ((s as u64) << 32) | ((k as u64) << 8);
     let mut st = m.key.stream(m.step, agent, Purpose::FirmEntry);
     let banned = |d: usize| m.levers.entry_ban[d * ns + s];
     let Some(d) = entry.choice.draw(s, None, |d| !banned(d), &mut st) else {
@@ -519,17 +521,35 @@ fn enter_one(
 }
 
 /// A firm of `target` jobs and `weight` as agents of at most `largest` jobs each: the
-/// jobs and the weight shared as evenly as integers allow (at most 256 pieces, and no
-/// piece without weight).
+/// jobs shared as evenly as integers allow, and the weight in proportion to each piece's
+/// jobs (cumulative rounding, so each piece is off by less than one unit and the sum is
+/// exact), so every piece shows the whole firm's size (target x W / weight). At most 256
+/// pieces and at most `weight`, so that none is without weight.
 pub(crate) fn pieces(target: u32, weight: u32, largest: u32) -> Vec<(u32, u32)> {
     let k = target
         .div_ceil(largest.max(1))
         .clamp(1, 256)
         .min(weight.max(1));
-    let share = |total: u32, j: u32| total / k + u32::from(j < total % k);
-    (0..k)
-        .map(|j| (share(target, j), share(weight, j)))
-        .collect()
+    let jobs = |j: u32| target / k + u32::from(j < target % k);
+    let (mut done, mut given) = (0u64, 0u64);
+    let mut out: Vec<(u32, u32)> = (0..k)
+        .map(|j| {
+            done += u64::from(jobs(j));
+            let upto = u64::from(weight) * done / u64::from(target.max(1));
+            let w = (upto - given) as u32;
+            given = upto;
+            (jobs(j), w)
+        })
+        .collect();
+    // A piece rounded to no weight takes a unit from the heaviest (k <= weight, so one
+    // has two or more while any has none).
+    while let Some(z) = out.iter().position(|p| p.1 == 0) {
+        let heaviest = (0..out.len()).max_by_key(|&i| (out[i].1, std::cmp::Reverse(i)));
+        let h = heaviest.expect("at least one piece");
+        out[h].1 -= 1;
+        out[z].1 = 1;
+    }
+    out
 }
 
 /// A firm about to be founded by an entrant or a branch.
@@ -625,4 +645,45 @@ fn branch_one(m: &mut Model, choice: &FirmChoice, p: usize, events: &mut Vec<Eve
         weight: m.firms.weight()[p],
     };
     found(m, new, Some(c as u8), EventKind::Branch, events);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pieces keep the firm's jobs and weight exactly, none above the cap where the
+    /// weight allows, each with weight, and each showing the whole firm's size.
+    #[test]
+    fn pieces_share_a_firms_jobs_and_weight_exactly() {
+        let key = crate::rng::RunKey::new(3, 0);
+        for i in 0..20_000u64 {
+            let mut st = key.stream(0, i, Purpose::FirmSize);
+            let target = 1 + st.below(5_000) as u32;
+            let weight = 1 + st.below(u64::from(FULL_WEIGHT)) as u32;
+            let largest = 1 + st.below(200) as u32;
+            let p = pieces(target, weight, largest);
+            let (jobs, w): (u32, u32) = (p.iter().map(|x| x.0).sum(), p.iter().map(|x| x.1).sum());
+            assert_eq!(
+                (jobs, w),
+                (target, weight),
+                "{target} {weight} {largest}: {p:?}"
+            );
+            assert!(p.iter().all(|x| x.0 >= 1 && x.1 >= 1), "{p:?}");
+            let k = p.len() as u32;
+            if k < 256 && k < weight {
+                assert!(
+                    p.iter().all(|x| x.0 <= largest),
+                    "{target} {largest}: {p:?}"
+                );
+            }
+            // Each piece's weight is within a unit or two of its share of the firm's.
+            for &(t, w) in &p {
+                let share = f64::from(weight) * f64::from(t) / f64::from(target);
+                assert!(
+                    (f64::from(w) - share).abs() < 2.0,
+                    "{target} {weight} {largest}: piece {t}/{w}, share {share}"
+                );
+            }
+        }
+    }
 }

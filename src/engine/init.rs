@@ -214,8 +214,8 @@ fn found_firms(firms: &mut Firms, b: &Behaviour, key: RunKey, cell: Cell) -> Vec
     let rest = apportion(cell.jobs - nf, &weights);
     let mut founded = Vec::with_capacity(rest.len());
     for (j, r) in rest.into_iter().enumerate() {
-        // The firm's draws are keyed by its rank in the cell, so splitting one firm
-        // leaves the others' draws alone.
+        // The firm's draws are keyed by its place among the cell's firms (the first
+        // id of the cell plus its rank), drawn once for all its pieces.
         let mut st = key.stream(0, (first + j) as u64, Purpose::InitFirm);
         let prod = productivity(st.normal(), b.productivity_sigma);
         let age = st.below(30) as u16;

@@ -143,7 +143,7 @@ pub(super) const TRENDS: &[Param] = &[
         "yearly growth of firm entry over exits (0.01 = 1% more firms a year)")
         .range(-0.2, 0.2).why("a yearly growth rate; beyond 20% a year firms explode or vanish"),
     num("trends.productivity_growth", "fraction/year", 0.059,
-        "yearly growth of productivity in every firm, shared by all: it grows output (constant prices) and leaves exits and moves alone. Default: real GDP growth of Beijing 6.1% (2019), Tianjin 3.6% (2018) and Hebei 6.2-7.2% (2021), weighted by 2020 output (docs/facts.md §1.3) [D]; held for every year [A]")
+        "yearly growth of productivity in every firm, shared by all: it grows output (constant prices) and leaves exits and location choices alone (more firms pass a tax threshold such as interest compensation's as output grows). Default: real GDP growth of Beijing 6.1% (2019), Tianjin 3.6% (2018) and Hebei 6.2-7.2% (2021), weighted by 2020 output (docs/facts.md §1.3) [D]; held for every year [A]")
         .tagged(D)
         .range(-0.2, 0.2).why("a yearly growth rate; beyond 20% a year productivity explodes or vanishes"),
 ];

@@ -118,9 +118,9 @@ parameter_table! {
 }
 
 parameter_table! {
-    /// Modelled trends, the `[trends]` table: the only source of drift in a baseline.
-    /// Zero by default, so a baseline with no policy stays at its calibrated start up to
-    /// noise.
+    /// Modelled trends, the `[trends]` table. Firm growth is 0 by default, so a baseline
+    /// keeps its firms at the calibrated start (branches aside); the productivity trend
+    /// (5.9% a year by default) grows output only (docs/model.md §7.15).
     pub struct Trends in "trends" {
         firm_growth,
         productivity_growth,
