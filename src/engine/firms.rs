@@ -436,11 +436,22 @@ pub(crate) fn enter(m: &mut Model, events: &mut Vec<Event>) {
         if growth >= 0.0 {
             slots.extend(std::iter::repeat_n(None, extra));
         } else {
-            slots.truncate(slots.len().saturating_sub(extra));
+            drop_slots(slots, extra as u64 * u64::from(FULL_WEIGHT));
         }
         for (k, &slot) in slots.iter().enumerate() {
             enter_one(m, &entry, s, k, slot, events);
         }
+    }
+}
+
+/// Shrinking: drops the last slots until `weight` (whole agents are FULL_WEIGHT) is
+/// gone or none is left, so firms shrink by as many real firms as the trend asks
+/// whether the exits were whole agents or pieces.
+fn drop_slots(slots: &mut Vec<Slot>, weight: u64) {
+    let mut dropped = 0u64;
+    while dropped < weight {
+        let Some(slot) = slots.pop() else { break };
+        dropped += u64::from(slot.map_or(FULL_WEIGHT, |s| s.1));
     }
 }
 
@@ -650,6 +661,25 @@ fn branch_one(m: &mut Model, choice: &FirmChoice, p: usize, events: &mut Vec<Eve
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shrinking_drops_slots_by_weight() {
+        let piece = |w: u32| Some((1.0, w));
+        let mut slots = vec![
+            piece(FULL_WEIGHT),
+            piece(100),
+            piece(FULL_WEIGHT / 2),
+            piece(FULL_WEIGHT / 2),
+        ];
+        drop_slots(&mut slots, u64::from(FULL_WEIGHT));
+        assert_eq!(
+            slots,
+            vec![piece(FULL_WEIGHT), piece(100)],
+            "two halves make one agent"
+        );
+        drop_slots(&mut slots, 10 * u64::from(FULL_WEIGHT));
+        assert!(slots.is_empty());
+    }
 
     /// Pieces keep the firm's jobs and weight exactly, none above the cap where the
     /// weight allows, each with weight, and each showing the whole firm's size.
