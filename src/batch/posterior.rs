@@ -17,6 +17,7 @@ use toml::Value;
 
 use super::overrides::Override;
 use crate::error::{Error, Result};
+use crate::report::{batches, column};
 use crate::rng::{Purpose, RunKey, choose_weighted};
 
 /// Columns of posterior.parquet that are not parameters.
@@ -54,8 +55,8 @@ impl Posterior {
             file: path.display().to_string(),
             problems: vec![format!("{what} = {given:?}: {m}")],
         };
-        let batches = read_batches(path).map_err(&bad)?;
-        let Some(first) = batches.first() else {
+        let batches = batches(path).map_err(|e| bad(unreadable(e)))?;
+        let Some((_, first)) = batches.first() else {
             return Err(bad("the file holds no particles".into()));
         };
         let schema = first.schema();
@@ -79,7 +80,7 @@ impl Posterior {
         }
         let mut weights = Vec::new();
         let mut values = Vec::new();
-        for b in &batches {
+        for (_, b) in &batches {
             let weight = float_column(b, "weight").map_err(&bad)?;
             let cols: Vec<&Float64Array> = (drawn.iter())
                 .map(|n| float_column(b, n))
@@ -159,26 +160,25 @@ fn check_sample(
     Ok(())
 }
 
-fn read_batches(path: &Path) -> std::result::Result<Vec<arrow_array::RecordBatch>, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot open it: {e}"))?;
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.build())
-        .map_err(|e| format!("not a Parquet file: {e}"))?;
-    reader
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| format!("unreadable: {e}"))
+/// Why [`batches`] could not read the file, worded for the sweep file's setting.
+fn unreadable(e: Error) -> String {
+    match e {
+        Error::Io { error, .. } => format!("cannot open it: {error}"),
+        Error::Read { message, .. } => format!("not a Parquet file: {message}"),
+        other => other.to_string(),
+    }
 }
 
+/// A float64 column without nulls ([`column`] finds it; the nulls are checked here, as
+/// a posterior is not a file relocsim wrote for this run).
 fn float_column<'a>(
     b: &'a arrow_array::RecordBatch,
     name: &str,
 ) -> std::result::Result<&'a Float64Array, String> {
-    b.column_by_name(name)
-        .ok_or_else(|| format!("no column {name:?}"))?
-        .as_any()
-        .downcast_ref::<Float64Array>()
+    column::<Float64Array>(b, name, Path::new(""))
+        .ok()
         .filter(|a| a.null_count() == 0)
-        .ok_or_else(|| format!("column {name:?} is not float64 without nulls"))
+        .ok_or_else(|| format!("column {name:?} is missing, or not float64 without nulls"))
 }
 
 /// The posterior file's path: relative paths are taken from the sweep file's directory.
