@@ -32,17 +32,11 @@ pub(crate) fn calibrate(m: &mut Model) {
         border_pool: [0.0; 2],
         cell_mean_size,
         sector_mean_size,
-        largest_firm: largest_firm_at_start(m),
+        // As the population was built: the cities' jobs at the start.
+        largest_firm: init::largest_firm(&m.behaviour, m.tally.jobs.iter().copied()) as u32,
     };
     (m.calibration.firm_asc, m.calibration.entry_asc) = firm_constants(m);
     m.calibration.person_asc = person_constants(m);
-}
-
-/// [`init::largest_firm`] of the city with the fewest jobs (among those with any) at the
-/// start, as the population was built with it.
-fn largest_firm_at_start(m: &Model) -> u32 {
-    let fewest = m.tally.jobs.iter().copied().filter(|&j| j > 0).min();
-    init::largest_firm(&m.behaviour, fewest.unwrap_or(1)) as u32
 }
 
 /// Mean target sizes per whole agent (a split firm's pieces count by their weight), by

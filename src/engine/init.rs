@@ -136,10 +136,7 @@ pub fn populate(
     let counts = city_counts(region, scale);
     let mut persons = populate_persons(region, key, &counts, abandon);
     let mut firms = Firms::default();
-    // One cap for every city, that of the city with the fewest jobs: a firm agent
-    // that moves or enters anywhere stays within `max_firm_share` of its city's jobs.
-    let fewest = counts.iter().map(|k| k.employed).filter(|&j| j > 0).min();
-    let largest = largest_firm(b, fewest.unwrap_or(1));
+    let largest = largest_firm(b, counts.iter().map(|k| k.employed));
     for (c, k) in counts.iter().enumerate() {
         let city = region.city(c);
         let employment = apportion(k.employed, &city.employment_shares);
@@ -187,13 +184,20 @@ struct Cell {
     largest: u64,
 }
 
-/// The most jobs one firm agent may hold in a city with `jobs` jobs (agents):
-/// `max_firm_share` of them, at least one. At small scales a firm agent stands for many
-/// firms; without the cap one agent of a Pareto tail held a tenth of a small city's
-/// jobs and moved them in one lump. Larger firms are split into pieces that share
-/// their weight (`firms::pieces`).
-pub(crate) fn largest_firm(b: &Behaviour, jobs: u64) -> u64 {
-    ((jobs as f64 * b.max_firm_share).floor() as u64).max(1)
+/// The most jobs one firm agent may hold, given the jobs (agents) of each city:
+/// `max_firm_share` of those of the city with the fewest (among cities with any), at
+/// least one. One cap for every city, so a firm agent that moves or enters anywhere
+/// stays within that share of its city's jobs. At small scales a firm agent stands for
+/// many firms; without the cap one agent of a Pareto tail held a tenth of a small
+/// city's jobs and moved them in one lump. Larger firms are split into pieces that
+/// share their weight (`firms::pieces`).
+pub(crate) fn largest_firm(b: &Behaviour, jobs_by_city: impl IntoIterator<Item = u64>) -> u64 {
+    let fewest = jobs_by_city
+        .into_iter()
+        .filter(|&j| j > 0)
+        .min()
+        .unwrap_or(1);
+    ((fewest as f64 * b.max_firm_share).floor() as u64).max(1)
 }
 
 /// Appends the firms of `cell`, fully staffed, and returns each agent's id and size. A
