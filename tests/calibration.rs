@@ -109,7 +109,24 @@ fn bad_calibration_files_are_refused_with_their_place_and_the_nearest_names() {
             t.to_str().unwrap(),
             &param("behaviour.migration_rate", 0.01, 0.05),
         ),
-        &["no target in its fit window"],
+        &["no target with a weight above 0 in its fit window"],
+    );
+    // Nor does one whose fit window holds only targets shown without being fitted.
+    std::fs::write(
+        &t,
+        "[targets]\nname = \"t\"\nfit = [2014, 2015]\nholdout = [2016, 2023]\n\n[[target]]\n\
+         id = \"a\"\nquantity = \"population\"\ncity = \"Beijing\"\nyear = 2015\n\
+         observed = 1\ntag = \"V\"\ntolerance = 0.01\nweight = 0\nsource = \"s\"\n",
+    )
+    .unwrap();
+    refused(
+        "unfitted_window",
+        &calibration(
+            HISTORY,
+            t.to_str().unwrap(),
+            &param("behaviour.migration_rate", 0.01, 0.05),
+        ),
+        &["no target with a weight above 0 in its fit window"],
     );
 }
 
@@ -133,11 +150,14 @@ fn populations(run: &Path) -> Vec<(String, i32, f64)> {
 fn abc_smc_recovers_a_parameter_from_targets_the_model_generated() {
     const TRUTH: f64 = 0.045;
     let dir = tmpdir("calibration", "recovery");
-    // The truth: the history scenario with a migration rate of 0.045 (default 0.02).
+    // The truth: the history scenario in a world whose migration rate is 0.045 (default
+    // 0.02): the start's constants fitted at it, as a calibration fits each candidate's.
     let truth = dir.join("truth.toml");
     let text = std::fs::read_to_string(HISTORY).unwrap().replacen(
         "[scenario]",
-        &format!("[behaviour]\nmigration_rate = {TRUTH}\n\n[scenario]"),
+        &format!(
+            "[behaviour]\nmigration_rate = {TRUTH}\n\n[reference]\nmigration_rate = {TRUTH}\n\n[scenario]"
+        ),
         1,
     );
     std::fs::write(&truth, text).unwrap();
@@ -204,6 +224,11 @@ fn abc_smc_recovers_a_parameter_from_targets_the_model_generated() {
     let fragment = std::fs::read_to_string(cal.join("calibrated.toml")).unwrap();
     assert!(
         fragment.contains("[behaviour]\nmigration_rate = "),
+        "{fragment}"
+    );
+    // A lever fitted describes the world, so the fragment fits the start's constants to it.
+    assert!(
+        fragment.contains("[reference]\nmigration_rate = "),
         "{fragment}"
     );
     for f in [

@@ -11,9 +11,13 @@ use common::{SEEDS, mean, run, scenario};
 /// and the region's population in the last year (real units), mean over three seeds,
 /// with `key = value` in `[behaviour]`, 2020-2030.
 fn outcomes(key: &str, value: f64) -> (f64, f64, f64) {
+    outcomes_of(&format!("[behaviour]\n{key} = {value}\n"))
+}
+
+/// [`outcomes`] of a scenario with these tables.
+fn outcomes_of(tables: &str) -> (f64, f64, f64) {
     let scale = 0.005;
-    let text =
-        format!("[scenario]\nname = \"lever\"\nend_year = 2030\n[behaviour]\n{key} = {value}\n");
+    let text = format!("[scenario]\nname = \"lever\"\nend_year = 2030\n{tables}");
     let mut beijing = Vec::new();
     let mut moved = Vec::new();
     let mut region = Vec::new();
@@ -56,6 +60,24 @@ fn a_lower_hukou_barrier_keeps_and_draws_residents_to_beijing_and_the_region() {
         beijing[0] - beijing[1] > 200_000.0,
         "halving the barrier moves Beijing by {}",
         beijing[0] - beijing[1]
+    );
+}
+
+/// A `[reference]` lever is the world the start is fitted to, not a change from it: the
+/// same halved barrier that draws people to Beijing as a change leaves it near the
+/// default's path when the reference says so too (what a calibration's candidates and a
+/// posterior's draws rely on).
+#[test]
+fn a_lever_at_its_reference_describes_the_world_rather_than_changing_it() {
+    let default = outcomes("hukou_barrier", 1.5).0;
+    let change = outcomes("hukou_barrier", 0.75).0 - default;
+    let world =
+        outcomes_of("[behaviour]\nhukou_barrier = 0.75\n[reference]\nhukou_barrier = 0.75\n").0
+            - default;
+    assert!(change > 200_000.0, "the change moves Beijing by {change}");
+    assert!(
+        world.abs() < change / 4.0,
+        "at its reference the barrier moves Beijing by {world}, as a change by {change}"
     );
 }
 

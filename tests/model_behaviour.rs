@@ -380,3 +380,39 @@ fn the_productivity_trend_grows_output_and_moves_nobody() {
         );
     }
 }
+
+/// `trends.growth_entrant_size` sets the jobs the growth trend's entrants bring, not
+/// their number: with small entrants the firm count grows as with typical ones while the
+/// jobs firms offer grow less (units outgrew employment after the 2014 registration
+/// reform).
+#[test]
+fn small_growth_entrants_add_firms_without_as_many_jobs() {
+    let text = |size: f64| {
+        format!(
+            "[scenario]\nname = \"growth\"\nend_year = 2030\n\n[trends]\nfirm_growth = 0.04\ngrowth_entrant_size = {size}\n"
+        )
+    };
+    // Real firms at the end, and the jobs live firms offer (filled or not).
+    let totals = |size: f64, seed: u64| {
+        let (m, frames) = run(&scenario(&text(size), seed, 0.005));
+        let firms: u64 = frames.last().unwrap().cities.iter().map(|c| c.firms).sum();
+        let f = &m.firms;
+        let offered: u64 = (0..f.len())
+            .filter(|&i| f.alive()[i])
+            .map(|i| u64::from(f.target()[i]))
+            .sum();
+        (firms as f64, offered as f64)
+    };
+    for seed in [11, 22] {
+        let (typical_firms, typical_jobs) = totals(1.0, seed);
+        let (small_firms, small_jobs) = totals(0.2, seed);
+        assert!(
+            (small_firms / typical_firms - 1.0).abs() < 0.02,
+            "firms: {small_firms} with small entrants, {typical_firms} with typical"
+        );
+        assert!(
+            small_jobs < 0.85 * typical_jobs,
+            "jobs offered: {small_jobs} with small entrants, {typical_jobs} with typical"
+        );
+    }
+}

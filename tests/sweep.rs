@@ -582,6 +582,12 @@ fn a_posterior_gives_each_replicate_one_parameter_set_shared_by_its_scenarios() 
         );
         let rate = rate("baseline").as_float().unwrap();
         assert!(rate == 0.011 || rate == 0.037, "replicate {r}: {rate}");
+        // A drawn lever is the world the start is fitted to (docs/model.md §5.4).
+        assert_eq!(
+            manifest_value(&run("baseline"), "reference", "migration_rate").as_float(),
+            Some(rate),
+            "replicate {r}"
+        );
         drawn.push(rate);
         let text =
             std::fs::read_to_string(run("non_capital_relief").join("manifest.toml")).unwrap();

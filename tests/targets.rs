@@ -23,7 +23,7 @@ fn the_shipped_targets_read_and_weigh_published_figures_most() {
         let w: Vec<f64> = t
             .list
             .iter()
-            .filter(|x| x.tag == tag)
+            .filter(|x| x.tag == tag && x.weight() > 0.0)
             .map(|x| x.weight())
             .collect();
         assert!(!w.is_empty(), "some [{tag}] target");
@@ -185,6 +185,8 @@ fn the_fit_table_holds_the_values_computed_by_hand_from_the_runs_files() {
     // Beijing's residents at the end of 2016, from cities.parquet.
     let mut beijing_2016 = None;
     let mut hebei_output = BTreeMap::<i32, f64>::new();
+    let mut tianjin = BTreeMap::<i32, f64>::new();
+    let mut beijing_unemployed_2019 = (0.0, 0.0);
     for b in batches(&run.join("cities.parquet")) {
         let (year, city) = (
             col::<Int32Array>(&b, "year"),
@@ -194,9 +196,19 @@ fn the_fit_table_holds_the_values_computed_by_hand_from_the_runs_files() {
             col::<Float64Array>(&b, "population"),
             col::<Float64Array>(&b, "output"),
         );
+        let (unemployed, labour) = (
+            col::<Float64Array>(&b, "unemployed"),
+            col::<Float64Array>(&b, "labour_force"),
+        );
         for i in 0..b.num_rows() {
             if city.value(i) == "Beijing" && year.value(i) == 2016 {
                 beijing_2016 = Some(pop.value(i));
+            }
+            if city.value(i) == "Beijing" && year.value(i) == 2019 {
+                beijing_unemployed_2019 = (unemployed.value(i), labour.value(i));
+            }
+            if city.value(i) == "Tianjin" {
+                tianjin.insert(year.value(i), pop.value(i));
             }
             let hebei = !["Beijing", "Tianjin"].contains(&city.value(i));
             if hebei {
@@ -210,6 +222,18 @@ fn the_fit_table_holds_the_values_computed_by_hand_from_the_runs_files() {
         sim["hebei_output_growth_2021"],
         hebei_output[&2021] / hebei_output[&2020] - 1.0
     ));
+    assert!(close(
+        sim["tianjin_population_growth_2017"],
+        tianjin[&2017] / tianjin[&2016] - 1.0
+    ));
+    let (u, lf) = beijing_unemployed_2019;
+    assert!(lf > 0.0 && close(sim["beijing_unemployment_2019"], u / lf));
+    // A target of weight 0 is shown, marked, and left out of the distance.
+    let md = std::fs::read_to_string(fit.join("fit.md")).unwrap();
+    assert!(
+        md.contains("| tianjin_population_2016 | population of Tianjin, 2016 | 14,430,000 | V (not fitted) |"),
+        "{md}"
+    );
 
     // Moves and branches into Hebei's cities from Beijing and Tianjin, 2015-2021, from
     // events.parquet: one row per agent, standing for `firms` real firms (1 / scale for

@@ -38,12 +38,28 @@ pub fn check_key(doc: &Table, key: &str) -> Result<(), String> {
     let segments: Vec<&str> = key.split('.').collect();
     match segments.as_slice() {
         [table @ ("behaviour" | "trends"), ..] => check_table_key(table, key),
+        ["reference", ..] => check_reference_key(key),
         ["policy", index, field, ..] => match policy_kind(doc, index) {
             Some(kind) => check_policy_key(&kind, index, field),
             None => Ok(()),
         },
         _ => Ok(()),
     }
+}
+
+/// `reference.X` for a lever X of [`crate::scenario::Reference`].
+fn check_reference_key(key: &str) -> Result<(), String> {
+    let valid: Vec<String> = crate::scenario::Reference::LEVERS
+        .iter()
+        .map(|l| format!("reference.{l}"))
+        .collect();
+    if valid.iter().any(|v| v == key) {
+        return Ok(());
+    }
+    Err(format!(
+        "not a lever of [reference]; {}",
+        crate::scenario::validate::suggest(key, valid.iter().map(String::as_str))
+    ))
 }
 
 fn check_table_key(table: &str, key: &str) -> Result<(), String> {
@@ -262,6 +278,12 @@ mod tests {
         let e = check_key(&d, "behaviour.migraton_rate").unwrap_err();
         assert!(
             e.starts_with("not a parameter; did you mean `behaviour.migration_rate`?"),
+            "{e}"
+        );
+        assert_eq!(check_key(&d, "reference.hukou_barrier"), Ok(()));
+        let e = check_key(&d, "reference.hukou_barier").unwrap_err();
+        assert!(
+            e.starts_with("not a lever of [reference]; did you mean `reference.hukou_barrier`?"),
             "{e}"
         );
         let e = check_key(&d, "trends.firm_growth.x").unwrap_err();

@@ -118,8 +118,14 @@ impl Posterior {
     pub fn overrides(&self, replicate: u32) -> Vec<Override> {
         let p = self.draw(replicate);
         (self.info.parameters.iter().zip(&self.values[p]))
-            .map(|(key, &v)| Override {
-                key: key.clone(),
+            .flat_map(|(key, &v)| {
+                let reference = crate::scenario::Reference::key_for(key);
+                std::iter::once(key.clone())
+                    .chain(reference)
+                    .map(move |k| (k, v))
+            })
+            .map(|(key, v)| Override {
+                key,
                 value: Value::Float(v),
                 source: format!("sweep.posterior (particle {p})"),
                 only: Vec::new(),

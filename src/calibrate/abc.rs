@@ -333,6 +333,9 @@ fn sweep_text(c: &Calibration, name: &str, variants: &[(String, Vec<f64>)]) -> S
         t += &format!("\n[[variant]]\nname = {v:?}\n[variant.set]\n");
         for (p, x) in c.spec.parameters.iter().zip(theta) {
             t += &format!("{:?} = {x:?}\n", p.name);
+            if let Some(r) = crate::scenario::Reference::key_for(&p.name) {
+                t += &format!("{r:?} = {x:?}\n");
+            }
         }
     }
     t

@@ -121,11 +121,15 @@ impl Calibration {
         let resolved = crate::scenario::load(&scenario)?;
         let targets_path = base.join(&spec.calibration.targets);
         let targets = crate::targets::TargetFile::load(&targets_path, &resolved.region.spec)?;
-        if !targets.list.iter().any(|t| targets.in_fit_window(t)) {
+        if !targets
+            .list
+            .iter()
+            .any(|t| targets.in_fit_window(t) && t.weight() > 0.0)
+        {
             return Err(located(
                 checked,
-                "calibration.targets: the targets file has no target in its fit window; \
-                 calibration fits to those only",
+                "calibration.targets: the targets file has no target with a weight above 0 in \
+                 its fit window; calibration fits to those only",
             ));
         }
         Ok(Calibration {
@@ -315,26 +319,42 @@ pub fn fragment(c: &Calibration, o: &abc::Outcome) -> String {
         s.generations,
         o.runs
     );
-    let mut table = "";
-    for (i, p) in c.spec.parameters.iter().enumerate() {
-        let (head, key) = p.name.split_once('.').unwrap_or(("", &p.name));
-        if head == "policy" {
-            t += &format!(
-                "# {} = {:?} (sd {:.3e}): set it in the policy table\n",
-                p.name, o.posterior_mean[i], o.posterior_sd[i]
-            );
+    let mean = |i: usize| o.posterior_mean[i];
+    for table in ["behaviour", "trends"] {
+        let of_table: Vec<(usize, &str)> = (c.spec.parameters.iter().enumerate())
+            .filter_map(|(i, p)| Some((i, p.name.strip_prefix(table)?.strip_prefix('.')?)))
+            .collect();
+        if of_table.is_empty() {
             continue;
         }
-        if head != table {
-            t += &format!("\n[{head}]\n");
-            table = head;
+        t += &format!("\n[{table}]\n");
+        for (i, key) in of_table {
+            let p = &c.spec.parameters[i];
+            let (m, sd) = (mean(i), o.posterior_sd[i]);
+            t += &format!("{key} = {m:?}  # sd {sd:.3e}, prior {}\n", p.prior_text());
         }
-        t += &format!(
-            "{key} = {:?}  # sd {:.3e}, prior {}\n",
-            o.posterior_mean[i],
-            o.posterior_sd[i],
-            p.prior_text()
-        );
+    }
+    // The levers fitted describe the world the start is a steady state of, not a change
+    // to it (docs/model.md §5.4).
+    let levers: Vec<(usize, String)> = (c.spec.parameters.iter().enumerate())
+        .filter_map(|(i, p)| Some((i, crate::scenario::Reference::key_for(&p.name)?)))
+        .collect();
+    if !levers.is_empty() {
+        t += "\n[reference]\n";
+        for (i, key) in levers {
+            let field = key.trim_start_matches("reference.");
+            t += &format!("{field} = {:?}\n", mean(i));
+        }
+    }
+    for (i, p) in c.spec.parameters.iter().enumerate() {
+        if p.name.starts_with("policy.") {
+            t += &format!(
+                "# {} = {:?} (sd {:.3e}): set it in the policy table\n",
+                p.name,
+                mean(i),
+                o.posterior_sd[i]
+            );
+        }
     }
     t
 }

@@ -244,22 +244,6 @@ fn labour_groups(m: &Model) -> Vec<Vec<u64>> {
         )
 }
 
-/// The parameters the constants are fitted under: the scenario's, with the migration
-/// levers (the hukou barrier, the moving cost and both migration rates) at their
-/// registry defaults. A scenario that changes a lever thus keeps the reference constants
-/// and moves away from the fitted state, instead of having the change absorbed by
-/// constants refitted to it (docs/model.md §5.4).
-pub(crate) fn reference_behaviour(b: &Behaviour) -> Behaviour {
-    let d = Behaviour::default();
-    Behaviour {
-        hukou_barrier: d.hukou_barrier,
-        distance_income_ratio: d.distance_income_ratio,
-        migration_rate: d.migration_rate,
-        job_seeker_migration_rate: d.job_seeker_migration_rate,
-        ..b.clone()
-    }
-}
-
 /// Person constants per skill over the n cities and the rest of China (location n),
 /// and the people of the rest of China who reconsider each year, fitted together under
 /// the reference parameters (no policy acts at the start): labour-force residents
@@ -271,7 +255,7 @@ fn person_constants(m: &mut Model) -> Vec<f64> {
     let l = n + 1;
     let groups = n + 1; // hukou: a city, or outside the region
     let counts = labour_groups(m);
-    let b = reference_behaviour(&m.behaviour);
+    let b = m.reference.apply(&m.behaviour);
     let rate = |employed| reconsider_probability(&b, employed, 1.0);
     let mut asc = vec![0.0; 2 * l];
     for k in 0..2 {

@@ -512,7 +512,15 @@ fn enter_one(
     };
     let w = pareto_weight(st.uniform(), b.firm_size_tail, b.firm_size_max_ratio);
     let cell_mean = m.calibration.cell_mean_size[d * ns + s];
-    let target = entrant_target(cell_mean, slot.map(|x| x.0), w, entry.mean_weight);
+    let target = match slot {
+        Some((relative, _)) => entrant_target(cell_mean, Some(relative), w, entry.mean_weight),
+        None => entrant_target(
+            cell_mean * m.trends.growth_entrant_size,
+            None,
+            w,
+            entry.mean_weight,
+        ),
+    };
     let weight = slot.map_or(FULL_WEIGHT, |x| x.1);
     let prod = demography::productivity(st.normal(), b.productivity_sigma);
     for (j, (target, weight)) in pieces(target, weight, m.calibration.largest_firm)

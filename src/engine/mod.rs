@@ -161,6 +161,8 @@ pub struct Cumulative {
 pub struct Model {
     pub region: Region,
     pub behaviour: Behaviour,
+    /// The levers the start's resident constants are fitted at (docs/model.md §5.4).
+    pub reference: crate::scenario::Reference,
     pub trends: Trends,
     pub policies: Vec<crate::policy::PolicySpec>,
     pub key: RunKey,
@@ -248,6 +250,7 @@ impl Model {
             tally: Tally::count(&region, &firms, &persons),
             region,
             behaviour: sc.behaviour.clone(),
+            reference: sc.reference.clone(),
             trends: sc.trends.clone(),
             policies: sc.policies.clone(),
             key,

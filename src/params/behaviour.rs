@@ -142,6 +142,9 @@ pub(super) const TRENDS: &[Param] = &[
     num("trends.firm_growth", "fraction/year", 0.0,
         "yearly growth of firm entry over exits (0.01 = 1% more firms a year)")
         .range(-0.2, 0.2).why("a yearly growth rate; beyond 20% a year firms explode or vanish"),
+    num("trends.growth_entrant_size", "x typical", 1.0,
+        "jobs of a firm the growth trend adds, relative to a typical entrant of its cell: below 1 firms grow in number faster than in jobs, as legal-person units did after the 2014 registration reform")
+        .range(0.01, 10.0).why("a size relative to a typical firm; 0 would add firms without jobs"),
     num("trends.productivity_growth", "fraction/year", 0.059,
         "yearly growth of productivity in every firm, shared by all: it grows output (constant prices) and leaves exits and location choices alone (more firms pass a tax threshold such as interest compensation's as output grows). Default: real GDP growth of Beijing 6.1% (2019), Tianjin 3.6% (2018) and Hebei 6.2-7.2% (2021), weighted by 2020 output (docs/facts.md §1.3) [D]; held for every year [A]")
         .tagged(D)

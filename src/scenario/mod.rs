@@ -123,7 +123,85 @@ parameter_table! {
     /// (5.9% a year by default) grows output only (docs/model.md §7.15).
     pub struct Trends in "trends" {
         firm_growth,
+        growth_entrant_size,
         productivity_growth,
+    }
+}
+
+/// The migration levers the start's resident constants are fitted at: the registry
+/// defaults unless given (docs/model.md §5.4). A `[behaviour]` lever that differs from its
+/// reference acts as a change from the start (halving the hukou barrier draws people);
+/// one equal to it describes the world the start is a steady state of. A calibration
+/// sets both for each candidate, and a sweep drawing from a posterior both for each
+/// replicate, because a candidate is a hypothesis about that world, not a change to it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hukou_barrier: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance_income_ratio: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration_rate: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_seeker_migration_rate: Option<f64>,
+}
+
+impl Reference {
+    /// The `[behaviour]` fields a `[reference]` table may give.
+    pub const LEVERS: [&'static str; 4] = [
+        "hukou_barrier",
+        "distance_income_ratio",
+        "migration_rate",
+        "job_seeker_migration_rate",
+    ];
+
+    /// `reference.X` for the key `behaviour.X` of a lever: what a calibration candidate
+    /// or a posterior draw sets beside it.
+    pub fn key_for(key: &str) -> Option<String> {
+        let field = key.strip_prefix("behaviour.")?;
+        Self::LEVERS
+            .contains(&field)
+            .then(|| format!("reference.{field}"))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values().iter().all(|(_, v)| v.is_none())
+    }
+
+    fn values(&self) -> [(&'static str, Option<f64>); 4] {
+        [
+            (Self::LEVERS[0], self.hukou_barrier),
+            (Self::LEVERS[1], self.distance_income_ratio),
+            (Self::LEVERS[2], self.migration_rate),
+            (Self::LEVERS[3], self.job_seeker_migration_rate),
+        ]
+    }
+
+    /// `b` with its levers at this reference: as given, else the registry's defaults.
+    pub fn apply(&self, b: &Behaviour) -> Behaviour {
+        let d = Behaviour::default();
+        Behaviour {
+            hukou_barrier: self.hukou_barrier.unwrap_or(d.hukou_barrier),
+            distance_income_ratio: self
+                .distance_income_ratio
+                .unwrap_or(d.distance_income_ratio),
+            migration_rate: self.migration_rate.unwrap_or(d.migration_rate),
+            job_seeker_migration_rate: self
+                .job_seeker_migration_rate
+                .unwrap_or(d.job_seeker_migration_rate),
+            ..b.clone()
+        }
+    }
+
+    /// Each given lever against the range of its `[behaviour]` parameter.
+    fn validate(&self, p: &mut Vec<String>) {
+        for (field, v) in self.values() {
+            let (Some(v), Some(param)) = (v, params::find(&format!("behaviour.{field}"))) else {
+                continue;
+            };
+            param.check(&format!("reference.{field}"), v, p);
+        }
     }
 }
 
@@ -136,6 +214,8 @@ pub struct Scenario {
     pub behaviour: Behaviour,
     #[serde(default)]
     pub trends: Trends,
+    #[serde(default, skip_serializing_if = "Reference::is_empty")]
+    pub reference: Reference,
     #[serde(default, rename = "policy")]
     pub policies: Vec<PolicySpec>,
     /// The region written out in full; manifests carry it so a run replays anywhere.
@@ -440,6 +520,7 @@ fn validate_parameters(s: &Scenario, p: &mut Vec<String>) {
             param.check(param.name, v, p);
         }
     }
+    s.reference.validate(p);
 }
 
 /// The `[behaviour]` and `[trends]` tables of `s` as TOML, by table name.

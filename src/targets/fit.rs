@@ -163,14 +163,18 @@ pub fn value(t: &Target, run: &Run, tables: &RunTables) -> Option<f64> {
             })?
         }
         Quantity::Indicator(name) => covered(first).then(|| run.data.indicator(&name, first))?,
-        Quantity::OutputGrowth => {
+        Quantity::Ratio(num, den) => {
+            if !covered(first) {
+                return None;
+            }
+            let (num, den) = (sum_cities(first, num)?, sum_cities(first, den)?);
+            (den > 0.0).then(|| num / den)
+        }
+        Quantity::Growth(col) => {
             if !covered(first) || !covered(first - 1) {
                 return None;
             }
-            let (now, before) = (
-                sum_cities(first, "output")?,
-                sum_cities(first - 1, "output")?,
-            );
+            let (now, before) = (sum_cities(first, col)?, sum_cities(first - 1, col)?);
             (before > 0.0).then(|| now / before - 1.0)
         }
         Quantity::FirmsLeaving | Quantity::FirmsArriving => {
@@ -342,7 +346,11 @@ pub fn to_markdown(targets: &TargetFile, rows: &[FitRow]) -> String {
                     r.id,
                     r.quantity,
                     r.observed,
-                    r.tag,
+                    if r.weight > 0.0 {
+                        r.tag.clone()
+                    } else {
+                        format!("{} (not fitted)", r.tag)
+                    },
                     simulated_text(r),
                     match r.inside() {
                         Some(true) => "yes",
@@ -569,7 +577,36 @@ pub fn region_of(groups: &[Group]) -> Option<&RegionSpec> {
 
 #[cfg(test)]
 mod tests {
-    use super::distance;
+    use super::{FitRow, distance, loss};
+
+    fn row(weight: f64, d: f64) -> FitRow {
+        FitRow {
+            group: String::new(),
+            id: String::new(),
+            quantity: String::new(),
+            fit_window: true,
+            tag: "V".into(),
+            weight,
+            observed: String::new(),
+            observed_lo: 1.0,
+            observed_hi: 1.0,
+            tolerance: 0.1,
+            n: 1,
+            mean: Some(1.0),
+            p05: None,
+            p95: None,
+            distance: Some(d),
+        }
+    }
+
+    #[test]
+    fn the_loss_weighs_squared_distances_and_leaves_weight_0_out() {
+        let fitted = [row(3.0, 2.0), row(1.0, 0.0)];
+        assert_eq!(loss(&fitted), Some(3.0));
+        let with_unfitted = [row(3.0, 2.0), row(1.0, 0.0), row(0.0, 50.0)];
+        assert_eq!(loss(&with_unfitted), Some(3.0));
+        assert_eq!(loss(&[row(0.0, 50.0)]), None);
+    }
 
     #[test]
     fn distances_count_tolerances_from_the_observation_or_its_nearer_end() {

@@ -75,6 +75,8 @@ pub struct Target {
     /// Relative: the band around the observed value (or range) a simulated mean must lie
     /// in, as a share of it.
     pub tolerance: f64,
+    /// In the distance; 0 shows the target in the fit table without fitting it (a series
+    /// break, say, that no parameter should chase).
     #[serde(default)]
     pub weight: Option<f64>,
     pub source: String,
@@ -88,8 +90,17 @@ pub const TAG_WEIGHTS: [(&str, f64); 3] = [("V", 3.0), ("D", 2.0), ("M", 1.0)];
 /// Quantities counted from events.parquet, over a span of years.
 pub const FIRMS_LEAVING: &str = "firms_leaving";
 pub const FIRMS_ARRIVING: &str = "firms_arriving";
-/// Real growth of output over the year before.
-pub const OUTPUT_GROWTH: &str = "output_growth";
+/// A ratio of two city columns, each summed over the place: the quantity's name, the
+/// numerator and the denominator. Named as the region's indicator, which it equals when
+/// no city is given.
+pub const RATIOS: [(&str, &str, &str); 1] = [("unemployment_rate", "unemployed", "labour_force")];
+
+/// Growth over the year before, of a city column summed over the place: the quantity's
+/// name and the column. Output is in constant prices, so its growth is real growth.
+pub const GROWTH: [(&str, &str); 2] = [
+    ("output_growth", "output"),
+    ("population_growth", "population"),
+];
 
 /// City columns that are flows within a year, which a span of years sums.
 const CITY_FLOWS: [&str; 4] = [
@@ -112,8 +123,10 @@ pub enum Quantity {
     FirmsLeaving,
     /// Moves and branches into the place from `from`.
     FirmsArriving,
-    /// Output of the place over its output the year before, minus 1.
-    OutputGrowth,
+    /// A city column of the place over its value the year before, minus 1.
+    Growth(&'static str),
+    /// One city column over another, each summed over the place.
+    Ratio(&'static str, &'static str),
 }
 
 impl Target {
@@ -280,9 +293,11 @@ impl TargetFile {
             ));
         }
         if let Some(w) = t.weight
-            && !(w > 0.0 && w.is_finite())
+            && !(w >= 0.0 && w.is_finite())
         {
-            out.push(format!("{at}.weight = {w}: a positive number"));
+            out.push(format!(
+                "{at}.weight = {w}: a number >= 0 (0 reports the target without fitting it)"
+            ));
         }
         match (t.observed, t.min, t.max) {
             (Some(_), None, None) | (None, Some(_), None) | (None, None, Some(_)) => {}
@@ -415,8 +430,11 @@ pub fn quantity(t: &Target, region: &RegionSpec) -> std::result::Result<Quantity
     if q == FIRMS_ARRIVING {
         return Ok(Quantity::FirmsArriving);
     }
-    if q == OUTPUT_GROWTH {
-        return Ok(Quantity::OutputGrowth);
+    if let Some((_, num, den)) = RATIOS.iter().find(|(name, ..)| *name == q) {
+        return Ok(Quantity::Ratio(num, den));
+    }
+    if let Some((_, col)) = GROWTH.iter().find(|(name, _)| *name == q) {
+        return Ok(Quantity::Growth(col));
     }
     if t.sector.is_some() {
         if let Some(c) = CITY_SECTOR.iter().find(|c| c.name == q) {
@@ -429,11 +447,9 @@ pub fn quantity(t: &Target, region: &RegionSpec) -> std::result::Result<Quantity
     if indicators::find(&places, q).is_some() {
         return Ok(Quantity::Indicator(q.to_string()));
     }
-    let mut valid: Vec<String> = vec![
-        FIRMS_LEAVING.into(),
-        FIRMS_ARRIVING.into(),
-        OUTPUT_GROWTH.into(),
-    ];
+    let mut valid: Vec<String> = vec![FIRMS_LEAVING.into(), FIRMS_ARRIVING.into()];
+    valid.extend(GROWTH.iter().map(|(name, _)| name.to_string()));
+    valid.extend(RATIOS.iter().map(|(name, ..)| name.to_string()));
     valid.extend(CITY.iter().map(|c| c.name.to_string()));
     valid.extend(
         CITY_SECTOR

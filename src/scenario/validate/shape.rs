@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use crate::params;
 use crate::policy::{self, doc};
 use crate::region::{self, RegionSpec};
-use crate::scenario::{Behaviour, FIRST_YEAR, LAST_YEAR, Run, Trends};
+use crate::scenario::{Behaviour, FIRST_YEAR, LAST_YEAR, Reference, Run, Trends};
 
 /// The smallest and largest value an integer key accepts.
 pub type IntRange = (i128, i128);
@@ -219,6 +219,14 @@ pub fn scenario() -> &'static Shape {
         top.insert("scenario".into(), run_shape);
         top.insert("behaviour".into(), table_shape(&Behaviour::default()));
         top.insert("trends".into(), table_shape(&Trends::default()));
+        let every_lever = Some(0.0);
+        let reference = Reference {
+            hukou_barrier: every_lever,
+            distance_income_ratio: every_lever,
+            migration_rate: every_lever,
+            job_seeker_migration_rate: every_lever,
+        };
+        top.insert("reference".into(), table_shape(&reference));
         top.insert("policy".into(), Shape::Policies);
         top.insert("region".into(), region().clone());
         top.insert("manifest".into(), Shape::Any);
