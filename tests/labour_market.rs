@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{run, shipped};
+use common::{run, scenario, shipped};
 
 /// The names of every scenario in scenarios/, sorted.
 fn shipped_names() -> Vec<String> {
@@ -43,5 +43,43 @@ fn every_city_keeps_a_plausible_unemployment_rate() {
                 );
             }
         }
+    }
+}
+
+/// `behaviour.frictional_unemployment`: search takes time, so when jobs outgrow the
+/// labour force the unemployed pool does not empty. With fast firm growth and no floor
+/// unemployment falls far below its start; with a floor of 3% it stays near 3% in every
+/// city, and the start (5%, above the floor) is left alone.
+#[test]
+fn a_frictional_floor_keeps_unemployment_when_jobs_outgrow_workers() {
+    let text = |floor: f64| {
+        format!(
+            "[scenario]\nname = \"floor\"\nend_year = 2030\n\n[behaviour]\nfrictional_unemployment = {floor}\n\n[trends]\nfirm_growth = 0.04\n"
+        )
+    };
+    let lowest = |floor: f64, seed: u64| {
+        let (_, frames) = run(&scenario(&text(floor), seed, 0.005));
+        let last = frames.last().unwrap();
+        let first = &frames[1];
+        let rate = |c: &relocsim::engine::record::CityRow| {
+            c.unemployed as f64 / c.labour_force.max(1) as f64
+        };
+        let low = |f: &relocsim::engine::record::StepFrame| {
+            f.cities.iter().map(rate).fold(f64::INFINITY, f64::min)
+        };
+        (low(first), low(last))
+    };
+    for seed in [11, 22] {
+        let (_, without) = lowest(0.0, seed);
+        let (first, with) = lowest(0.03, seed);
+        assert!(
+            without < 0.02,
+            "without a floor the lowest city ends at {without}"
+        );
+        assert!(
+            (0.028..0.04).contains(&with),
+            "with a 3% floor the lowest city ends at {with}"
+        );
+        assert!(first >= 0.028, "the first year's lowest city: {first}");
     }
 }

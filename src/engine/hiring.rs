@@ -11,7 +11,9 @@ use rayon::prelude::*;
 
 use super::draws::BLOCK;
 use super::open::OpenLimits;
-use super::rules::hiring::{is_job_seeker, match_in_order, open_positions, priority};
+use super::rules::hiring::{
+    available_seekers, is_job_seeker, match_in_order, open_positions, priority,
+};
 use super::rules::workers::within_commute;
 use super::tally::Tally;
 use super::{CHUNK, Model, as_atomic};
@@ -161,16 +163,24 @@ pub(crate) fn hire(m: &mut Model) {
     let (vacancies, slots) = vacancies(m, key);
     let all_seekers = job_seekers(m, key);
     let in_city = |c: usize| -> Vec<&[u128]> { all_seekers.iter().map(|p| &p[c][..]).collect() };
-    let left: Vec<u64> = (0..slots.len())
+    let available: Vec<u64> = (0..slots.len())
         .map(|c| {
             let seekers: usize = in_city(c).iter().map(|p| p.len()).sum();
-            slots[c].saturating_sub(seekers as u64)
+            let labour_force = m.tally.labour_force[0][c] + m.tally.labour_force[1][c];
+            let floor = m.behaviour.frictional_unemployment;
+            available_seekers(seekers, labour_force, floor) as u64
         })
+        .collect();
+    let left: Vec<u64> = (0..slots.len())
+        .map(|c| slots[c].saturating_sub(available[c]))
         .collect();
     let wanted = commuting_demand(m, &left);
     let seekers: Vec<Vec<u128>> = (0..slots.len())
         .into_par_iter()
-        .map(|c| lottery_prefix(&in_city(c), (slots[c] + wanted[c]) as usize))
+        .map(|c| {
+            let k = (slots[c] + wanted[c]).min(available[c]);
+            lottery_prefix(&in_city(c), k as usize)
+        })
         .collect();
     let (n, ns) = (m.region.n_cities(), m.region.n_sectors());
     let FirmsMut {

@@ -74,9 +74,9 @@ pub(crate) fn move_cost(m: &Model, b: &Behaviour, c: usize, d: usize, h: u8) -> 
 
 /// People of the rest of China of skill `k` who reconsider where to live this year, in
 /// agents: the pool fitted at the start (docs/model.md §5.4), scaled by `migration_rate`
-/// against its reference value.
+/// against the reference value it was fitted at.
 pub(crate) fn pool_movers(m: &Model, b: &Behaviour, k: usize) -> f64 {
-    let reference = crate::scenario::Behaviour::default().migration_rate;
+    let reference = m.reference.apply(b).migration_rate;
     m.calibration.border_pool[k] * b.migration_rate / reference
 }
 

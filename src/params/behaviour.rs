@@ -84,6 +84,9 @@ pub(super) const BEHAVIOUR: &[Param] = &[
     num("behaviour.separation_rate", "probability/year", 0.05,
         "yearly probability that a worker leaves a job (churn)")
         .range(0.0, 1.0).why(PROBABILITY),
+    num("behaviour.frictional_unemployment", "share", 0.0,
+        "share of each city's labour force between jobs whatever the vacancies (search takes time): hiring stops where unemployment would fall below it, so jobs that outgrow the labour force leave positions open instead of emptying the unemployed pool")
+        .range(0.0, 0.2).why("a share of the labour force; keep it below the start's unemployment rate (5% in the embedded region), or the start is not steady"),
     num("behaviour.migration_rate", "share/year", 0.02,
         "yearly share of employed residents who reconsider where they live")
         .range(0.0, 1.0).why(PROBABILITY),

@@ -98,6 +98,7 @@ parameter_table! {
         follow_probability,
         commute_range_km,
         separation_rate,
+        frictional_unemployment,
         migration_rate,
         job_seeker_migration_rate,
         beta_income,

@@ -24,6 +24,17 @@ pub(crate) fn open_positions(alive: bool, target: u32, employees: u32) -> u32 {
     }
 }
 
+/// Seekers of a city who can take a job this year: all but `frictional` × its
+/// `labour_force` (rounded to the nearest), the last in lottery order. Search takes
+/// time, so that many stay between jobs however many positions are open: a floor under
+/// unemployment when jobs grow faster than the labour force. Below the start's rate the
+/// floor does not bind at the start, whose unemployed outnumber the churn's vacancies.
+#[inline]
+pub(crate) fn available_seekers(seekers: usize, labour_force: u64, frictional: f64) -> usize {
+    let between_jobs = (labour_force as f64 * frictional).round() as usize;
+    seekers.saturating_sub(between_jobs)
+}
+
 /// A place in a hiring lottery, lower first: the uniform lottery draw, ties broken by
 /// id, as one integer (draw in the high bits) so that order cannot depend on threads.
 #[inline]
@@ -68,6 +79,14 @@ mod tests {
         assert_eq!(open_positions(true, 10, 7), 3);
         assert_eq!(open_positions(true, 10, 12), 0);
         assert_eq!(open_positions(false, 10, 0), 0);
+    }
+
+    #[test]
+    fn a_share_of_seekers_can_take_a_job() {
+        assert_eq!(available_seekers(100, 1000, 0.0), 100);
+        assert_eq!(available_seekers(100, 1000, 0.03), 70);
+        assert_eq!(available_seekers(20, 1000, 0.03), 0);
+        assert_eq!(available_seekers(0, 1000, 0.03), 0);
     }
 
     #[test]
