@@ -69,11 +69,13 @@ fn a_lower_hukou_barrier_keeps_and_draws_residents_to_beijing_and_the_region() {
 /// posterior's draws rely on).
 #[test]
 fn a_lever_at_its_reference_describes_the_world_rather_than_changing_it() {
-    let default = outcomes("hukou_barrier", 1.5).0;
-    let change = outcomes("hukou_barrier", 0.75).0 - default;
-    let world =
-        outcomes_of("[behaviour]\nhukou_barrier = 0.75\n[reference]\nhukou_barrier = 0.75\n").0
-            - default;
+    let default = outcomes_of("").0;
+    let half = relocsim::params::number("behaviour.hukou_barrier") / 2.0;
+    let change = outcomes("hukou_barrier", half).0 - default;
+    let world = outcomes_of(&format!(
+        "[behaviour]\nhukou_barrier = {half}\n[reference]\nhukou_barrier = {half}\n"
+    ))
+    .0 - default;
     assert!(change > 200_000.0, "the change moves Beijing by {change}");
     assert!(
         world.abs() < change / 4.0,

@@ -179,8 +179,16 @@ fn the_firm_path_bounds_the_firms_a_growing_run_adds() {
     );
     let predicted = initial * relocsim::resources::FirmPath::of(&r).rows;
     let rows = model.firms.len() as f64;
+    // The path counts the trend's entrants as whole agents; smaller entrants split less,
+    // so the bound holds and is looser by up to the pieces they do not make.
+    assert!(
+        rows <= predicted && predicted < 2.0 * rows,
+        "{rows} rows, {predicted} predicted"
+    );
+    r.scenario.trends.growth_entrant_size = 1.0;
+    let rows = common::run(&r).0.firms.len() as f64;
     assert!(
         rows <= predicted && predicted < 1.5 * rows,
-        "{rows} rows, {predicted} predicted"
+        "typical entrants: {rows} rows, {predicted} predicted"
     );
 }

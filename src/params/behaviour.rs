@@ -8,7 +8,7 @@
 
 use super::DefaultValue::Number;
 use super::Param;
-use super::Tag::{A, D, M, V};
+use super::Tag::{A, C, D, M, V};
 
 const PROBABILITY: &str = "a yearly probability or share";
 const WEIGHT: &str = "a logit weight; beyond it one term drowns all others";
@@ -84,11 +84,13 @@ pub(super) const BEHAVIOUR: &[Param] = &[
     num("behaviour.separation_rate", "probability/year", 0.05,
         "yearly probability that a worker leaves a job (churn)")
         .range(0.0, 1.0).why(PROBABILITY),
-    num("behaviour.frictional_unemployment", "share", 0.0,
+    num("behaviour.frictional_unemployment", "share", 0.0333,
         "share of each city's labour force between jobs whatever the vacancies (search takes time): hiring stops where unemployment would fall below it, so jobs that outgrow the labour force leave positions open instead of emptying the unemployed pool")
+        .tagged(C)
         .range(0.0, 0.2).why("a share of the labour force; keep it below the start's unemployment rate (5% in the embedded region), or the start is not steady"),
-    num("behaviour.migration_rate", "share/year", 0.02,
+    num("behaviour.migration_rate", "share/year", 0.0436,
         "yearly share of employed residents who reconsider where they live")
+        .tagged(C)
         .range(0.0, 1.0).why(PROBABILITY),
     num("behaviour.job_seeker_migration_rate", "probability/year", 0.3,
         "yearly probability that a job seeker without a job looks in other cities")
@@ -105,8 +107,9 @@ pub(super) const BEHAVIOUR: &[Param] = &[
     num("behaviour.beta_housing", "logit weight", 0.5,
         "weight of log housing cost")
         .range(0.0, 20.0).why(WEIGHT),
-    num("behaviour.hukou_barrier", "logit units", 1.5,
+    num("behaviour.hukou_barrier", "logit units", 1.70,
         "utility cost of living where one holds no hukou (docs/facts.md §4: \"large\")")
+        .tagged(C)
         .range(0.0, 20.0).why("a utility cost in logit units"),
     num("behaviour.housing_elasticity", "elasticity", 1.0,
         "elasticity of housing cost to population relative to the start")
@@ -126,8 +129,9 @@ pub(super) const BEHAVIOUR: &[Param] = &[
     num("behaviour.border_cost", "logit units", 2.0,
         "utility cost of crossing the region's border, either way (in place of the distance cost within the region)")
         .range(0.0, 20.0).why("a cost in logit units"),
-    num("behaviour.border_exit_share", "share", 0.2,
+    num("behaviour.border_exit_share", "share", 0.182,
         "share of the region's residents who reconsider where to live and choose the rest of China, at the start; the constants are fitted to it, and as many arrive as leave then")
+        .tagged(C)
         .range(0.0, 0.9).why("a share of movers; at 1 nobody would move within the region"),
     num("behaviour.retirement_rate", "share/year", 0.025,
         "yearly share of the labour force that leaves it (retires); about one in a 40-year working life. Dependants join it so that each city's labour-force share relaxes to the region's")
@@ -137,16 +141,18 @@ pub(super) const BEHAVIOUR: &[Param] = &[
         .range(0.0, 1.0).why(PROBABILITY),
 ];
 
-/// Modelled trends. Firm growth is zero by default, so a baseline with no policy keeps
-/// its firms and people at the calibrated start up to noise and natural change; the
+/// Modelled trends. Firm growth (2.75% a year, calibrated) adds firms of a third of a
+/// typical firm's jobs, as legal-person units outgrew employment after 2014; the
 /// productivity trend grows output only (docs/model.md §7.15).
 #[rustfmt::skip]
 pub(super) const TRENDS: &[Param] = &[
-    num("trends.firm_growth", "fraction/year", 0.0,
+    num("trends.firm_growth", "fraction/year", 0.0275,
         "yearly growth of firm entry over exits (0.01 = 1% more firms a year)")
+        .tagged(C)
         .range(-0.2, 0.2).why("a yearly growth rate; beyond 20% a year firms explode or vanish"),
-    num("trends.growth_entrant_size", "x typical", 1.0,
+    num("trends.growth_entrant_size", "x typical", 0.351,
         "jobs of a firm the growth trend adds, relative to a typical entrant of its cell: below 1 firms grow in number faster than in jobs, as legal-person units did after the 2014 registration reform")
+        .tagged(C)
         .range(0.01, 10.0).why("a size relative to a typical firm; 0 would add firms without jobs"),
     num("trends.productivity_growth", "fraction/year", 0.059,
         "yearly growth of productivity in every firm, shared by all: it grows output (constant prices) and leaves exits and location choices alone (more firms pass a tax threshold such as interest compensation's as output grows). Default: real GDP growth of Beijing 6.1% (2019), Tianjin 3.6% (2018) and Hebei 6.2-7.2% (2021), weighted by 2020 output (docs/facts.md §1.3) [D]; held for every year [A]")

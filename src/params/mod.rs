@@ -38,6 +38,8 @@ pub enum Tag {
     M,
     /// An assumption of the model.
     A,
+    /// Calibrated: the posterior mean of calibration/jjj.toml against the observed record.
+    C,
     /// Set in every policy table: there is no default to source.
     Given,
 }
@@ -50,6 +52,7 @@ impl Tag {
             Tag::D => "[D]",
             Tag::M => "[M]",
             Tag::A => "[A]",
+            Tag::C => "[C]",
             Tag::Given => "-",
         }
     }

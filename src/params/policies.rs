@@ -68,7 +68,7 @@ const XIONGAN_INCENTIVES: &[Param] = &[
         "tax holiday for arriving firms (docs/facts.md §2.4: 3-5-year exemptions, unverified)")
         .range(0.0, u8::MAX as f64),
     Param::new("policy.xiongan_incentives.hukou_for_movers", "bool", Bool(true), V,
-        "movers receive local hukou (docs/facts.md §2.4: points hukou since 2021, direct application for relocated Beijing staff)"),
+        "movers receive local hukou, and the barrier falls for holders of a hukou of the region, not for arrivals from the rest of China [A] (docs/facts.md §2.4: points hukou since 2021, direct application for relocated Beijing staff)"),
     Param::new("policy.xiongan_incentives.public_services_target", "index, Beijing = 1", Number(0.8), A,
         "level that relocated schools and hospitals lift public services toward")
         .range(0.0, 10.0),

@@ -58,7 +58,11 @@ impl Kind for XionganIncentives {
                 l.grant_tax_holiday(c, s, self.tax_holiday_years);
             }
             if self.hukou_for_movers {
-                l.scale_hukou_barrier(c, 1.0 - intensity, true);
+                // Points hukou and direct hukou for relocated staff: the barrier falls for
+                // the region's own movers, and movers take its hukou; arrivals from the
+                // rest of China, with no record there to earn points on, still face it [A].
+                l.ease_regional_hukou(c, 1.0 - intensity);
+                l.scale_hukou_barrier(c, 1.0, true);
             }
             if self.public_services_target > 0.0 {
                 let base = region.city(c).public_services;

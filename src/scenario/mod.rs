@@ -119,9 +119,9 @@ parameter_table! {
 }
 
 parameter_table! {
-    /// Modelled trends, the `[trends]` table. Firm growth is 0 by default, so a baseline
-    /// keeps its firms at the calibrated start (branches aside); the productivity trend
-    /// (5.9% a year by default) grows output only (docs/model.md §7.15).
+    /// Modelled trends, the `[trends]` table: firm growth and the size of the firms it
+    /// adds (calibrated defaults), and the productivity trend (5.9% a year by default),
+    /// which grows output only (docs/model.md §7.15).
     pub struct Trends in "trends" {
         firm_growth,
         growth_entrant_size,

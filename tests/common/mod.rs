@@ -67,12 +67,13 @@ pub fn relocsim(args: &[&str]) -> std::process::Output {
 }
 
 /// `dir/long.toml`: a run long enough (about 280 yearly steps) to be in progress while a
-/// test signals it or tries to write beside it.
+/// test signals it or tries to write beside it. Without firm growth, which over 280 years
+/// would multiply the firms (and the memory the run asks for) two-thousandfold.
 pub fn long_scenario(dir: &Path) -> std::path::PathBuf {
     let p = dir.join("long.toml");
     std::fs::write(
         &p,
-        "[scenario]\nname = \"long\"\nend_year = 2300\nscale = 0.004\n",
+        "[scenario]\nname = \"long\"\nend_year = 2300\nscale = 0.004\n\n[trends]\nfirm_growth = 0.0\n",
     )
     .unwrap();
     p
