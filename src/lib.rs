@@ -39,6 +39,7 @@ pub mod resources;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod sensitivity;
 pub mod stats;
 pub mod targets;
 pub mod text;

@@ -75,6 +75,10 @@ pub enum Purpose {
     /// The posterior particle a sweep's replicate runs with (keyed by the replicate
     /// alone, so every scenario of a replicate draws the same).
     PosteriorDraw = 25,
+    /// A Morris design's trajectories (keyed by trajectory).
+    SensitivityDesign = 26,
+    /// Bootstrap resamples of a sensitivity analysis (keyed by resample).
+    SensitivityBootstrap = 27,
 }
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
