@@ -150,8 +150,8 @@ fn populations(run: &Path) -> Vec<(String, i32, f64)> {
 fn abc_smc_recovers_a_parameter_from_targets_the_model_generated() {
     const TRUTH: f64 = 0.045;
     let dir = tmpdir("calibration", "recovery");
-    // The truth: the history scenario in a world whose migration rate is 0.045 (default
-    // 0.02): the start's constants fitted at it, as a calibration fits each candidate's.
+    // The truth: the history scenario in a world whose migration rate is 0.045 (not the
+    // default): the start's constants fitted at it, as a calibration fits each candidate's.
     let truth = dir.join("truth.toml");
     let text = std::fs::read_to_string(HISTORY).unwrap().replacen(
         "[scenario]",

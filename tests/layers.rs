@@ -21,7 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["run"],
     &["batch", "report"],
     &["targets"],
-    &["calibrate"],
+    &["calibrate", "sensitivity"],
 ];
 
 /// What the crate root re-exports, by the module it comes from.

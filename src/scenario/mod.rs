@@ -166,6 +166,17 @@ impl Reference {
             .then(|| format!("reference.{field}"))
     }
 
+    /// Every lever given: as set, else the registry's default.
+    pub fn resolved(r: &Reference) -> Reference {
+        let b = r.apply(&Behaviour::default());
+        Reference {
+            hukou_barrier: Some(b.hukou_barrier),
+            distance_income_ratio: Some(b.distance_income_ratio),
+            migration_rate: Some(b.migration_rate),
+            job_seeker_migration_rate: Some(b.job_seeker_migration_rate),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.values().iter().all(|(_, v)| v.is_none())
     }
@@ -202,6 +213,13 @@ impl Reference {
                 continue;
             };
             param.check(&format!("reference.{field}"), v, p);
+        }
+        // The rest of China's movers are scaled by the migration rate over its reference.
+        if self.migration_rate == Some(0.0) {
+            p.push(
+                "reference.migration_rate = 0: above 0 (the migration rate is scaled against it)"
+                    .into(),
+            );
         }
     }
 }
@@ -252,6 +270,9 @@ impl Resolved {
     /// the file runs again anywhere.
     pub fn self_contained(&self) -> Scenario {
         let mut s = self.scenario.clone();
+        // The levers the start was fitted at, written out, so that a build with other
+        // defaults replays the same world.
+        s.reference = Reference::resolved(&s.reference);
         s.scenario.region = None;
         s.region = Some(self.region.spec.clone());
         s
@@ -564,6 +585,39 @@ mod tests {
             .map(|p| p.name)
             .collect();
         assert_eq!(fields.len(), registered.len(), "{registered:?}");
+    }
+
+    #[test]
+    fn a_reference_is_checked_and_written_out_whole() {
+        let mut p = Vec::new();
+        let s: Scenario = toml::from_str(
+            "[scenario]\nname = \"x\"\n[reference]\nmigration_rate = 0.0\nhukou_barrier = 30.0\n",
+        )
+        .unwrap();
+        validate_parameters(&s, &mut p);
+        assert!(
+            p.iter()
+                .any(|x| x.contains("reference.migration_rate = 0: above 0")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter().any(|x| x.contains("reference.hukou_barrier")),
+            "{p:?}"
+        );
+        // A manifest names every lever the start was fitted at, defaults included.
+        let given = Reference {
+            hukou_barrier: Some(2.0),
+            ..Reference::default()
+        };
+        let whole = Reference::resolved(&given);
+        let d = Behaviour::default();
+        assert_eq!(whole.hukou_barrier, Some(2.0));
+        assert_eq!(whole.migration_rate, Some(d.migration_rate));
+        assert_eq!(
+            whole.job_seeker_migration_rate,
+            Some(d.job_seeker_migration_rate)
+        );
+        assert_eq!(whole.distance_income_ratio, Some(d.distance_income_ratio));
     }
 
     #[test]

@@ -13,8 +13,9 @@ use crate::stats::{mean, sd};
 
 /// The points of a Saltelli design in the unit cube, N(k + 2) of them in blocks of N:
 /// the matrix A, the matrix B, then for each parameter i the matrix AB_i (A with its
-/// column i taken from B). A and B are the two halves of a 2k-dimensional Sobol
-/// sequence whose first point (the origin) is skipped.
+/// column i taken from B). A and B are the two halves of the first N points of a
+/// 2k-dimensional Sobol sequence, the origin included: a prefix of a power of two keeps
+/// the sequence's balance.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Design {
     /// Rows of each block: a power of two, which keeps the sequence balanced.
@@ -40,7 +41,7 @@ pub fn design(n: usize, k: usize) -> Result<Design, String> {
         return Err(format!("{k} parameters: between 1 and {MAX_PARAMETERS}"));
     }
     let params = JoeKuoD6::standard();
-    let rows: Vec<Vec<f64>> = Sobol::<f64>::new(2 * k, &params).skip(1).take(n).collect();
+    let rows: Vec<Vec<f64>> = Sobol::<f64>::new(2 * k, &params).take(n).collect();
     let a: Vec<Vec<f64>> = rows.iter().map(|r| r[..k].to_vec()).collect();
     let b: Vec<Vec<f64>> = rows.iter().map(|r| r[k..].to_vec()).collect();
     let mut points = a.clone();

@@ -299,7 +299,9 @@ pub fn fit_table(targets: &TargetFile, groups: &[Group]) -> Result<Vec<FitRow>> 
 /// Weighted mean of squared distances over the rows that have one.
 pub fn loss<'a>(rows: impl IntoIterator<Item = &'a FitRow>) -> Option<f64> {
     let (mut num, mut den) = (0.0, 0.0);
-    for r in rows {
+    // Weight 0 is skipped, not multiplied: 0 times an infinite distance (a miss of an
+    // observed 0) would be NaN.
+    for r in rows.into_iter().filter(|r| r.weight > 0.0) {
         if let Some(d) = r.distance {
             num += r.weight * d * d;
             den += r.weight;
@@ -346,11 +348,7 @@ pub fn to_markdown(targets: &TargetFile, rows: &[FitRow]) -> String {
                     r.id,
                     r.quantity,
                     r.observed,
-                    if r.weight > 0.0 {
-                        r.tag.clone()
-                    } else {
-                        format!("{} (not fitted)", r.tag)
-                    },
+                    tag_text(r),
                     simulated_text(r),
                     match r.inside() {
                         Some(true) => "yes",
@@ -552,7 +550,7 @@ pub fn to_html(targets: &TargetFile, rows: &[FitRow]) -> String {
                      <td class=\"num\">{}</td><td>{met}</td><td class=\"num\">{}</td></tr>\n",
                     esc(&r.quantity),
                     esc(&r.observed),
-                    esc(&r.tag),
+                    esc(&tag_text(r)),
                     esc(&simulated_text(r)),
                     r.distance.map_or(String::new(), |d| format!("{d:+.2}")),
                 );
@@ -563,11 +561,21 @@ pub fn to_html(targets: &TargetFile, rows: &[FitRow]) -> String {
     s
 }
 
-/// The [V] targets a table misses (their rows), for `--strict`.
+/// The fitted [V] targets a table misses (their rows), for `--strict`; a target of
+/// weight 0 is shown, not held to.
 pub fn missed_published(rows: &[FitRow]) -> Vec<&FitRow> {
     rows.iter()
-        .filter(|r| r.tag == "V" && r.inside() == Some(false))
+        .filter(|r| r.tag == "V" && r.weight > 0.0 && r.inside() == Some(false))
         .collect()
+}
+
+/// The tag as the tables show it: marked where the target is not fitted (weight 0).
+fn tag_text(r: &FitRow) -> String {
+    if r.weight > 0.0 {
+        r.tag.clone()
+    } else {
+        format!("{} (not fitted)", r.tag)
+    }
 }
 
 /// The region of the runs, for checking the targets' names.
@@ -577,7 +585,7 @@ pub fn region_of(groups: &[Group]) -> Option<&RegionSpec> {
 
 #[cfg(test)]
 mod tests {
-    use super::{FitRow, distance, loss};
+    use super::{FitRow, distance, loss, missed_published};
 
     fn row(weight: f64, d: f64) -> FitRow {
         FitRow {
@@ -606,6 +614,16 @@ mod tests {
         let with_unfitted = [row(3.0, 2.0), row(1.0, 0.0), row(0.0, 50.0)];
         assert_eq!(loss(&with_unfitted), Some(3.0));
         assert_eq!(loss(&[row(0.0, 50.0)]), None);
+        // An infinite miss of a target shown without being fitted leaves the loss alone.
+        assert_eq!(loss(&[row(3.0, 2.0), row(0.0, f64::INFINITY)]), Some(4.0));
+    }
+
+    #[test]
+    fn strict_holds_only_fitted_published_targets() {
+        let rows = [row(3.0, 2.0), row(0.0, 5.0), row(3.0, 0.5)];
+        let missed = missed_published(&rows);
+        assert_eq!(missed.len(), 1);
+        assert_eq!(missed[0].weight, 3.0);
     }
 
     #[test]

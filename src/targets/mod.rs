@@ -477,6 +477,12 @@ fn fit_problems(t: &Target, q: &Quantity, at: &str, region: &RegionSpec) -> Vec<
             t.quantity
         ));
     }
+    if matches!(q, Quantity::Growth(_) | Quantity::Ratio(..)) && t.sector.is_some() {
+        out.push(format!(
+            "{at}.sector: {} is a quantity of the place, not of a sector; drop sector",
+            t.quantity
+        ));
+    }
     if matches!(q, Quantity::Indicator(_)) && (t.city.is_some() || t.sector.is_some()) {
         out.push(format!(
             "{at}.city: {} is an indicator of the whole region; drop city and sector",
