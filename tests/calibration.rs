@@ -92,42 +92,33 @@ fn bad_calibration_files_are_refused_with_their_place_and_the_nearest_names() {
         ),
         &["c.toml:15:", "give prior_mean and prior_sd together"],
     );
-    // A targets file with nothing in its fit window leaves nothing to fit.
+    // A targets file with nothing in its fit window leaves nothing to fit; nor does one
+    // whose fit window holds only targets shown without being fitted.
     let dir = tmpdir("calibration", "empty_window_targets");
     let t = dir.join("t.toml");
-    std::fs::write(
-        &t,
-        "[targets]\nname = \"t\"\nfit = [2014, 2015]\nholdout = [2016, 2023]\n\n[[target]]\n\
-         id = \"a\"\nquantity = \"population\"\ncity = \"Beijing\"\nyear = 2020\n\
-         observed = 1\ntag = \"V\"\ntolerance = 0.01\nsource = \"s\"\n",
-    )
-    .unwrap();
-    refused(
-        "empty_window",
-        &calibration(
-            HISTORY,
-            t.to_str().unwrap(),
-            &param("behaviour.migration_rate", 0.01, 0.05),
-        ),
-        &["no target with a weight above 0 in its fit window"],
-    );
-    // Nor does one whose fit window holds only targets shown without being fitted.
-    std::fs::write(
-        &t,
-        "[targets]\nname = \"t\"\nfit = [2014, 2015]\nholdout = [2016, 2023]\n\n[[target]]\n\
-         id = \"a\"\nquantity = \"population\"\ncity = \"Beijing\"\nyear = 2015\n\
-         observed = 1\ntag = \"V\"\ntolerance = 0.01\nweight = 0\nsource = \"s\"\n",
-    )
-    .unwrap();
-    refused(
-        "unfitted_window",
-        &calibration(
-            HISTORY,
-            t.to_str().unwrap(),
-            &param("behaviour.migration_rate", 0.01, 0.05),
-        ),
-        &["no target with a weight above 0 in its fit window"],
-    );
+    for (name, year, weight) in [
+        ("empty_window", 2020, ""),
+        ("unfitted_window", 2015, "weight = 0\n"),
+    ] {
+        std::fs::write(
+            &t,
+            format!(
+                "[targets]\nname = \"t\"\nfit = [2014, 2015]\nholdout = [2016, 2023]\n\n[[target]]\n\
+                 id = \"a\"\nquantity = \"population\"\ncity = \"Beijing\"\nyear = {year}\n\
+                 observed = 1\ntag = \"V\"\ntolerance = 0.01\n{weight}source = \"s\"\n"
+            ),
+        )
+        .unwrap();
+        refused(
+            name,
+            &calibration(
+                HISTORY,
+                t.to_str().unwrap(),
+                &param("behaviour.migration_rate", 0.01, 0.05),
+            ),
+            &["no target with a weight above 0 in its fit window"],
+        );
+    }
 }
 
 /// Populations by place and year of a run, from cities.parquet.

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{run, scenario, shipped};
+use relocsim::engine::record::{CityRow, StepFrame};
 
 /// The names of every scenario in scenarios/, sorted.
 fn shipped_names() -> Vec<String> {
@@ -20,6 +21,11 @@ fn shipped_names() -> Vec<String> {
     names
 }
 
+/// A city's unemployment rate in a step.
+fn unemployment(row: &CityRow) -> f64 {
+    row.unemployed as f64 / row.labour_force.max(1) as f64
+}
+
 #[test]
 fn every_city_keeps_a_plausible_unemployment_rate() {
     let names = shipped_names();
@@ -31,10 +37,7 @@ fn every_city_keeps_a_plausible_unemployment_rate() {
             .collect();
         for t in 1..runs[0].len() {
             for c in 0..runs[0][t].cities.len() {
-                let rate = |frames: &Vec<relocsim::engine::record::StepFrame>| {
-                    let row = &frames[t].cities[c];
-                    row.unemployed as f64 / row.labour_force.max(1) as f64
-                };
+                let rate = |frames: &Vec<StepFrame>| unemployment(&frames[t].cities[c]);
                 let mean = runs.iter().map(rate).sum::<f64>() / runs.len() as f64;
                 assert!(
                     mean <= 0.15,
@@ -61,11 +64,11 @@ fn a_frictional_floor_keeps_unemployment_when_jobs_outgrow_workers() {
         let (_, frames) = run(&scenario(&text(floor), seed, 0.005));
         let last = frames.last().unwrap();
         let first = &frames[1];
-        let rate = |c: &relocsim::engine::record::CityRow| {
-            c.unemployed as f64 / c.labour_force.max(1) as f64
-        };
-        let low = |f: &relocsim::engine::record::StepFrame| {
-            f.cities.iter().map(rate).fold(f64::INFINITY, f64::min)
+        let low = |f: &StepFrame| {
+            f.cities
+                .iter()
+                .map(unemployment)
+                .fold(f64::INFINITY, f64::min)
         };
         (low(first), low(last))
     };

@@ -255,7 +255,7 @@ fn person_constants(m: &mut Model) -> Vec<f64> {
     let l = n + 1;
     let groups = n + 1; // hukou: a city, or outside the region
     let counts = labour_groups(m);
-    let b = m.reference.apply(&m.behaviour);
+    let b = m.reference.clone();
     let rate = |employed| reconsider_probability(&b, employed, 1.0);
     let mut asc = vec![0.0; 2 * l];
     for k in 0..2 {

@@ -76,8 +76,7 @@ pub(crate) fn move_cost(m: &Model, b: &Behaviour, c: usize, d: usize, h: u8) -> 
 /// agents: the pool fitted at the start (docs/model.md §5.4), scaled by `migration_rate`
 /// against the reference value it was fitted at.
 pub(crate) fn pool_movers(m: &Model, b: &Behaviour, k: usize) -> f64 {
-    let reference = m.reference.apply(b).migration_rate;
-    m.calibration.border_pool[k] * b.migration_rate / reference
+    m.calibration.border_pool[k] * b.migration_rate / m.reference.migration_rate
 }
 
 /// Pass 5: migration decisions in parallel, applied in id order with a capacity lottery.

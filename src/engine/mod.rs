@@ -161,8 +161,9 @@ pub struct Cumulative {
 pub struct Model {
     pub region: Region,
     pub behaviour: Behaviour,
-    /// The levers the start's resident constants are fitted at (docs/model.md §5.4).
-    pub reference: crate::scenario::Reference,
+    /// `behaviour` with the migration levers at their reference: what the start's
+    /// resident constants are fitted under (docs/model.md §5.4).
+    pub reference: Behaviour,
     pub trends: Trends,
     pub policies: Vec<crate::policy::PolicySpec>,
     pub key: RunKey,
@@ -250,7 +251,7 @@ impl Model {
             tally: Tally::count(&region, &firms, &persons),
             region,
             behaviour: sc.behaviour.clone(),
-            reference: sc.reference.clone(),
+            reference: sc.reference.apply(&sc.behaviour),
             trends: sc.trends.clone(),
             policies: sc.policies.clone(),
             key,
