@@ -110,6 +110,10 @@ enum Command {
         /// fit.md, fit.csv and fit.parquet beside it (as `relocsim check` writes).
         #[arg(long, value_name = "FILE")]
         targets: Option<PathBuf>,
+        /// Also add the readings and charts of a sensitivity study (the --out DIR of
+        /// `relocsim sensitivity`) to report.html.
+        #[arg(long, value_name = "DIR")]
+        sensitivity: Option<PathBuf>,
     },
     /// Check a targets file (observed values runs are held against) and print it as a
     /// table: quantity, observed value or range, tag, tolerance, weight, window, source.
@@ -153,6 +157,31 @@ enum Command {
         jobs: Option<usize>,
         /// Run each generation as a Slurm job array (`sbatch --wait`) instead of here;
         /// the sbatch settings below apply.
+        #[arg(long)]
+        slurm: bool,
+        #[command(flatten)]
+        sbatch: sweep_cmd::SbatchArgs,
+    },
+    /// Global sensitivity analysis: which parameters an output (a quantity, or a
+    /// policy's paired effect against a baseline) depends on, by Morris elementary
+    /// effects or Sobol indices. The runs go through the sweep machinery, resumably;
+    /// writes indices.parquet, outputs.csv, samples.parquet, charts, summary.md and
+    /// report.html into DIR.
+    Sensitivity {
+        /// Study TOML file, e.g. sensitivity/headline.toml.
+        file: PathBuf,
+        /// Directory of the study (its sweeps and results); rerunning with the same DIR
+        /// resumes.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Runs at once [default: all cores].
+        #[arg(long, conflicts_with = "slurm")]
+        jobs: Option<usize>,
+        /// Print the design's size, the run count and the time estimate, and stop.
+        #[arg(long)]
+        dry_run: bool,
+        /// Run each scenario's sweep as a Slurm job array (`sbatch --wait`) instead of
+        /// here; the sbatch settings below apply.
         #[arg(long)]
         slurm: bool,
         #[command(flatten)]
@@ -270,7 +299,14 @@ fn dispatch(cli: Cli) -> Result<()> {
             baseline,
             out,
             targets,
-        } => compare(&dirs, &baseline, &out, targets.as_deref()),
+            sensitivity,
+        } => compare(
+            &dirs,
+            &baseline,
+            &out,
+            targets.as_deref(),
+            sensitivity.as_deref(),
+        ),
         Command::Schema => {
             out!("{}", relocsim::output::schema_doc());
             Ok(())
@@ -282,18 +318,19 @@ fn dispatch(cli: Cli) -> Result<()> {
             slurm,
             sbatch,
         } => {
-            let given = sbatch.given();
-            if !slurm && !given.is_empty() {
-                return Err(relocsim::Error::Invalid {
-                    file: "command line".into(),
-                    problems: vec![format!(
-                        "{} set the Slurm job arrays of `calibrate --slurm`; add --slurm, or leave them out to run here",
-                        given.join(", ")
-                    )],
-                }
-                .into());
-            }
+            refuse_stray_sbatch(slurm, &sbatch, "calibrate")?;
             calibrate(&file, &out, jobs, slurm.then_some(&sbatch))
+        }
+        Command::Sensitivity {
+            file,
+            out,
+            jobs,
+            dry_run,
+            slurm,
+            sbatch,
+        } => {
+            refuse_stray_sbatch(slurm, &sbatch, "sensitivity")?;
+            sensitivity(&file, &out, jobs, dry_run, slurm.then_some(&sbatch))
         }
         Command::Targets { file } => {
             let region = relocsim::region::Region::embedded();
@@ -319,6 +356,7 @@ fn compare(
     baseline: &str,
     out: &std::path::Path,
     targets: Option<&std::path::Path>,
+    sensitivity: Option<&std::path::Path>,
 ) -> Result<()> {
     use relocsim::report::{Comparison, write_with};
     use relocsim::targets::{TargetFile, fit};
@@ -328,6 +366,9 @@ fn compare(
         let t = TargetFile::load(file, cmp.region())?;
         let rows = fit::fit_table(&t, &cmp.groups)?;
         extras.push(fit::report_section(&t, &rows)?);
+    }
+    if let Some(dir) = sensitivity {
+        extras.push(relocsim::sensitivity::results::read_section(dir)?);
     }
     let w = write_with(&cmp, out, &extras)?;
     outln!("{}", cmp.uncertainty());
@@ -374,6 +415,126 @@ fn check(
     Ok(())
 }
 
+/// sbatch settings without --slurm would be ignored: refused instead.
+fn refuse_stray_sbatch(slurm: bool, sbatch: &sweep_cmd::SbatchArgs, command: &str) -> Result<()> {
+    let given = sbatch.given();
+    if !slurm && !given.is_empty() {
+        return Err(relocsim::Error::Invalid {
+            file: "command line".into(),
+            problems: vec![format!(
+                "{} set the Slurm job arrays of `{command} --slurm`; add --slurm, or leave them out to run here",
+                given.join(", ")
+            )],
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// The local backend: `jobs` runs at once, the cores shared between them.
+fn local_backend(out: &std::path::Path, jobs: Option<usize>) -> relocsim::batch::Backend {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let jobs = jobs.unwrap_or(cores).max(1);
+    relocsim::batch::Backend::Local(relocsim::batch::LocalOptions {
+        out: out.to_path_buf(),
+        jobs,
+        threads: (cores / jobs).max(1),
+        share: relocsim::batch::Share::ALL,
+        stop: Some(stop_on_signal()),
+        command_line: std::env::args().collect(),
+    })
+}
+
+fn sensitivity(
+    file: &std::path::Path,
+    out: &std::path::Path,
+    jobs: Option<usize>,
+    dry_run: bool,
+    slurm: Option<&sweep_cmd::SbatchArgs>,
+) -> Result<()> {
+    use relocsim::sensitivity::{execute, prepare_dir, results, runs, study::Study};
+    let study = Study::load(file)?;
+    let opts = match slurm {
+        Some(sbatch) => relocsim::batch::Backend::Slurm(sbatch.options(out, file, None)?),
+        None => local_backend(out, jobs),
+    };
+    let design = study.design();
+    let plans = runs::plan(&study, &design);
+    let s = &study.spec.sensitivity;
+    let count = runs::run_count(&plans, s.replicates);
+    let per_scenario: Vec<String> = (plans.iter())
+        .map(|p| format!("{} {}", p.variants.len(), p.scenario.name))
+        .collect();
+    let formula = match study.method {
+        relocsim::sensitivity::study::Method::Morris { .. } => "Morris: r(k + 1)",
+        relocsim::sensitivity::study::Method::Sobol { .. } => "Sobol: N(k + 2)",
+    };
+    outln!(
+        "{}: {} parameters, {} design points ({formula}); runs per replicate: {} (points that set a scenario alike share a run); x {} replicate(s) = {count} runs",
+        file.display(),
+        study.params.len(),
+        study.points(),
+        per_scenario.join(", "),
+        s.replicates
+    );
+    let core_seconds = runs::core_seconds(&plans, s.replicates);
+    match &opts {
+        relocsim::batch::Backend::Local(o) => outln!(
+            "estimated time: {} with {} job(s) at once ({:.0} core-seconds at the development machine's speed; runs done already are skipped)",
+            duration(core_seconds / o.jobs as f64),
+            o.jobs,
+            core_seconds
+        ),
+        relocsim::batch::Backend::Slurm(_) => outln!(
+            "estimated work: {:.0} core-seconds at the development machine's speed, as {} Slurm job array(s)",
+            core_seconds,
+            plans.len()
+        ),
+    }
+    if dry_run {
+        return Ok(());
+    }
+    if prepare_dir(out, file)? {
+        eprintln!(
+            "{} changed since {} was made: the runs it changed run again, and its results are replaced",
+            file.display(),
+            out.display()
+        );
+    }
+    let started = std::time::Instant::now();
+    let bar = progress_bar(
+        count as u64,
+        false,
+        "{bar:30} {pos}/{len} runs, {elapsed} ({eta} left)",
+    );
+    let done = execute(&study, &opts, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let (outputs, runs) = done?;
+    let files = results::write(&study, &outputs, runs, out)?;
+    for r in &outputs {
+        outln!("- {}", r.reading(study.method));
+    }
+    outln!(
+        "{runs} runs in {:.0} s: wrote {} files in {}; open {}",
+        started.elapsed().as_secs_f64(),
+        files.len(),
+        out.display(),
+        out.join("report.html").display()
+    );
+    Ok(())
+}
+
+/// Seconds as people read them: "40 s", "12 min", "2.5 h".
+fn duration(seconds: f64) -> String {
+    if seconds < 90.0 {
+        format!("about {seconds:.0} s")
+    } else if seconds < 5400.0 {
+        format!("about {:.0} min", seconds / 60.0)
+    } else {
+        format!("about {:.1} h", seconds / 3600.0)
+    }
+}
+
 fn calibrate(
     file: &std::path::Path,
     out: &std::path::Path,
@@ -382,20 +543,11 @@ fn calibrate(
 ) -> Result<()> {
     use relocsim::calibrate::{Calibration, abc, prepare_dir, write_outcome};
     let c = Calibration::load(file)?;
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let jobs = jobs.unwrap_or(cores).max(1);
     prepare_dir(out, file)?;
     let opts = match slurm {
         // Each generation's sweep file is set as the generation is written.
         Some(sbatch) => abc::Backend::Slurm(sbatch.options(out, file, None)?),
-        None => abc::Backend::Local(relocsim::batch::LocalOptions {
-            out: out.to_path_buf(),
-            jobs,
-            threads: (cores / jobs).max(1),
-            share: relocsim::batch::Share::ALL,
-            stop: Some(stop_on_signal()),
-            command_line: std::env::args().collect(),
-        }),
+        None => local_backend(out, jobs),
     };
     let started = std::time::Instant::now();
     let s = &c.spec.calibration;

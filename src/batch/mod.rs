@@ -11,6 +11,7 @@
 //! - [`summary`], [`markdown`]: statistics over replicates and paired differences
 //!   against a baseline (computed by `crate::stats`, as the report's are).
 
+pub mod backend;
 pub mod local;
 pub mod markdown;
 pub mod overrides;
@@ -20,6 +21,7 @@ pub mod slurm;
 pub mod summary;
 pub mod sweep;
 
+pub use backend::{Backend, run_sweep_text};
 pub use local::{LocalOptions, Progress, SweepReport, TaskOutcome, run_local};
 pub use plan::{PLAN_FILE, Plan, Share, Task};
 pub use slurm::{SlurmOptions, SlurmScripts, shell_quote, write_scripts};

@@ -10,8 +10,7 @@
 use std::path::Path;
 
 use super::Calibration;
-use crate::batch::local::task_verified;
-use crate::batch::{LocalOptions, Progress, Share, SlurmOptions, Sweep, run_local, write_scripts};
+use crate::batch::run_sweep_text;
 use crate::error::{Error, Result};
 use crate::math::Det;
 use crate::report::{Group, load_groups};
@@ -109,26 +108,7 @@ pub struct Outcome {
     pub runs: usize,
 }
 
-/// Where a calibration's runs go.
-#[derive(Clone, Debug)]
-pub enum Backend {
-    /// Here: `out` is the calibration directory; each generation's sweep runs below it
-    /// with these jobs, threads and stop flag.
-    Local(LocalOptions),
-    /// One Slurm job array per generation, submitted with `sbatch --wait`: `out` is the
-    /// calibration directory; `sweep_file` is set per generation.
-    Slurm(SlurmOptions),
-}
-
-impl Backend {
-    /// The calibration directory.
-    pub fn dir(&self) -> &Path {
-        match self {
-            Backend::Local(o) => &o.out,
-            Backend::Slurm(o) => &o.out,
-        }
-    }
-}
+pub use crate::batch::Backend;
 
 /// Runs the calibration into the backend's directory, reporting each generation
 /// through `on`.
@@ -349,99 +329,9 @@ fn run_sweep(
     runs: &mut usize,
     on: &(dyn Fn(Event) + Sync),
 ) -> Result<Vec<Group>> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let file = dir.join("sweep.toml");
-    std::fs::write(&file, text).map_err(|e| Error::io(&file, e))?;
-    let sweep = Sweep::parse(text, &file.display().to_string(), Path::new("."))?;
-    let out = dir.join("runs");
-    match opts {
-        Backend::Local(o) => run_here(&sweep, o, &out, on)?,
-        Backend::Slurm(o) => run_on_slurm(&sweep, o, &file, &out, on)?,
-    }
+    let (sweep, out) = run_sweep_text(opts, dir, text, &|| on(Event::RunDone))?;
     *runs += sweep.plan().len();
     load_groups(&[out])
-}
-
-/// Runs `sweep` into `out` here, every run to completion.
-fn run_here(
-    sweep: &Sweep,
-    opts: &LocalOptions,
-    out: &Path,
-    on: &(dyn Fn(Event) + Sync),
-) -> Result<()> {
-    let local = LocalOptions {
-        out: out.to_path_buf(),
-        share: Share::ALL,
-        ..opts.clone()
-    };
-    let report = run_local(sweep, &local, |p| {
-        if let Progress::Done(..) = p {
-            on(Event::RunDone);
-        }
-    })?;
-    let unfinished = report.interrupted + report.not_started + report.busy;
-    if !report.failed.is_empty() || unfinished > 0 {
-        let first = report
-            .failed
-            .first()
-            .map_or(String::new(), |(_, e)| format!(" (first: {e})"));
-        return Err(Error::Stopped {
-            out: local.out.clone(),
-            message: format!(
-                "{} run(s) failed{first} and {unfinished} did not finish; run the calibration again to resume",
-                report.failed.len()
-            ),
-        });
-    }
-    Ok(())
-}
-
-/// Runs `sweep` (written to `file`) into `out` as a Slurm job array and waits for it
-/// (`sbatch --wait`); runs complete already are not resubmitted, so rerunning the
-/// calibration resumes.
-fn run_on_slurm(
-    sweep: &Sweep,
-    template: &SlurmOptions,
-    file: &Path,
-    out: &Path,
-    on: &(dyn Fn(Event) + Sync),
-) -> Result<()> {
-    let absolute = |p: &Path| std::path::absolute(p).map_err(|e| Error::io(p, e));
-    let opts = SlurmOptions {
-        out: absolute(out)?,
-        sweep_file: absolute(file)?,
-        ..template.clone()
-    };
-    // What a local run would skip: complete runs of the same scenario, verified.
-    let complete = |out: &Path| (0..sweep.plan().len()).all(|i| task_verified(sweep, i, out));
-    if !complete(&opts.out) {
-        let scripts = write_scripts(sweep, &opts)?;
-        let logs = opts.out.join("slurm/logs");
-        let status = std::process::Command::new("sbatch")
-            .arg("--wait")
-            .arg(format!(
-                "--output={}/array-%A_%a.out",
-                logs.display().to_string().replace('%', "%%")
-            ))
-            .arg(&scripts.array)
-            .status()
-            .map_err(|e| Error::Stopped {
-                out: opts.out.clone(),
-                message: format!("cannot start sbatch: {e}"),
-            })?;
-        if !status.success() || !complete(&opts.out) {
-            return Err(Error::Stopped {
-                out: opts.out.clone(),
-                message: format!(
-                    "the job array ({}) ended with {status} and left runs unfinished; its logs are in {}; run the calibration again to resume",
-                    scripts.array.display(),
-                    logs.display()
-                ),
-            });
-        }
-    }
-    (0..sweep.plan().len()).for_each(|_| on(Event::RunDone));
-    Ok(())
 }
 
 /// Each particle's distance: over the fit window, of the replicates' mean.

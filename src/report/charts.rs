@@ -51,7 +51,7 @@ fn scenario_colour(i: usize) -> RGBColor {
     OKABE_ITO[i % OKABE_ITO.len()]
 }
 
-fn register_font() -> Result<()> {
+pub(super) fn register_font() -> Result<()> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
         plotters::style::register_font(FAMILY, FontStyle::Normal, FONT_BYTES).is_ok()
@@ -226,7 +226,7 @@ fn render(chart: Chart, cmp: &Comparison) -> Result<Rendered> {
     })
 }
 
-fn encode_png(
+pub(super) fn encode_png(
     rgb: &[u8],
     w: u32,
     h: u32,

@@ -56,6 +56,28 @@ pub fn esc(s: &str) -> String {
     out
 }
 
+/// A page of its own (a sensitivity study's) with the report's style: a title, an
+/// introduction (HTML, escaped already) and the sections.
+pub fn standalone(title: &str, intro: &str, sections: &[Extra]) -> String {
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{}</h1>\n{intro}\n</header>\n",
+        esc(title),
+        esc(title)
+    );
+    for x in sections {
+        out.push_str(&format!(
+            "<section id=\"{}\">\n<h2>{}</h2>\n{}</section>\n",
+            esc(&x.id),
+            esc(&x.title),
+            x.html
+        ));
+    }
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
 /// The whole page.
 pub fn page(
     cmp: &Comparison,
@@ -316,7 +338,8 @@ fn headline(table: &HeadlineTable) -> String {
 }
 
 /// The SVG element alone (no XML declaration), ready to sit inside the page.
-fn inline_svg(svg: &str) -> &str {
+/// An SVG document as an element to put inline in a page.
+pub fn inline_svg(svg: &str) -> &str {
     let start = svg.find("<svg").unwrap_or(0);
     svg[start..].trim_end()
 }

@@ -12,6 +12,7 @@
 mod bars;
 mod charts;
 mod data;
+pub mod gsa;
 mod html;
 mod load;
 mod map;
@@ -186,7 +187,7 @@ pub struct Extra {
 }
 
 pub use charts::line_chart;
-pub use html::esc;
+pub use html::{esc, inline_svg, standalone};
 
 /// What `compare` wrote.
 pub struct Written {

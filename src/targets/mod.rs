@@ -246,39 +246,7 @@ impl TargetFile {
     }
 
     fn target_problems(&self, t: &Target, at: &str, region: &RegionSpec) -> Vec<String> {
-        let mut out = Vec::new();
-        let places = place_names(region);
-        let named = t.city.iter().map(|c| ("city", c));
-        let from = t.from.iter().flatten().map(|c| ("from", c));
-        for (key, p) in named.chain(from) {
-            if !places.iter().any(|x| x == p) {
-                let valid = places.iter().map(String::as_str);
-                out.push(format!(
-                    "{at}.{key} = {p:?}: no such city or province; {}",
-                    suggest(p, valid)
-                ));
-            }
-        }
-        if let Some(c) = &t.cause {
-            let mut valid = vec!["market", "policy"];
-            valid.extend(crate::policy::KINDS.iter().map(|k| k.name));
-            if !valid.contains(&c.as_str()) {
-                out.push(format!("{at}.cause = {c:?}: {}", suggest(c, valid)));
-            }
-        }
-        let sectors: Vec<&str> = region.sectors.iter().map(|s| s.name.as_str()).collect();
-        if let Some(s) = &t.sector
-            && !sectors.contains(&s.as_str())
-        {
-            out.push(format!(
-                "{at}.sector = {s:?}: no such sector; {}",
-                suggest(s, sectors.iter().copied())
-            ));
-        }
-        match quantity(t, region) {
-            Err(p) => out.push(format!("{at}.quantity = {:?}: {p}", t.quantity)),
-            Ok(q) => out.extend(fit_problems(t, &q, at, region)),
-        }
+        let mut out = quantity_problems(t, at, region);
         out.extend(self.year_problems(t, at));
         if !TAG_WEIGHTS.iter().any(|(tag, _)| *tag == t.tag) {
             out.push(format!(
@@ -317,16 +285,6 @@ impl TargetFile {
 
     fn year_problems(&self, t: &Target, at: &str) -> Vec<String> {
         let mut out = Vec::new();
-        match (&t.year, &t.years) {
-            (Some(_), Some(_)) => out.push(format!("{at}.years: give year or years, not both")),
-            (None, None) => out.push(format!(
-                "{at}.year: missing; give year = Y, or years = [FIRST, LAST] for a flow"
-            )),
-            (None, Some(v)) if v.len() != 2 || v[0] > v[1] => out.push(format!(
-                "{at}.years = {v:?}: give the first and last year, in order, as [2015, 2018]"
-            )),
-            _ => {}
-        }
         let (a, b) = t.span();
         let (lo, hi) = (self.targets.fit.first(), self.targets.holdout.last());
         if let (Some(&lo), Some(&hi)) = (lo, hi)
@@ -381,6 +339,56 @@ impl TargetFile {
         }
         s
     }
+}
+
+/// The problems of what a target (or a sensitivity study's output) names: places,
+/// cause, sector, the quantity and whether its keys fit it, and the shape of its years;
+/// `at` is its key path (`target[3]`), which locates the messages.
+pub fn quantity_problems(t: &Target, at: &str, region: &RegionSpec) -> Vec<String> {
+    let mut out = Vec::new();
+    let places = place_names(region);
+    let named = t.city.iter().map(|c| ("city", c));
+    let from = t.from.iter().flatten().map(|c| ("from", c));
+    for (key, p) in named.chain(from) {
+        if !places.iter().any(|x| x == p) {
+            let valid = places.iter().map(String::as_str);
+            out.push(format!(
+                "{at}.{key} = {p:?}: no such city or province; {}",
+                suggest(p, valid)
+            ));
+        }
+    }
+    if let Some(c) = &t.cause {
+        let mut valid = vec!["market", "policy"];
+        valid.extend(crate::policy::KINDS.iter().map(|k| k.name));
+        if !valid.contains(&c.as_str()) {
+            out.push(format!("{at}.cause = {c:?}: {}", suggest(c, valid)));
+        }
+    }
+    let sectors: Vec<&str> = region.sectors.iter().map(|s| s.name.as_str()).collect();
+    if let Some(s) = &t.sector
+        && !sectors.contains(&s.as_str())
+    {
+        out.push(format!(
+            "{at}.sector = {s:?}: no such sector; {}",
+            suggest(s, sectors.iter().copied())
+        ));
+    }
+    match quantity(t, region) {
+        Err(p) => out.push(format!("{at}.quantity = {:?}: {p}", t.quantity)),
+        Ok(q) => out.extend(fit_problems(t, &q, at, region)),
+    }
+    match (&t.year, &t.years) {
+        (Some(_), Some(_)) => out.push(format!("{at}.years: give year or years, not both")),
+        (None, None) => out.push(format!(
+            "{at}.year: missing; give year = Y, or years = [FIRST, LAST] for a flow"
+        )),
+        (None, Some(v)) if v.len() != 2 || v[0] > v[1] => out.push(format!(
+            "{at}.years = {v:?}: give the first and last year, in order, as [2015, 2018]"
+        )),
+        _ => {}
+    }
+    out
 }
 
 /// A value for the tables: counts as whole numbers (thousands separated from 1,000 up),

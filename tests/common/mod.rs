@@ -167,3 +167,28 @@ pub fn col<'a, T: 'static>(b: &'a arrow_array::RecordBatch, name: &str) -> &'a T
         .downcast_ref::<T>()
         .unwrap()
 }
+
+/// A stand-in `sbatch --wait ARRAY_SCRIPT`: runs every element of the array here, one
+/// after another, with the variables Slurm sets, and logs each call.
+pub fn fake_sbatch(dir: &Path) -> std::path::PathBuf {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let script = r#"#!/bin/bash
+echo "$@" >> "$FAKE_LOG"
+[ "$1" = "--wait" ] || exit 9
+case "$2" in --output=*/slurm/logs/array-%A_%a.out) ;; *) exit 8 ;; esac
+[ -z "$FAKE_FAIL" ] || exit 1
+last=$(sed -n 's/^#SBATCH --array=0-\([0-9]*\).*/\1/p' "$3")
+for i in $(seq 0 "$last"); do
+  SLURM_ARRAY_TASK_ID=$i SLURM_ARRAY_TASK_MIN=0 SLURM_ARRAY_TASK_COUNT=$((last + 1)) bash "$3" || exit 1
+done
+"#;
+    let path = bin.join("sbatch");
+    std::fs::write(&path, script).unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&path)
+        .status()
+        .unwrap();
+    bin
+}

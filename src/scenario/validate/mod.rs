@@ -102,6 +102,11 @@ pub fn scan_calibration<'t>(text: &'t str, file: &str) -> Checked<'t> {
     scan(text, file, shape::calibration(), &[])
 }
 
+/// Syntax, keys, types and integer ranges of a sensitivity study file.
+pub fn scan_sensitivity<'t>(text: &'t str, file: &str) -> Checked<'t> {
+    scan(text, file, shape::sensitivity(), &[])
+}
+
 /// Syntax, keys, types and integer ranges of a targets file.
 pub fn scan_targets<'t>(text: &'t str, file: &str) -> Checked<'t> {
     scan(text, file, shape::targets(), &[])

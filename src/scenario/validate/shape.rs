@@ -392,6 +392,60 @@ pub fn calibration() -> &'static Shape {
     })
 }
 
+/// A sensitivity study (see `sensitivity::study`).
+pub fn sensitivity() -> &'static Shape {
+    static SHAPE: OnceLock<Shape> = OnceLock::new();
+    SHAPE.get_or_init(|| {
+        let settings = table(
+            vec![
+                ("name", Shape::Text),
+                ("scenarios", names()),
+                ("method", Shape::Text),
+                ("seed", Shape::Integer(Some((0, i64::MAX as i128)))),
+                ("scale", Shape::Number),
+                ("replicates", Shape::Integer(Some((1, 1_000)))),
+                ("resamples", Shape::Integer(Some((0, 100_000)))),
+                ("trajectories", Shape::Integer(Some((2, 100_000)))),
+                ("levels", Shape::Integer(Some((2, 1_000)))),
+                ("samples", Shape::Integer(Some((2, 1 << 24)))),
+            ],
+            &["name", "scenarios", "method", "seed", "scale"],
+        );
+        let parameter = table(
+            vec![
+                ("name", Shape::Text),
+                ("min", Shape::Number),
+                ("max", Shape::Number),
+            ],
+            &["name", "min", "max"],
+        );
+        let years = || Shape::List(Box::new(Shape::Integer(Some(YEARS))));
+        let output = table(
+            vec![
+                ("name", Shape::Text),
+                ("scenario", Shape::Text),
+                ("baseline", Shape::Text),
+                ("quantity", Shape::Text),
+                ("city", Shape::Text),
+                ("sector", Shape::Text),
+                ("from", names()),
+                ("cause", Shape::Text),
+                ("year", Shape::Integer(Some(YEARS))),
+                ("years", years()),
+            ],
+            &["name", "scenario", "quantity"],
+        );
+        table(
+            vec![
+                ("sensitivity", settings),
+                ("parameter", Shape::Tables(Box::new(parameter))),
+                ("output", Shape::Tables(Box::new(output))),
+            ],
+            &["sensitivity"],
+        )
+    })
+}
+
 /// A targets file (see `targets`): the observed record a run is held against.
 pub fn targets() -> &'static Shape {
     static SHAPE: OnceLock<Shape> = OnceLock::new();
