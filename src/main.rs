@@ -148,19 +148,8 @@ enum Command {
     Calibrate {
         /// Calibration TOML file, e.g. calibration/jjj.toml.
         file: PathBuf,
-        /// Directory of the calibration (its sweeps and results); rerunning with the
-        /// same DIR resumes.
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// Runs at once [default: all cores].
-        #[arg(long, conflicts_with = "slurm")]
-        jobs: Option<usize>,
-        /// Run each generation as a Slurm job array (`sbatch --wait`) instead of here;
-        /// the sbatch settings below apply.
-        #[arg(long)]
-        slurm: bool,
         #[command(flatten)]
-        sbatch: sweep_cmd::SbatchArgs,
+        study: StudyArgs,
     },
     /// Global sensitivity analysis: which parameters an output (a quantity, or a
     /// policy's paired effect against a baseline) depends on, by Morris elementary
@@ -170,22 +159,11 @@ enum Command {
     Sensitivity {
         /// Study TOML file, e.g. sensitivity/headline.toml.
         file: PathBuf,
-        /// Directory of the study (its sweeps and results); rerunning with the same DIR
-        /// resumes.
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// Runs at once [default: all cores].
-        #[arg(long, conflicts_with = "slurm")]
-        jobs: Option<usize>,
         /// Print the design's size, the run count and the time estimate, and stop.
         #[arg(long)]
         dry_run: bool,
-        /// Run each scenario's sweep as a Slurm job array (`sbatch --wait`) instead of
-        /// here; the sbatch settings below apply.
-        #[arg(long)]
-        slurm: bool,
         #[command(flatten)]
-        sbatch: sweep_cmd::SbatchArgs,
+        study: StudyArgs,
     },
     /// Print the documented schema of the output files.
     Schema,
@@ -215,6 +193,58 @@ enum ParamsFormat {
     Table,
     Md,
     Csv,
+}
+
+/// Where a study (a calibration, a sensitivity analysis) runs its sweeps.
+#[derive(clap::Args)]
+struct StudyArgs {
+    /// Directory of the study (its sweeps and results); rerunning with the same DIR
+    /// resumes.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Runs at once [default: all cores].
+    #[arg(long, conflicts_with = "slurm")]
+    jobs: Option<usize>,
+    /// Run the study's sweeps (a calibration's generations, a sensitivity study's
+    /// scenarios) as Slurm job arrays (`sbatch --wait`) instead of here; the sbatch
+    /// settings below apply.
+    #[arg(long)]
+    slurm: bool,
+    #[command(flatten)]
+    sbatch: sweep_cmd::SbatchArgs,
+}
+
+impl StudyArgs {
+    /// The backend: here with `jobs` runs at once (the cores shared between them), or
+    /// Slurm; sbatch settings without --slurm would be ignored, so they are refused.
+    fn backend(&self, file: &std::path::Path, command: &str) -> Result<relocsim::batch::Backend> {
+        use relocsim::batch::{Backend, LocalOptions, Share};
+        let given = self.sbatch.given();
+        if !self.slurm && !given.is_empty() {
+            return Err(relocsim::Error::Invalid {
+                file: "command line".into(),
+                problems: vec![format!(
+                    "{} set the Slurm job arrays of `{command} --slurm`; add --slurm, or leave them out to run here",
+                    given.join(", ")
+                )],
+            }
+            .into());
+        }
+        if self.slurm {
+            // Each sweep's file is set as the sweep is written.
+            return Ok(Backend::Slurm(self.sbatch.options(&self.out, file, None)?));
+        }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let jobs = self.jobs.unwrap_or(cores).max(1);
+        Ok(Backend::Local(LocalOptions {
+            out: self.out.clone(),
+            jobs,
+            threads: (cores / jobs).max(1),
+            share: Share::ALL,
+            stop: Some(stop_on_signal()),
+            command_line: std::env::args().collect(),
+        }))
+    }
 }
 
 #[derive(clap::Args)]
@@ -311,27 +341,12 @@ fn dispatch(cli: Cli) -> Result<()> {
             out!("{}", relocsim::output::schema_doc());
             Ok(())
         }
-        Command::Calibrate {
-            file,
-            out,
-            jobs,
-            slurm,
-            sbatch,
-        } => {
-            refuse_stray_sbatch(slurm, &sbatch, "calibrate")?;
-            calibrate(&file, &out, jobs, slurm.then_some(&sbatch))
-        }
+        Command::Calibrate { file, study } => calibrate(&file, &study),
         Command::Sensitivity {
             file,
-            out,
-            jobs,
             dry_run,
-            slurm,
-            sbatch,
-        } => {
-            refuse_stray_sbatch(slurm, &sbatch, "sensitivity")?;
-            sensitivity(&file, &out, jobs, dry_run, slurm.then_some(&sbatch))
-        }
+            study,
+        } => sensitivity(&file, &study, dry_run),
         Command::Targets { file } => {
             let region = relocsim::region::Region::embedded();
             let t = relocsim::targets::TargetFile::load(&file, &region.spec)?;
@@ -415,49 +430,11 @@ fn check(
     Ok(())
 }
 
-/// sbatch settings without --slurm would be ignored: refused instead.
-fn refuse_stray_sbatch(slurm: bool, sbatch: &sweep_cmd::SbatchArgs, command: &str) -> Result<()> {
-    let given = sbatch.given();
-    if !slurm && !given.is_empty() {
-        return Err(relocsim::Error::Invalid {
-            file: "command line".into(),
-            problems: vec![format!(
-                "{} set the Slurm job arrays of `{command} --slurm`; add --slurm, or leave them out to run here",
-                given.join(", ")
-            )],
-        }
-        .into());
-    }
-    Ok(())
-}
-
-/// The local backend: `jobs` runs at once, the cores shared between them.
-fn local_backend(out: &std::path::Path, jobs: Option<usize>) -> relocsim::batch::Backend {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let jobs = jobs.unwrap_or(cores).max(1);
-    relocsim::batch::Backend::Local(relocsim::batch::LocalOptions {
-        out: out.to_path_buf(),
-        jobs,
-        threads: (cores / jobs).max(1),
-        share: relocsim::batch::Share::ALL,
-        stop: Some(stop_on_signal()),
-        command_line: std::env::args().collect(),
-    })
-}
-
-fn sensitivity(
-    file: &std::path::Path,
-    out: &std::path::Path,
-    jobs: Option<usize>,
-    dry_run: bool,
-    slurm: Option<&sweep_cmd::SbatchArgs>,
-) -> Result<()> {
+fn sensitivity(file: &std::path::Path, args: &StudyArgs, dry_run: bool) -> Result<()> {
     use relocsim::sensitivity::{execute, prepare_dir, results, runs, study::Study};
     let study = Study::load(file)?;
-    let opts = match slurm {
-        Some(sbatch) => relocsim::batch::Backend::Slurm(sbatch.options(out, file, None)?),
-        None => local_backend(out, jobs),
-    };
+    let opts = args.backend(file, "sensitivity")?;
+    let out = args.out.as_path();
     let design = study.design();
     let plans = runs::plan(&study, &design);
     let s = &study.spec.sensitivity;
@@ -535,20 +512,12 @@ fn duration(seconds: f64) -> String {
     }
 }
 
-fn calibrate(
-    file: &std::path::Path,
-    out: &std::path::Path,
-    jobs: Option<usize>,
-    slurm: Option<&sweep_cmd::SbatchArgs>,
-) -> Result<()> {
+fn calibrate(file: &std::path::Path, args: &StudyArgs) -> Result<()> {
     use relocsim::calibrate::{Calibration, abc, prepare_dir, write_outcome};
     let c = Calibration::load(file)?;
+    let opts = args.backend(file, "calibrate")?;
+    let out = args.out.as_path();
     prepare_dir(out, file)?;
-    let opts = match slurm {
-        // Each generation's sweep file is set as the generation is written.
-        Some(sbatch) => abc::Backend::Slurm(sbatch.options(out, file, None)?),
-        None => local_backend(out, jobs),
-    };
     let started = std::time::Instant::now();
     let s = &c.spec.calibration;
     let total = (u64::from(s.particles) * u64::from(s.generations) + 2) * u64::from(s.replicates);

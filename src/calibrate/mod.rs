@@ -398,16 +398,10 @@ fn posterior_parquet(o: &abc::Outcome, names: &[&str]) -> Result<Vec<u8>> {
             last.iter().map(|p| p.theta[k]),
         )));
     }
-    let fail = |e: String| Error::Output {
-        file: "posterior.parquet".into(),
-        message: e,
-    };
-    let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)
-        .map_err(|e| fail(e.to_string()))?;
-    let mut bytes = Vec::new();
-    let mut w = parquet::arrow::ArrowWriter::try_new(&mut bytes, batch.schema(), None)
-        .map_err(|e| fail(e.to_string()))?;
-    w.write(&batch).map_err(|e| fail(e.to_string()))?;
-    w.close().map_err(|e| fail(e.to_string()))?;
-    Ok(bytes)
+    let batch =
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).map_err(|e| Error::Output {
+            file: "posterior.parquet".into(),
+            message: e.to_string(),
+        })?;
+    crate::output::parquet_bytes("posterior.parquet", &batch)
 }

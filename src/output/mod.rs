@@ -24,6 +24,21 @@ pub fn human_in(v: f64, unit: Unit) -> String {
 
 /// A number for people: thousands-separated whole numbers from 1,000 up, four decimals
 /// below (negative zero shown as zero), the same on every machine.
+/// One record batch as the bytes of a Parquet file (a small table written whole: a
+/// calibration's posterior, a sensitivity study's indices); `file` names it in errors.
+pub fn parquet_bytes(file: &str, batch: &arrow_array::RecordBatch) -> crate::Result<Vec<u8>> {
+    let fail = |e: String| crate::Error::Output {
+        file: file.into(),
+        message: e,
+    };
+    let mut bytes = Vec::new();
+    let mut w = ::parquet::arrow::ArrowWriter::try_new(&mut bytes, batch.schema(), None)
+        .map_err(|e| fail(e.to_string()))?;
+    w.write(batch).map_err(|e| fail(e.to_string()))?;
+    w.close().map_err(|e| fail(e.to_string()))?;
+    Ok(bytes)
+}
+
 pub fn human(v: f64) -> String {
     if !v.is_finite() {
         return format!("{v}");

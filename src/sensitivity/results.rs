@@ -508,16 +508,10 @@ fn samples_parquet(study: &Study, results: &[OutputResult]) -> Result<Vec<u8>> {
 }
 
 fn to_parquet(file: &str, fields: Vec<Field>, cols: Vec<ArrayRef>) -> Result<Vec<u8>> {
-    let fail = |e: String| Error::Output {
-        file: file.into(),
-        message: e,
-    };
-    let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)
-        .map_err(|e| fail(e.to_string()))?;
-    let mut bytes = Vec::new();
-    let mut w = parquet::arrow::ArrowWriter::try_new(&mut bytes, batch.schema(), None)
-        .map_err(|e| fail(e.to_string()))?;
-    w.write(&batch).map_err(|e| fail(e.to_string()))?;
-    w.close().map_err(|e| fail(e.to_string()))?;
-    Ok(bytes)
+    let batch =
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).map_err(|e| Error::Output {
+            file: file.into(),
+            message: e.to_string(),
+        })?;
+    crate::output::parquet_bytes(file, &batch)
 }
