@@ -205,6 +205,21 @@ fn report_html_is_self_contained_and_says_what_each_scenario_does() {
         "the differing setting's value"
     );
     assert!(html.contains("@media print"));
+    // The answer first, in words: each headline indicator's paired difference with its
+    // interval, and a warning that 3 pairs are too few; the settings last.
+    let at = |h: &str| {
+        html.find(&format!("<h2>{h}</h2>"))
+            .unwrap_or_else(|| panic!("{h}"))
+    };
+    assert!(at("Effects against the baseline") < at("Headline indicators"));
+    assert!(at("Methods") < at("Settings that differ"));
+    assert!(html.contains("These differences may be noise.</strong> 3 replicate(s)"));
+    let effects = &html[at("Effects against the baseline")..at("Headline indicators")];
+    assert!(
+        effects.contains("<h3>relief against baseline, 2026</h3>"),
+        "{effects}"
+    );
+    assert!(effects.matches("95% interval").count() >= 5, "{effects}");
     for h in compare::HEADINGS {
         assert!(html.contains(&format!("<h2>{h}</h2>")), "heading {h}");
     }

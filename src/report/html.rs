@@ -6,8 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::Extra;
 use super::charts::Rendered;
-use super::table::HeadlineTable;
+use super::table::{Diff, HeadlineTable};
 use super::{Comparison, Group, Run};
+use crate::engine::indicators::Unit;
+use crate::math::Det;
+use crate::output::human_in as number;
 use crate::scenario::Scenario;
 
 const STYLE: &str = r#"
@@ -25,6 +28,8 @@ figure svg { width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: 0.9em; color: #333; margin-top: 0.4em; }
 code { font-size: 0.9em; }
 .muted { color: #555; }
+.warning { background: #fff4e5; border-left: 4px solid #e69f00; padding: 0.5em 1em; }
+ul.effects li { margin: 0.2em 0; }
 .sub { color: #444; font-size: 0.92em; font-weight: normal; }
 @media print {
   body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
@@ -92,9 +97,10 @@ pub fn page(
          <title>Scenario comparison: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
         esc(&labels.join(", "))
     );
+    // The answer first (what each policy changes, by how much, how sure), then the
+    // numbers and charts behind it, then what was run and how; settings last.
     out.push_str(&header(cmp, extras));
-    out.push_str(&scenarios(cmp));
-    out.push_str(&settings(cmp));
+    out.push_str(&effects(table));
     out.push_str(&headline(table));
     out.push_str(&figures(charts));
     for x in extras {
@@ -105,7 +111,9 @@ pub fn page(
             x.html
         ));
     }
+    out.push_str(&scenarios(cmp));
     out.push_str(&methods(cmp));
+    out.push_str(&settings(cmp));
     out.push_str("</body>\n</html>\n");
     out
 }
@@ -120,10 +128,10 @@ fn header(cmp: &Comparison, extras: &[Extra]) -> String {
     format!(
         "<header>\n<h1>Scenario comparison</h1>\n<p>{} region, {start}–{end}: {} scenarios \
          ({} runs) compared with the baseline <strong>{}</strong>.</p>\n</header>\n\
-         <nav><h2>Contents</h2><ol><li><a href=\"#scenarios\">Scenarios</a></li>\
-         <li><a href=\"#settings\">Settings that differ</a></li>\
+         <nav><h2>Contents</h2><ol><li><a href=\"#effects\">Effects against the baseline</a></li>\
          <li><a href=\"#headline\">Headline indicators</a></li>\
-         <li><a href=\"#charts\">Charts</a></li>{more}<li><a href=\"#methods\">Methods</a></li>\
+         <li><a href=\"#charts\">Charts</a></li>{more}<li><a href=\"#scenarios\">Scenarios</a></li>\
+         <li><a href=\"#methods\">Methods</a></li><li><a href=\"#settings\">Settings that differ</a></li>\
          </ol></nav>\n",
         esc(&r.name),
         cmp.groups.len(),
@@ -293,6 +301,96 @@ fn settings(cmp: &Comparison) -> String {
     out
 }
 
+/// Paired replicates below which a difference may be noise, and the page says so.
+pub const FEW_PAIRS: usize = 5;
+
+/// Each scenario's effect on every headline indicator in the last year, one line each in
+/// words, with its 95% interval; a warning first where fewer than [`FEW_PAIRS`]
+/// replicates pair with the baseline's.
+fn effects(table: &HeadlineTable) -> String {
+    let Some(&year) = table.years.last() else {
+        return String::new();
+    };
+    let rows: Vec<&super::table::Row> = table.rows.iter().filter(|r| r.year == year).collect();
+    let base = &table.labels[0];
+    let mut out = String::from("<section id=\"effects\">\n<h2>Effects against the baseline</h2>\n");
+    let fewest = (rows.iter())
+        .flat_map(|r| r.cells.iter().filter_map(|c| c.diff.map(|d| d.pairs)))
+        .min();
+    if let Some(n) = fewest.filter(|&n| n < FEW_PAIRS) {
+        out.push_str(&format!(
+            "<p class=\"warning\"><strong>These differences may be noise.</strong> {n} replicate(s) \
+             of a scenario pair with the baseline's, and two runs that differ only in their seed \
+             differ too. For 95% intervals, run {FEW_PAIRS} or more replicates of every scenario \
+             with the same seeds (a sweep file with <code>replicates = {FEW_PAIRS}</code>, \
+             <code>relocsim sweep run SWEEP.toml --out DIR</code>) and compare that directory.</p>\n"
+        ));
+    }
+    for (i, label) in table.labels.iter().enumerate().skip(1) {
+        out.push_str(&format!(
+            "<h3>{} against {}, {year}</h3>\n<ul class=\"effects\">\n",
+            esc(label),
+            esc(base)
+        ));
+        for r in &rows {
+            if let Some(d) = r.cells[i].diff {
+                let line = effect_line(&r.label, year, r.unit, &d, r.cells[0].level.mean);
+                out.push_str(&format!("<li>{}</li>\n", esc(&line)));
+            }
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+/// "Beijing population 2035: -133,000 (-0.6%), 95% interval -160,000 to -106,000".
+pub fn effect_line(label: &str, year: i32, unit: Unit, d: &Diff, base: f64) -> String {
+    let e = &d.estimate;
+    // Three significant digits of the larger of the effect and its half-width: the
+    // interval does not support more.
+    let scale = e.mean.abs().max(e.half_width.unwrap_or(0.0));
+    let n = |v: f64| {
+        let s = significant(v, scale, unit);
+        if v > 0.0 && !s.chars().all(|c| "0.,".contains(c)) {
+            format!("+{s}")
+        } else {
+            s
+        }
+    };
+    let relative = unit.is_count() || unit == Unit::BnYuan;
+    let pct = if relative && base != 0.0 {
+        format!(" ({:+.1}%)", 100.0 * e.mean / base)
+    } else {
+        String::new()
+    };
+    let interval = match (e.interval(), d.pairs) {
+        (Some((lo, hi)), _) => format!("95% interval {} to {}", n(lo), n(hi)),
+        (None, 0) => "unpaired (no baseline run shares its seed): no interval".into(),
+        (None, _) => "one pair: no interval".into(),
+    };
+    format!("{label} {year}: {}{pct}, {interval}", n(e.mean))
+}
+
+/// `v` to three significant digits of `scale`: counts and money rounded (205,000), other
+/// units with the decimals that keeps (47.0), shares in percentage points (+0.22 pp).
+fn significant(v: f64, scale: f64, unit: Unit) -> String {
+    // A change in a share reads in percentage points.
+    if unit == Unit::Share && scale > 0.0 && scale.is_finite() {
+        return format!("{} pp", significant(100.0 * v, 100.0 * scale, Unit::Ratio));
+    }
+    if scale == 0.0 || !scale.is_finite() {
+        return number(v, unit);
+    }
+    let magnitude = (scale.dln() / 10f64.dln()).floor() as i32;
+    if unit.is_count() || unit == Unit::BnYuan || scale >= 1000.0 {
+        let step = 10f64.powi(magnitude - 2).max(1.0);
+        return number((v / step).round() * step, unit);
+    }
+    let decimals = (2 - magnitude).clamp(0, 8) as usize;
+    format!("{v:.decimals$}")
+}
+
 fn headline(table: &HeadlineTable) -> String {
     let mut out = format!(
         "<section id=\"headline\">\n<h2>Headline indicators</h2>\n<p>{}</p>\n",
@@ -338,7 +436,6 @@ fn headline(table: &HeadlineTable) -> String {
 }
 
 /// The SVG element alone (no XML declaration), ready to sit inside the page.
-/// An SVG document as an element to put inline in a page.
 pub fn inline_svg(svg: &str) -> &str {
     let start = svg.find("<svg").unwrap_or(0);
     svg[start..].trim_end()
@@ -446,6 +543,66 @@ fn runs_table(cmp: &Comparison) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn diff(pairs: usize, mean: f64, half_width: Option<f64>) -> Diff {
+        Diff {
+            pairs,
+            estimate: crate::stats::Estimate {
+                n: pairs,
+                mean,
+                sd: None,
+                half_width,
+            },
+        }
+    }
+
+    #[test]
+    fn the_page_warns_below_five_pairs_only() {
+        let row = |pairs: usize| super::super::table::Row {
+            year: 2035,
+            indicator: "x".into(),
+            label: "X".into(),
+            unit: Unit::Persons,
+            cells: vec![
+                super::super::table::Cell {
+                    level: crate::stats::estimate(&[10.0, 12.0]),
+                    diff: None,
+                },
+                super::super::table::Cell {
+                    level: crate::stats::estimate(&[10.0, 12.0]),
+                    diff: Some(diff(pairs, 1.0, Some(0.5))),
+                },
+            ],
+        };
+        let table = |pairs: usize| HeadlineTable {
+            labels: vec!["base".into(), "policy".into()],
+            replicates: vec![pairs, pairs],
+            years: vec![2035],
+            rows: vec![row(pairs)],
+        };
+        assert!(effects(&table(4)).contains("may be noise"));
+        assert!(!effects(&table(5)).contains("may be noise"));
+        let page = effects(&table(5));
+        assert!(page.contains("X 2035: +1 (+9.1%), 95% interval"), "{page}");
+    }
+
+    #[test]
+    fn an_effect_reads_as_a_signed_change_with_its_share_and_interval() {
+        let d = diff(5, -133_000.0, Some(27_000.0));
+        assert_eq!(
+            effect_line("Beijing population", 2035, Unit::Persons, &d, 21_800_000.0),
+            "Beijing population 2035: -133,000 (-0.6%), 95% interval -160,000 to -106,000"
+        );
+        let rise = effect_line("Firms", 2035, Unit::Firms, &diff(1, 2_000.0, None), 1e5);
+        assert_eq!(rise, "Firms 2035: +2,000 (+2.0%), one pair: no interval");
+        // A share is not given as a percentage of itself.
+        let share = effect_line("Hebei share", 2035, Unit::Share, &diff(0, 0.01, None), 0.4);
+        assert!(
+            share.ends_with("unpaired (no baseline run shares its seed): no interval"),
+            "{share}"
+        );
+        assert!(!share.contains('%'), "{share}");
+    }
 
     #[test]
     fn escaping_covers_markup_and_quotes() {

@@ -36,12 +36,13 @@ close_share = 0.0
 "#;
 
 /// The section headings of report.html, in order.
-pub const HEADINGS: [&str; 5] = [
-    "Scenarios",
-    "Settings that differ",
+pub const HEADINGS: [&str; 6] = [
+    "Effects against the baseline",
     "Headline indicators",
     "Charts",
+    "Scenarios",
     "Methods",
+    "Settings that differ",
 ];
 
 pub const SEED: u64 = 7;
