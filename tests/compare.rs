@@ -342,6 +342,43 @@ fn replicates_without_a_baseline_partner_are_unpaired() {
     assert!(read(&out.join("table.md")).contains("(unpaired)"));
 }
 
+/// A sweep's variants compare each with the baseline's run of the same variant (as
+/// `summarize` pairs them), not with one baseline group; `--baseline` names the scenario.
+#[test]
+fn a_sweeps_variants_pair_with_the_baselines_variant() {
+    let (file, out) = common::sweep_setup(
+        "compare-variants",
+        &["baseline", "non_capital_relief"],
+        2,
+        "[[axis]]\nkey = \"behaviour.migration_rate\"\nvalues = [0.03, 0.05]\n",
+    );
+    let sweep = relocsim::batch::Sweep::load(&file).unwrap();
+    assert!(common::run_sweep(&sweep, &out).all_complete());
+    let report = out.with_file_name("report");
+    let (code, err) = cli(&[&out], "baseline", &report);
+    assert_eq!(code, 0, "{err}");
+    let rows = csv_rows(&report);
+    for v in ["migration_rate-0.03", "migration_rate-0.05"] {
+        let row = find(
+            &rows,
+            "2022",
+            "beijing_population",
+            &format!("non_capital_relief/{v}"),
+        );
+        assert_eq!(row["pairs"], "2", "{v} pairs with the baseline's {v}");
+    }
+    let html = read(&report.join("report.html"));
+    assert!(html.contains(
+        "<h3>non_capital_relief/migration_rate-0.05 against baseline/migration_rate-0.05, 2022</h3>"
+    ));
+    // The pairing is by variant: the table's difference is the paired one.
+    let md = read(&report.join("table.md"));
+    assert!(
+        md.contains("non_capital_relief/migration_rate-0.03 − baseline/migration_rate-0.03"),
+        "{md}"
+    );
+}
+
 /// `relocsim compare INPUTS... --baseline BASELINE --out OUT`: (exit code, stderr).
 fn cli(inputs: &[&Path], baseline: &str, out: &Path) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_relocsim"))

@@ -136,8 +136,22 @@ fn header(cmp: &Comparison, extras: &[Extra]) -> String {
         esc(&r.name),
         cmp.groups.len(),
         cmp.runs().count(),
-        esc(&cmp.baseline().label)
+        esc(&table_baseline(cmp))
     )
+}
+
+/// The baseline as the header names it: its label, or its scenario's name when each of
+/// a sweep's variants has its own.
+fn table_baseline(cmp: &Comparison) -> String {
+    let several = (0..cmp.groups.len())
+        .filter(|&i| cmp.is_baseline(i))
+        .count()
+        > 1;
+    if several {
+        format!("{} (each variant against its own)", cmp.baseline().name)
+    } else {
+        cmp.baseline().label.clone()
+    }
 }
 
 /// A TOML value as one line for a table cell.
@@ -312,7 +326,6 @@ fn effects(table: &HeadlineTable) -> String {
         return String::new();
     };
     let rows: Vec<&super::table::Row> = table.rows.iter().filter(|r| r.year == year).collect();
-    let base = &table.labels[0];
     let mut out = String::from("<section id=\"effects\">\n<h2>Effects against the baseline</h2>\n");
     let fewest = (rows.iter())
         .flat_map(|r| r.cells.iter().filter_map(|c| c.diff.map(|d| d.pairs)))
@@ -326,15 +339,19 @@ fn effects(table: &HeadlineTable) -> String {
              <code>relocsim sweep run SWEEP.toml --out DIR</code>) and compare that directory.</p>\n"
         ));
     }
-    for (i, label) in table.labels.iter().enumerate().skip(1) {
+    for (i, label) in table.labels.iter().enumerate() {
+        let b = table.bases[i];
+        if b == i {
+            continue;
+        }
         out.push_str(&format!(
             "<h3>{} against {}, {year}</h3>\n<ul class=\"effects\">\n",
             esc(label),
-            esc(base)
+            esc(&table.labels[b])
         ));
         for r in &rows {
             if let Some(d) = r.cells[i].diff {
-                let line = effect_line(&r.label, year, r.unit, &d, r.cells[0].level.mean);
+                let line = effect_line(&r.label, year, r.unit, &d, r.cells[b].level.mean);
                 out.push_str(&format!("<li>{}</li>\n", esc(&line)));
             }
         }
@@ -398,7 +415,7 @@ fn headline(table: &HeadlineTable) -> String {
     );
     let mut head = String::from("<tr><th>indicator</th><th>unit</th>");
     for (i, h) in table.heads().iter().enumerate() {
-        let under = if i == 0 {
+        let under = if table.bases[i] == i {
             "value"
         } else {
             "value<br>difference"
@@ -576,6 +593,7 @@ mod tests {
         };
         let table = |pairs: usize| HeadlineTable {
             labels: vec!["base".into(), "policy".into()],
+            bases: vec![0, 0],
             replicates: vec![pairs, pairs],
             years: vec![2035],
             rows: vec![row(pairs)],

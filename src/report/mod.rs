@@ -33,8 +33,11 @@ pub use table::{Cell, Diff, HeadlineTable, Line, Row};
 
 /// Runs grouped into scenarios, checked comparable, the baseline first.
 pub struct Comparison {
-    /// The baseline, then the other scenarios by label.
+    /// The baseline (or, for a sweep's variants, the baseline's groups), then the other
+    /// scenarios by label.
     pub groups: Vec<Group>,
+    /// Each group's baseline: a position in `groups`, its own for a baseline group.
+    pub bases: Vec<usize>,
     /// Every year of the runs.
     pub years: Vec<i32>,
     /// The years the table reports: every fifth year after the start, and the last.
@@ -66,6 +69,45 @@ pub fn load_groups(inputs: &[PathBuf]) -> Result<Vec<Group>> {
     }
     load::check_comparable(&runs)?;
     load::group(runs)
+}
+
+/// Puts the baseline first and gives each group its baseline. `baseline` names a group
+/// (`name` or `name/variant`), or a scenario whose variants are several groups (a sweep
+/// with variants): then each of them comes first, and a group of another scenario pairs
+/// with the baseline's group of its own variant, as `summarize` pairs them.
+fn pair_with_baselines(mut groups: Vec<Group>, baseline: &str) -> Result<(Vec<Group>, Vec<usize>)> {
+    if let Ok(b) = load::find_baseline(&groups, baseline) {
+        let base = groups.remove(b);
+        groups.insert(0, base);
+        let bases = vec![0; groups.len()];
+        return Ok((groups, bases));
+    }
+    let (mut first, rest): (Vec<Group>, Vec<Group>) =
+        groups.into_iter().partition(|g| g.name == baseline);
+    if first.is_empty() {
+        // No group of that name at all: the error lists the groups found.
+        let all: Vec<Group> = first.into_iter().chain(rest).collect();
+        return Err(load::find_baseline(&all, baseline).expect_err("no group has the name"));
+    }
+    let variant = |g: &Group| {
+        g.label
+            .strip_prefix(&format!("{}/", g.name))
+            .map(str::to_string)
+    };
+    let n = first.len();
+    let mut bases: Vec<usize> = (0..n).collect();
+    for g in &rest {
+        let v = variant(g);
+        let Some(b) = first.iter().position(|x| variant(x) == v) else {
+            return Err(crate::Error::UnknownBaseline {
+                name: format!("{baseline}/{}", v.unwrap_or_else(|| "default".into())),
+                found: first.iter().map(|x| x.label.clone()).collect(),
+            });
+        };
+        bases.push(b);
+    }
+    first.extend(rest);
+    Ok((first, bases))
 }
 
 impl Comparison {
@@ -107,10 +149,8 @@ impl Comparison {
     /// Reads every run in `inputs` (run or sweep directories) and puts the group named
     /// `baseline` first.
     pub fn load(inputs: &[PathBuf], baseline: &str) -> Result<Comparison> {
-        let mut groups = load_groups(inputs)?;
-        let b = load::find_baseline(&groups, baseline)?;
-        let base = groups.remove(b);
-        groups.insert(0, base);
+        let groups = load_groups(inputs)?;
+        let (groups, bases) = pair_with_baselines(groups, baseline)?;
         let s = &groups[0].scenario().scenario;
         let (start, end) = (s.start_year, s.end_year);
         let places = Places::of(groups[0].runs[0].region());
@@ -120,6 +160,7 @@ impl Comparison {
             .collect();
         Ok(Comparison {
             groups,
+            bases,
             years: (start..=end).collect(),
             milestones: milestones(start, end),
             indicators,
@@ -129,6 +170,11 @@ impl Comparison {
 
     pub fn baseline(&self) -> &Group {
         &self.groups[0]
+    }
+
+    /// Whether group `i` is a baseline (it has no difference of its own).
+    pub fn is_baseline(&self, i: usize) -> bool {
+        self.bases[i] == i
     }
 
     pub fn region(&self) -> &RegionSpec {

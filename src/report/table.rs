@@ -45,6 +45,8 @@ pub struct Line {
 pub struct HeadlineTable {
     /// Scenario labels, baseline first.
     pub labels: Vec<String>,
+    /// Each scenario's baseline: a position in `labels`, its own for a baseline.
+    pub bases: Vec<usize>,
     pub replicates: Vec<usize>,
     pub years: Vec<i32>,
     /// By year, then indicator in reporting order.
@@ -67,7 +69,6 @@ fn cell(base: &Group, g: &Group, is_base: bool, indicator: &str, year: i32) -> C
 
 impl HeadlineTable {
     pub fn build(cmp: &Comparison) -> HeadlineTable {
-        let base = cmp.baseline();
         let mut rows = Vec::new();
         for &year in &cmp.milestones {
             for ind in &cmp.indicators {
@@ -75,7 +76,10 @@ impl HeadlineTable {
                     .groups
                     .iter()
                     .enumerate()
-                    .map(|(i, g)| cell(base, g, i == 0, &ind.name, year))
+                    .map(|(i, g)| {
+                        let base = &cmp.groups[cmp.bases[i]];
+                        cell(base, g, cmp.is_baseline(i), &ind.name, year)
+                    })
                     .collect();
                 rows.push(Row {
                     year,
@@ -88,6 +92,7 @@ impl HeadlineTable {
         }
         HeadlineTable {
             labels: cmp.groups.iter().map(|g| g.label.clone()).collect(),
+            bases: cmp.bases.clone(),
             replicates: cmp.groups.iter().map(|g| g.runs.len()).collect(),
             years: cmp.milestones.clone(),
             rows,
@@ -166,8 +171,11 @@ impl HeadlineTable {
         let mut header = vec!["indicator".to_string(), "unit".to_string()];
         for (i, head) in self.heads().into_iter().enumerate() {
             header.push(head);
-            if i > 0 {
-                header.push(format!("{} − {}", self.labels[i], self.labels[0]));
+            if self.bases[i] != i {
+                header.push(format!(
+                    "{} − {}",
+                    self.labels[i], self.labels[self.bases[i]]
+                ));
             }
         }
         let align: Vec<&str> = (0..header.len())
@@ -188,6 +196,18 @@ impl HeadlineTable {
         out
     }
 
+    /// The baseline as the legend names it: one group, or a sweep's variants each
+    /// against the baseline's run of the same variant.
+    pub fn baseline_words(&self) -> String {
+        let bases: Vec<usize> = (0..self.labels.len())
+            .filter(|&i| self.bases[i] == i)
+            .collect();
+        match bases.as_slice() {
+            [one] => self.labels[*one].clone(),
+            _ => "each variant against the baseline's group of the same variant".into(),
+        }
+    }
+
     /// How to read the numbers, for the markdown and the HTML alike.
     pub fn legend(&self) -> String {
         format!(
@@ -196,7 +216,7 @@ impl HeadlineTable {
              and replicate number; ± is the half-width of the 95% t-interval of the mean paired \
              difference, given where at least two pairs exist. A difference marked (unpaired) \
              is a difference of means: no replicate of the baseline shares its seed.\n",
-            self.labels[0]
+            self.baseline_words()
         )
     }
 }
