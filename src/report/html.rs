@@ -413,40 +413,47 @@ fn headline(table: &HeadlineTable) -> String {
         "<section id=\"headline\">\n<h2>Headline indicators</h2>\n<p>{}</p>\n",
         esc(table.legend().trim())
     );
-    let mut head = String::from("<tr><th>indicator</th><th>unit</th>");
-    for (i, h) in table.heads().iter().enumerate() {
-        let under = if table.bases[i] == i {
-            "value"
-        } else {
-            "value<br>difference"
-        };
-        head.push_str(&format!(
-            "<th>{}<br><span class=\"sub\">{under}</span></th>",
-            esc(h)
-        ));
-    }
-    head.push_str("</tr>\n");
-    for &year in &table.years {
-        out.push_str(&format!(
-            "<h3>{year}</h3>\n<div class=\"wide\"><table>\n{head}"
-        ));
-        for line in table.lines(year) {
-            out.push_str(&format!(
-                "<tr><td>{}<br><code class=\"sub\">{}</code></td><td>{}</td>",
-                esc(&line.label),
-                esc(&line.name),
-                esc(line.unit.name())
+    let heads = table.heads();
+    let head = |cols: &[usize]| {
+        let mut head = String::from("<tr><th>indicator</th><th>unit</th>");
+        for &i in cols {
+            let under = if table.bases[i] == i {
+                "value"
+            } else {
+                "value<br>difference"
+            };
+            head.push_str(&format!(
+                "<th>{}<br><span class=\"sub\">{under}</span></th>",
+                esc(&heads[i])
             ));
-            for (value, diff) in &line.cells {
-                let diff = diff
-                    .as_ref()
-                    .map(|d| format!("<br><span class=\"sub\">{}</span>", esc(d)))
-                    .unwrap_or_default();
-                out.push_str(&format!("<td class=\"num\">{}{diff}</td>", esc(value)));
-            }
-            out.push_str("</tr>\n");
         }
-        out.push_str("</table></div>\n");
+        head + "</tr>\n"
+    };
+    let chunks = table.chunks();
+    for &year in &table.years {
+        out.push_str(&format!("<h3>{year}</h3>\n"));
+        let lines = table.lines(year);
+        for cols in &chunks {
+            out.push_str(&format!("<div class=\"wide\"><table>\n{}", head(cols)));
+            for line in &lines {
+                out.push_str(&format!(
+                    "<tr><td>{}<br><code class=\"sub\">{}</code></td><td>{}</td>",
+                    esc(&line.label),
+                    esc(&line.name),
+                    esc(line.unit.name())
+                ));
+                for &i in cols {
+                    let (value, diff) = &line.cells[i];
+                    let diff = diff
+                        .as_ref()
+                        .map(|d| format!("<br><span class=\"sub\">{}</span>", esc(d)))
+                        .unwrap_or_default();
+                    out.push_str(&format!("<td class=\"num\">{}{diff}</td>", esc(value)));
+                }
+                out.push_str("</tr>\n");
+            }
+            out.push_str("</table></div>\n");
+        }
     }
     out.push_str("<p class=\"muted\">The same table is in <code>table.md</code> and, at full precision with interval ends, in <code>table.csv</code>.</p>\n</section>\n");
     out

@@ -42,6 +42,10 @@ pub struct Line {
     pub cells: Vec<(String, Option<String>)>,
 }
 
+/// Scenarios with a difference in one table: with their baseline, value and difference
+/// each, four fit a laptop screen.
+pub const PER_TABLE: usize = 4;
+
 pub struct HeadlineTable {
     /// Scenario labels, baseline first.
     pub labels: Vec<String>,
@@ -164,33 +168,60 @@ impl HeadlineTable {
             .collect()
     }
 
+    /// The scenarios of each table, so a table fits a laptop screen: at most
+    /// [`PER_TABLE`] scenarios with a difference, after the baselines they need.
+    pub fn chunks(&self) -> Vec<Vec<usize>> {
+        let n = self.labels.len();
+        let others: Vec<usize> = (0..n).filter(|&i| self.bases[i] != i).collect();
+        if others.is_empty() {
+            return vec![(0..n).collect()];
+        }
+        others
+            .chunks(PER_TABLE)
+            .map(|c| {
+                let mut cols: Vec<usize> = c.iter().map(|&i| self.bases[i]).collect();
+                cols.sort_unstable();
+                cols.dedup();
+                cols.extend(c);
+                cols
+            })
+            .collect()
+    }
+
     pub fn to_markdown(&self) -> String {
         let mut out = String::from("# Headline indicators\n\n");
         out.push_str(&self.legend());
         out.push('\n');
-        let mut header = vec!["indicator".to_string(), "unit".to_string()];
-        for (i, head) in self.heads().into_iter().enumerate() {
-            header.push(head);
-            if self.bases[i] != i {
-                header.push(format!(
-                    "{} − {}",
-                    self.labels[i], self.labels[self.bases[i]]
-                ));
-            }
-        }
-        let align: Vec<&str> = (0..header.len())
-            .map(|i| if i < 2 { "---" } else { "---:" })
-            .collect();
+        let heads = self.heads();
+        let chunks = self.chunks();
         for &year in &self.years {
-            out.push_str(&format!("\n## {year}\n\n| {} |\n", header.join(" | ")));
-            out.push_str(&format!("|{}|\n", align.join("|")));
-            for line in self.lines(year) {
-                let mut cells = vec![line.label, line.unit.name().to_string()];
-                for (value, diff) in line.cells {
-                    cells.push(value);
-                    cells.extend(diff);
+            out.push_str(&format!("\n## {year}\n"));
+            let lines = self.lines(year);
+            for cols in &chunks {
+                let mut header = vec!["indicator".to_string(), "unit".to_string()];
+                for &i in cols {
+                    header.push(heads[i].clone());
+                    if self.bases[i] != i {
+                        header.push(format!(
+                            "{} − {}",
+                            self.labels[i], self.labels[self.bases[i]]
+                        ));
+                    }
                 }
-                out.push_str(&format!("| {} |\n", cells.join(" | ")));
+                let align: Vec<&str> = (0..header.len())
+                    .map(|i| if i < 2 { "---" } else { "---:" })
+                    .collect();
+                out.push_str(&format!("\n| {} |\n", header.join(" | ")));
+                out.push_str(&format!("|{}|\n", align.join("|")));
+                for line in &lines {
+                    let mut cells = vec![line.label.clone(), line.unit.name().to_string()];
+                    for &i in cols {
+                        let (value, diff) = &line.cells[i];
+                        cells.push(value.clone());
+                        cells.extend(diff.clone());
+                    }
+                    out.push_str(&format!("| {} |\n", cells.join(" | ")));
+                }
             }
         }
         out
@@ -266,6 +297,26 @@ fn difference(d: &Diff, unit: Unit) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn table(bases: Vec<usize>) -> HeadlineTable {
+        HeadlineTable {
+            labels: (0..bases.len()).map(|i| format!("s{i}")).collect(),
+            replicates: vec![1; bases.len()],
+            bases,
+            years: vec![2035],
+            rows: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn wide_comparisons_split_into_tables_of_four_scenarios_with_their_baselines() {
+        let one_base = table(vec![0; 7]);
+        assert_eq!(one_base.chunks(), vec![vec![0, 1, 2, 3, 4], vec![0, 5, 6]]);
+        // A sweep's variants: baselines 0 and 1; each table holds the ones it needs.
+        let variants = table(vec![0, 1, 0, 1, 0, 1, 1]);
+        assert_eq!(variants.chunks(), vec![vec![0, 1, 2, 3, 4, 5], vec![1, 6]]);
+        assert_eq!(table(vec![0]).chunks(), vec![vec![0]]);
+    }
 
     #[test]
     fn differences_are_signed_to_three_digits() {
