@@ -286,6 +286,43 @@ fn a_sweep_writes_hive_directories_that_read_as_parquet() {
         );
         assert!(parquet_rows(&run.join("indicators.parquet")) > 0);
     }
+    // runs.parquet indexes the runs, with the axis as a typed column.
+    let b = &common::parquet_batches(&out.join("runs.parquet"))[0];
+    assert_eq!(b.num_rows(), 8);
+    let names: Vec<&str> = b
+        .schema_ref()
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "run_id",
+            "scenario",
+            "variant",
+            "replicate",
+            "seed",
+            "path",
+            "behaviour.migration_rate"
+        ]
+    );
+    let rate = common::col::<arrow_array::Float64Array>(b, "behaviour.migration_rate");
+    let replicate = common::col::<arrow_array::Int64Array>(b, "replicate");
+    let seed = common::col::<arrow_array::Int64Array>(b, "seed");
+    let path = common::col::<arrow_array::StringArray>(b, "path");
+    for (i, t) in sweep.plan().tasks().enumerate() {
+        assert_eq!(path.value(i), t.path);
+        assert_eq!(replicate.value(i), i64::from(t.replicate));
+        let want = if t.variant.ends_with("0.01") {
+            0.01
+        } else {
+            0.03
+        };
+        assert_eq!(rate.value(i), want, "{}", t.run_id);
+        let m = Manifest::read(&out.join(&t.path).join("manifest.toml")).unwrap();
+        assert_eq!(seed.value(i), m.seed as i64);
+    }
 }
 
 fn mtimes(out: &Path, sweep: &Sweep) -> Vec<std::time::SystemTime> {

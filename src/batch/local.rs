@@ -119,6 +119,7 @@ pub fn run_local(
     check_memory(sweep, opts)?;
     let _lock = Lock::acquire(&opts.out.join(lock_name(opts.share)), &opts.out)?;
     plan.write(&opts.out)?;
+    super::index::write(sweep, &opts.out)?;
     // Tasks are made as workers take them: memory does not grow with the sweep.
     let next = AtomicUsize::new(0);
     let take = || loop {
@@ -172,7 +173,9 @@ fn check_sweep_dir(out: &Path) -> Result<()> {
         .filter_map(|e| e.ok())
         .filter(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            !(name.starts_with(".relocsim-sweep") || name.starts_with(".plan.toml."))
+            !(name.starts_with(".relocsim-sweep")
+                || name.starts_with(".plan.toml.")
+                || name.starts_with(".runs.parquet."))
         });
     if others.next().is_none() {
         return Ok(());

@@ -12,6 +12,7 @@
 //!   against a baseline (computed by `crate::stats`, as the report's are).
 
 pub mod backend;
+pub mod index;
 pub mod local;
 pub mod markdown;
 pub mod overrides;

@@ -196,6 +196,7 @@ pub fn write_scripts(sweep: &Sweep, opts: &SlurmOptions) -> Result<SlurmScripts>
     let logs = dir.join("logs");
     std::fs::create_dir_all(&logs).map_err(|e| Error::io(&logs, e))?;
     sweep.plan().write(&opts.out)?;
+    super::index::write(sweep, &opts.out)?;
     let size = sweep.plan().len().min(opts.max_array_size.max(1));
     let files = SlurmScripts {
         array: dir.join("array.sbatch"),

@@ -214,6 +214,11 @@ impl Sweep {
         &self.plan
     }
 
+    /// The seed of the runs of a scenario and variant.
+    pub fn seed(&self, scenario: usize, variant: usize) -> u64 {
+        self.checked[scenario * self.variants.len() + variant].1
+    }
+
     /// Steps of the runs of a scenario and variant (for progress bars).
     pub fn steps(&self, scenario: usize, variant: usize) -> u32 {
         self.checked[scenario * self.variants.len() + variant].0

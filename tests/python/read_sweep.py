@@ -61,6 +61,20 @@ region = duckdb.sql(
     "WHERE city IS NULL AND indicator = 'beijing_population'"
 ).fetchall()[0][0]
 assert region > 0, region
+# runs.parquet: one row per run, joinable with the runs' tables on the hive columns;
+# replicate is int64 in both, so the join needs no cast.
+index_path = str(root / "runs.parquet").replace("'", "''")
+indexed = pq.read_table(root / "runs.parquet")
+assert indexed.num_rows == len(tasks), indexed.num_rows
+assert indexed.schema.field("replicate").type == "int64", indexed.schema
+assert {(s, v, r) for s, v, r in zip(*(indexed.column(c).to_pylist() for c in ("scenario", "variant", "replicate")))} == runs
+joined = duckdb.sql(
+    f"SELECT count(*), count(DISTINCT r.seed) FROM read_parquet('{sql_glob}', hive_partitioning = true) c "
+    f"JOIN read_parquet('{index_path}') r USING (scenario, variant, replicate)"
+).fetchall()[0]
+assert joined[0] == expected_rows, joined
+with_index = frame.join(pl.read_parquet(root / "runs.parquet"), on=["scenario", "variant", "replicate"])
+assert with_index.height == expected_rows, with_index.height
 print(
     f"read_sweep: {len(runs)} runs, {expected_rows} city rows read whole by DuckDB, polars and "
     f"pyarrow.dataset; summary has {summary.num_rows} rows"
