@@ -201,7 +201,7 @@ fn report_html_is_self_contained_and_says_what_each_scenario_does() {
     assert!(html.contains("<strong>non_capital_relief</strong> (2020–2026)"));
     assert!(html.contains("<code>policy.non_capital_relief.hazard_multiplier</code>"));
     assert!(
-        html.contains("<td>6.0</td>"),
+        html.contains("<td>6.0×</td>"),
         "the differing setting's value"
     );
     assert!(html.contains("@media print"));

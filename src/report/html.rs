@@ -271,6 +271,50 @@ fn policy_list(s: &Scenario) -> String {
     out
 }
 
+/// A setting's value as people read it, by its unit in the parameter registry: shares
+/// as percentages ("5% of value added", "4.4%/year"), multipliers with × ("3.0×"),
+/// money in words ("20 million yuan/year"), distances and years with their unit.
+/// Names, switches and unitless weights stay as written.
+pub fn formatted(key: &str, raw: &str) -> String {
+    // `policy.KIND#2.FIELD`, a second table of a kind, is the registry's `policy.KIND.FIELD`.
+    let name = match key.split_once('#') {
+        Some((a, b)) => format!("{a}{}", b.trim_start_matches(|c: char| c.is_ascii_digit())),
+        None => key.to_string(),
+    };
+    let (Some(p), Ok(v)) = (crate::params::find(&name), raw.parse::<f64>()) else {
+        return raw.to_string();
+    };
+    let unit = p.unit;
+    let trim = |x: f64, decimals: usize| {
+        let t = format!("{x:.decimals$}");
+        if t.contains('.') {
+            t.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            t
+        }
+    };
+    let percent = |rest: &str| format!("{}%{rest}", trim(100.0 * v, 2));
+    match unit {
+        "0-1" | "share" | "fraction" | "probability" => percent(""),
+        "x" => format!("{v:.1}×"),
+        "km" | "years" => format!("{} {unit}", trim(v, 2)),
+        _ if unit.starts_with("x ") => format!("{v:.1}× {}", &unit[2..]),
+        _ if unit.contains("yuan") && v.abs() >= 1e6 => {
+            format!("{} million {unit}", trim(v / 1e6, 2))
+        }
+        _ if unit.contains("yuan") => format!("{} {unit}", crate::output::human(v)),
+        _ => {
+            let share = ["fraction", "share", "probability"]
+                .iter()
+                .find_map(|w| unit.strip_prefix(w));
+            match share {
+                Some(rest) if rest.starts_with('/') || rest.starts_with(" of ") => percent(rest),
+                _ => raw.to_string(),
+            }
+        }
+    }
+}
+
 fn settings(cmp: &Comparison) -> String {
     let all: Vec<BTreeMap<String, String>> = cmp
         .groups
@@ -303,7 +347,10 @@ fn settings(cmp: &Comparison) -> String {
     for k in differing {
         let cells: Vec<String> = all
             .iter()
-            .map(|m| format!("<td>{}</td>", esc(m.get(k).map_or("—", String::as_str))))
+            .map(|m| {
+                let shown = m.get(k).map_or("—".into(), |v| formatted(k, v));
+                format!("<td>{}</td>", esc(&shown))
+            })
             .collect();
         out.push_str(&format!(
             "<tr><td><code>{}</code></td>{}</tr>\n",
@@ -578,6 +625,39 @@ mod tests {
                 half_width,
             },
         }
+    }
+
+    #[test]
+    fn settings_read_in_their_units() {
+        let f = formatted;
+        assert_eq!(
+            f(
+                "policy.interest_compensation.min_annual_tax_yuan",
+                "20000000.0"
+            ),
+            "20 million yuan/year"
+        );
+        assert_eq!(
+            f("policy.non_capital_relief.hazard_multiplier", "3.0"),
+            "3.0×"
+        );
+        assert_eq!(
+            f("policy.non_capital_relief#2.hazard_multiplier", "6"),
+            "6.0×"
+        );
+        assert_eq!(
+            f("policy.non_capital_relief.extra_cost", "0.05"),
+            "5% of value added"
+        );
+        assert_eq!(f("behaviour.migration_rate", "0.0436"), "4.36%/year");
+        assert_eq!(f("policy.non_capital_relief.close_share", "0.3"), "30%");
+        assert_eq!(f("behaviour.commute_range_km", "80.0"), "80 km");
+        assert_eq!(
+            f("policy.xiongan_incentives.subsidy_per_job_yuan", "10000.0"),
+            "10,000 yuan/job/year"
+        );
+        assert_eq!(f("behaviour.hukou_barrier", "1.7"), "1.7");
+        assert_eq!(f("policy.non_capital_relief.cities", "Beijing"), "Beijing");
     }
 
     #[test]
