@@ -392,6 +392,19 @@ pub fn calibration() -> &'static Shape {
     })
 }
 
+/// The keys that name a quantity of a run, as a target or a sensitivity output does.
+fn quantity_keys() -> Vec<(&'static str, Shape)> {
+    vec![
+        ("quantity", Shape::Text),
+        ("city", Shape::Text),
+        ("sector", Shape::Text),
+        ("from", names()),
+        ("cause", Shape::Text),
+        ("year", Shape::Integer(Some(YEARS))),
+        ("years", Shape::List(Box::new(Shape::Integer(Some(YEARS))))),
+    ]
+}
+
 /// A sensitivity study (see `sensitivity::study`).
 pub fn sensitivity() -> &'static Shape {
     static SHAPE: OnceLock<Shape> = OnceLock::new();
@@ -419,22 +432,13 @@ pub fn sensitivity() -> &'static Shape {
             ],
             &["name", "min", "max"],
         );
-        let years = || Shape::List(Box::new(Shape::Integer(Some(YEARS))));
-        let output = table(
-            vec![
-                ("name", Shape::Text),
-                ("scenario", Shape::Text),
-                ("baseline", Shape::Text),
-                ("quantity", Shape::Text),
-                ("city", Shape::Text),
-                ("sector", Shape::Text),
-                ("from", names()),
-                ("cause", Shape::Text),
-                ("year", Shape::Integer(Some(YEARS))),
-                ("years", years()),
-            ],
-            &["name", "scenario", "quantity"],
-        );
+        let mut keys = vec![
+            ("name", Shape::Text),
+            ("scenario", Shape::Text),
+            ("baseline", Shape::Text),
+        ];
+        keys.extend(quantity_keys());
+        let output = table(keys, &["name", "scenario", "quantity"]);
         table(
             vec![
                 ("sensitivity", settings),
@@ -460,27 +464,19 @@ pub fn targets() -> &'static Shape {
             ],
             &["name", "fit", "holdout"],
         );
-        let target = table(
-            vec![
-                ("id", Shape::Text),
-                ("quantity", Shape::Text),
-                ("city", Shape::Text),
-                ("sector", Shape::Text),
-                ("from", names()),
-                ("cause", Shape::Text),
-                ("year", Shape::Integer(Some(YEARS))),
-                ("years", years()),
-                ("observed", Shape::Number),
-                ("min", Shape::Number),
-                ("max", Shape::Number),
-                ("tag", Shape::Text),
-                ("tolerance", Shape::Number),
-                ("weight", Shape::Number),
-                ("source", Shape::Text),
-                ("note", Shape::Text),
-            ],
-            &["id", "quantity", "tag", "tolerance", "source"],
-        );
+        let mut keys = vec![("id", Shape::Text)];
+        keys.extend(quantity_keys());
+        keys.extend([
+            ("observed", Shape::Number),
+            ("min", Shape::Number),
+            ("max", Shape::Number),
+            ("tag", Shape::Text),
+            ("tolerance", Shape::Number),
+            ("weight", Shape::Number),
+            ("source", Shape::Text),
+            ("note", Shape::Text),
+        ]);
+        let target = table(keys, &["id", "quantity", "tag", "tolerance", "source"]);
         table(
             vec![
                 ("targets", header),
