@@ -482,9 +482,20 @@ fn sensitivity(file: &std::path::Path, args: &StudyArgs, dry_run: bool) -> Resul
     let bar = progress_bar(
         count as u64,
         false,
-        "{bar:30} {pos}/{len} runs, {elapsed} ({eta} left)",
+        "{bar:30} {pos}/{len} runs, {elapsed} ({eta} left) {msg}",
     );
-    let done = execute(&study, &opts, &|| bar.inc(1));
+    let phase = |m: &str| {
+        // A hidden bar (output not a terminal) prints nothing: say it plainly.
+        if bar.is_hidden() {
+            eprintln!("{m}");
+        }
+        bar.set_message(m.to_string());
+    };
+    let on = runs::Progress {
+        run: &|| bar.inc(1),
+        phase: &phase,
+    };
+    let done = execute(&study, &opts, &on);
     bar.finish_and_clear();
     let (outputs, runs) = done?;
     let files = results::write(&study, &outputs, runs, out)?;

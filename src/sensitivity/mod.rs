@@ -125,12 +125,12 @@ pub fn prepare_dir(out: &std::path::Path, file: &std::path::Path) -> crate::Resu
 pub fn execute(
     study: &study::Study,
     opts: &crate::batch::Backend,
-    on_run: &(dyn Fn() + Sync),
+    on: &runs::Progress,
 ) -> crate::Result<(Vec<results::OutputResult>, usize)> {
     let design = study.design();
     let plans = runs::plan(study, &design);
     let count = runs::run_count(&plans, study.spec.sensitivity.replicates);
-    let values = runs::run(study, &design, &plans, opts, on_run)?;
+    let values = runs::run(study, &design, &plans, opts, on)?;
     let out = (study.spec.outputs.iter().enumerate())
         .zip(&values)
         .map(|((o, spec), v)| {

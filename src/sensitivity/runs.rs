@@ -118,6 +118,13 @@ pub fn core_seconds(plans: &[ScenarioPlan], replicates: u32) -> f64 {
         * f64::from(replicates)
 }
 
+/// What a study reports as it goes: each run done (or found), and each phase (a
+/// scenario's sweep running, its runs being read back).
+pub struct Progress<'a> {
+    pub run: &'a (dyn Fn() + Sync),
+    pub phase: &'a (dyn Fn(&str) + Sync),
+}
+
 /// One output's values: per design point, per replicate.
 pub struct Values {
     pub per_point: Vec<Vec<f64>>,
@@ -168,13 +175,16 @@ pub fn run(
     design: &Design,
     plans: &[ScenarioPlan],
     opts: &Backend,
-    on_run: &(dyn Fn() + Sync),
+    on: &Progress,
 ) -> Result<Vec<Values>> {
     let mut read: BTreeMap<String, Vec<Vec<Vec<Option<f64>>>>> = BTreeMap::new();
     for p in plans {
-        let dir = opts.dir().join("sweeps").join(&p.scenario.name);
-        let (sweep, out) = run_sweep_text(opts, &dir, &sweep_text(study, p), on_run)?;
-        read.insert(p.scenario.name.clone(), read_values(study, &sweep, &out)?);
+        let name = &p.scenario.name;
+        let dir = opts.dir().join("sweeps").join(name);
+        (on.phase)(&format!("{name}: running its sweep"));
+        let (sweep, out) = run_sweep_text(opts, &dir, &sweep_text(study, p), on.run)?;
+        (on.phase)(&format!("{name}: reading its {} runs", sweep.plan().len()));
+        read.insert(name.clone(), read_values(study, &sweep, &out)?);
     }
     let r = study.spec.sensitivity.replicates as usize;
     let of = |name: &str| plans.iter().find(|p| p.scenario.name == name);
