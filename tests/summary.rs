@@ -74,6 +74,18 @@ fn row(out: &Path, file: &str, scenario: &str, indicator: &str, step: i32) -> (R
 #[test]
 fn the_summary_has_the_documented_schema_and_order() {
     let (out, _) = summarised("schema");
+    // Every column of both summaries says what it holds, for a reader of the lone file.
+    for f in ["summary.parquet", "differences.parquet"] {
+        let schema = read(&out.join(f))[0].schema();
+        for field in schema.fields() {
+            let d = field.metadata().get("description");
+            assert!(
+                d.is_some_and(|d| !d.is_empty()),
+                "{f}: {} has no description",
+                field.name()
+            );
+        }
+    }
     let batches = read(&out.join("summary.parquet"));
     let schema = batches[0].schema();
     let fields: Vec<(&str, &DataType, bool)> = schema

@@ -24,6 +24,7 @@ use super::markdown::{Line, Naming};
 use super::plan::{Plan, Task};
 use crate::engine::indicators::{self, Places};
 use crate::error::{Error, Result};
+use crate::output::metadata::described;
 use crate::output::{Manifest, RunStatus, open_writer};
 use crate::stats::{self, Describe, Difference, PairKey};
 
@@ -386,36 +387,109 @@ impl Table {
     }
 }
 
+/// A field with its description as metadata (what a reader of the lone file needs).
+fn field(name: &str, t: DataType, nullable: bool, description: &str) -> Field {
+    described(Field::new(name, t, nullable), description)
+}
+
 fn key_fields() -> Vec<Field> {
     vec![
-        Field::new("scenario", DataType::Utf8, false),
-        Field::new("variant", DataType::Utf8, false),
-        Field::new("step", DataType::Int32, false),
-        Field::new("year", DataType::Int32, false),
-        Field::new("city", DataType::Utf8, true),
-        Field::new("indicator", DataType::Utf8, false),
+        field(
+            "scenario",
+            DataType::Utf8,
+            false,
+            "scenario name (the runs' scenario= partition)",
+        ),
+        field(
+            "variant",
+            DataType::Utf8,
+            false,
+            "variant name (the runs' variant= partition)",
+        ),
+        field(
+            "step",
+            DataType::Int32,
+            false,
+            "step of the runs (0: the start year's state)",
+        ),
+        field(
+            "year",
+            DataType::Int32,
+            false,
+            "calendar year at the end of the step",
+        ),
+        field(
+            "city",
+            DataType::Utf8,
+            true,
+            "city of a city column; null for a region-level indicator",
+        ),
+        field(
+            "indicator",
+            DataType::Utf8,
+            false,
+            "indicator or city column name, as in the run files (units: `relocsim schema`)",
+        ),
     ]
 }
 
 fn summary_schema() -> SchemaRef {
     let mut f = key_fields();
-    f.push(Field::new("mean", DataType::Float64, false));
-    f.push(Field::new("sd", DataType::Float64, true));
-    for q in ["p05", "p50", "p95"] {
-        f.push(Field::new(q, DataType::Float64, false));
+    f.push(field(
+        "mean",
+        DataType::Float64,
+        false,
+        "mean over the replicates, in the indicator's unit",
+    ));
+    f.push(field(
+        "sd",
+        DataType::Float64,
+        true,
+        "standard deviation over the replicates; null below two",
+    ));
+    for (q, what) in [("p05", "5th"), ("p50", "50th"), ("p95", "95th")] {
+        f.push(field(
+            q,
+            DataType::Float64,
+            false,
+            &format!("{what} percentile over the replicates"),
+        ));
     }
-    f.push(Field::new("n", DataType::Int32, false));
+    f.push(field("n", DataType::Int32, false, "replicates"));
     Arc::new(Schema::new(f))
 }
 
 fn differences_schema() -> SchemaRef {
     let mut f = key_fields();
-    f.insert(1, Field::new("baseline", DataType::Utf8, false));
-    f.push(Field::new("mean", DataType::Float64, false));
-    f.push(Field::new("sd", DataType::Float64, true));
-    f.push(Field::new("ci95_lo", DataType::Float64, true));
-    f.push(Field::new("ci95_hi", DataType::Float64, true));
-    f.push(Field::new("n", DataType::Int32, false));
+    f.insert(
+        1,
+        field(
+            "baseline",
+            DataType::Utf8,
+            false,
+            "the scenario the difference is taken from",
+        ),
+    );
+    f.push(field("mean", DataType::Float64, false, "mean paired difference (scenario minus baseline, replicate by replicate), in the indicator's unit; a difference of means where none pair (n = 0)"));
+    f.push(field(
+        "sd",
+        DataType::Float64,
+        true,
+        "standard deviation of the paired differences; null below two pairs",
+    ));
+    f.push(field(
+        "ci95_lo",
+        DataType::Float64,
+        true,
+        "lower end of the 95% t-interval of the mean paired difference; null below two pairs",
+    ));
+    f.push(field(
+        "ci95_hi",
+        DataType::Float64,
+        true,
+        "upper end of the 95% t-interval of the mean paired difference; null below two pairs",
+    ));
+    f.push(field("n", DataType::Int32, false, "paired replicates"));
     Arc::new(Schema::new(f))
 }
 
