@@ -495,10 +495,10 @@ fn sensitivity(file: &std::path::Path, args: &StudyArgs, dry_run: bool) -> Resul
         run: &|| bar.inc(1),
         phase: &phase,
     };
-    let done = execute(&study, &opts, &on);
+    let done = execute(&study, &design, &plans, &opts, &on);
     bar.finish_and_clear();
     let (outputs, runs) = done?;
-    let files = results::write(&study, &outputs, runs, out)?;
+    let files = results::write(&study, &design, &outputs, runs, out)?;
     for r in &outputs {
         outln!("- {}", r.reading(study.method));
     }

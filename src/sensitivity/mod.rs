@@ -120,21 +120,21 @@ pub fn prepare_dir(out: &std::path::Path, file: &std::path::Path) -> crate::Resu
     Ok(changed)
 }
 
-/// Runs a study into the backend's directory and analyses it: each output's result,
-/// and the runs it took.
+/// Runs a study's `plans` (of its `design`) into the backend's directory and analyses
+/// them: each output's result, and the runs it took.
 pub fn execute(
     study: &study::Study,
+    design: &study::Design,
+    plans: &[runs::ScenarioPlan],
     opts: &crate::batch::Backend,
     on: &runs::Progress,
 ) -> crate::Result<(Vec<results::OutputResult>, usize)> {
-    let design = study.design();
-    let plans = runs::plan(study, &design);
-    let count = runs::run_count(&plans, study.spec.sensitivity.replicates);
-    let values = runs::run(study, &design, &plans, opts, on)?;
+    let count = runs::run_count(plans, study.spec.sensitivity.replicates);
+    let values = runs::run(study, design, plans, opts, on)?;
     let out = (study.spec.outputs.iter().enumerate())
         .zip(&values)
         .map(|((o, spec), v)| {
-            let indices = runs::analyze(study, &design, &spec.name, &v.means());
+            let indices = runs::analyze(study, design, &spec.name, &v.means());
             results::OutputResult::new(study, o, v, indices)
         })
         .collect();

@@ -13,7 +13,7 @@ use arrow_schema::{DataType, Field, Schema};
 
 use super::Estimate;
 use super::runs::{IndexRow, Values};
-use super::study::{Method, Study};
+use super::study::{Design, Method, Study};
 use crate::error::{Error, Result};
 use crate::report::gsa::{MorrisPoint, SobolBar, morris_chart, sobol_chart};
 use crate::report::{Extra, esc, inline_svg, standalone};
@@ -138,9 +138,11 @@ impl OutputResult {
     }
 }
 
-/// Writes the study's results into `out` and returns the files written.
+/// Writes the study's results (of the points of `design`) into `out` and returns the
+/// files written.
 pub fn write(
     study: &Study,
+    design: &Design,
     results: &[OutputResult],
     runs: usize,
     out: &Path,
@@ -159,7 +161,7 @@ pub fn write(
     put("indices.parquet", &indices_parquet(&rows)?)?;
     put("indices.csv", indices_csv(&rows).as_bytes())?;
     put("outputs.csv", outputs_csv(study, results).as_bytes())?;
-    put("samples.parquet", &samples_parquet(study, results)?)?;
+    put("samples.parquet", &samples_parquet(study, design, results)?)?;
     let mut charts = Vec::new();
     for r in results {
         let (svg, png) = chart(study, r)?;
@@ -468,8 +470,7 @@ fn indices_parquet(rows: &[&IndexRow]) -> Result<Vec<u8>> {
     to_parquet("indices.parquet", fields, cols)
 }
 
-fn samples_parquet(study: &Study, results: &[OutputResult]) -> Result<Vec<u8>> {
-    let design = study.design();
+fn samples_parquet(study: &Study, design: &Design, results: &[OutputResult]) -> Result<Vec<u8>> {
     let points = design.points();
     let mut fields = vec![field(
         "point",

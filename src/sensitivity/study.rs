@@ -204,16 +204,6 @@ impl Study {
         })
     }
 
-    /// The ranges, in the parameters' order.
-    pub fn ranges(&self) -> Vec<Range> {
-        (self.spec.parameters.iter())
-            .map(|p| Range {
-                min: p.min,
-                max: p.max,
-            })
-            .collect()
-    }
-
     /// The design's points in the unit cube (the same for the same file, byte for byte).
     pub fn design(&self) -> Design {
         let k = self.params.len();
@@ -254,7 +244,11 @@ impl Study {
     /// The value of parameter `i` at `u` in [0, 1]: integers rounded.
     pub fn value(&self, i: usize, u: f64) -> toml::Value {
         let p = &self.spec.parameters[i];
-        let x = p.min + u * (p.max - p.min);
+        let x = Range {
+            min: p.min,
+            max: p.max,
+        }
+        .at(u);
         match self.params[i].default {
             DefaultValue::Integer(_) => toml::Value::Integer(x.round() as i64),
             _ => toml::Value::Float(x),
