@@ -138,11 +138,7 @@ pub fn write(sweep: &Sweep, dir: &std::path::Path) -> Result<()> {
     if std::fs::read(&path).is_ok_and(|old| old == bytes) {
         return Ok(());
     }
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let tmp = dir.join(format!(".{RUNS_FILE}.{}.{nanos}", std::process::id()));
+    let tmp = super::plan::temporary(dir, RUNS_FILE);
     std::fs::write(&tmp, &bytes).map_err(|e| Error::io(&tmp, e))?;
     std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
 }

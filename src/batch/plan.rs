@@ -99,6 +99,16 @@ impl Plan {
     }
 }
 
+/// A hidden name in `dir` to write `name` under before renaming it into place: unique
+/// across the nodes of a cluster sharing the directory, not only by pid.
+pub(super) fn temporary(dir: &Path, name: &str) -> std::path::PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    dir.join(format!(".{name}.{}.{nanos}", std::process::id()))
+}
+
 /// Which tasks one worker runs: those whose index `i` has `i % count == index`. Shares
 /// for `index` in `0..count` partition the tasks exactly, whatever the counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -187,12 +197,7 @@ impl Plan {
             return Ok(());
         }
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        // Unique across the nodes of a cluster sharing the directory, not only by pid.
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let tmp = dir.join(format!(".{PLAN_FILE}.{}.{nanos}", std::process::id()));
+        let tmp = temporary(dir, PLAN_FILE);
         self.write_to(&tmp, &header)
             .map_err(|e| Error::io(&tmp, e))?;
         std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
