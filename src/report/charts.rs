@@ -51,7 +51,7 @@ fn scenario_colour(i: usize) -> RGBColor {
     OKABE_ITO[i % OKABE_ITO.len()]
 }
 
-pub(super) fn register_font() -> Result<()> {
+fn register_font() -> Result<()> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
         plotters::style::register_font(FAMILY, FontStyle::Normal, FONT_BYTES).is_ok()
@@ -201,32 +201,30 @@ pub fn render_all(cmp: &Comparison) -> Result<Vec<Rendered>> {
 
 fn render(chart: Chart, cmp: &Comparison) -> Result<Rendered> {
     let (w, h) = chart.size(cmp);
-    let fail = |e: Box<dyn std::error::Error>| Error::Output {
-        file: format!("charts/{}", chart.stem()),
-        message: e.to_string(),
-    };
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        chart.draw(cmp, &root).map_err(fail)?;
-        root.present().map_err(|e| fail(e.into()))?;
-    }
-    let mut rgb = vec![0u8; w as usize * h as usize * 3];
-    {
-        let root = Bitmap(BitMapBackend::with_buffer(&mut rgb, (w, h))).into_drawing_area();
-        chart.draw(cmp, &root).map_err(fail)?;
-        root.present().map_err(|e| fail(e.into()))?;
-    }
+    let (svg, png) = both(&(chart, cmp), w, h)?;
     Ok(Rendered {
         chart,
         title: chart.title(cmp),
         caption: chart.caption(cmp),
         svg,
-        png: encode_png(&rgb, w, h).map_err(fail)?,
+        png,
     })
 }
 
-pub(super) fn encode_png(
+impl Figure for (Chart, &Comparison) {
+    fn name(&self) -> String {
+        format!("charts/{}", self.0.stem())
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        self.0.draw(self.1, root)
+    }
+}
+
+fn encode_png(
     rgb: &[u8],
     w: u32,
     h: u32,
@@ -533,31 +531,57 @@ pub fn line_chart(
     y_label: &str,
     series: &[(&str, Vec<(f64, f64)>)],
 ) -> Result<(String, Vec<u8>)> {
-    register_font()?;
-    let (w, h) = (720u32, 420u32);
-    let fail = |e: Box<dyn std::error::Error>| Error::Output {
-        file: "line chart".into(),
-        message: e.to_string(),
-    };
     let spec = LineSpec {
         title,
         x_label,
         y_label,
         series,
     };
+    both(&spec, 720, 420)
+}
+
+/// A figure drawn the same way on either backend.
+pub(super) trait Figure {
+    /// What an error names it by.
+    fn name(&self) -> String;
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static;
+}
+
+/// Draws a figure on an SVG and on a bitmap of `w` x `h`: the SVG text and PNG bytes.
+pub(super) fn both(fig: &impl Figure, w: u32, h: u32) -> Result<(String, Vec<u8>)> {
+    register_font()?;
+    let fail = |e: Box<dyn std::error::Error>| Error::Output {
+        file: fig.name(),
+        message: e.to_string(),
+    };
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        draw_lines(&root, &spec).map_err(fail)?;
+        fig.draw(&root).map_err(fail)?;
         root.present().map_err(|e| fail(e.into()))?;
     }
     let mut rgb = vec![0u8; w as usize * h as usize * 3];
     {
         let root = Bitmap(BitMapBackend::with_buffer(&mut rgb, (w, h))).into_drawing_area();
-        draw_lines(&root, &spec).map_err(fail)?;
+        fig.draw(&root).map_err(fail)?;
         root.present().map_err(|e| fail(e.into()))?;
     }
     Ok((svg, encode_png(&rgb, w, h).map_err(fail)?))
+}
+
+impl Figure for LineSpec<'_> {
+    fn name(&self) -> String {
+        "line chart".into()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        draw_lines(root, self)
+    }
 }
 
 struct LineSpec<'a> {

@@ -7,9 +7,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::charts::{Drawn, GREY, OKABE_ITO, encode_png, font, register_font};
-use super::raster::Bitmap;
-use crate::error::{Error, Result};
+use super::charts::{Drawn, Figure, GREY, OKABE_ITO, both, font};
+use crate::error::Result;
 
 /// A parameter's Morris statistics: its label, μ* with its interval, and σ.
 pub struct MorrisPoint {
@@ -56,36 +55,6 @@ pub fn sobol_chart(title: &str, bars: &[SobolBar]) -> Result<(String, Vec<u8>)> 
     )
 }
 
-/// A figure drawn the same way on either backend.
-trait Figure {
-    fn title(&self) -> &str;
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
-    where
-        DB::ErrorType: 'static;
-}
-
-/// Draws a figure on an SVG and on a bitmap of `w` x `h`.
-fn both(fig: &impl Figure, w: u32, h: u32) -> Result<(String, Vec<u8>)> {
-    register_font()?;
-    let fail = |e: Box<dyn std::error::Error>| Error::Output {
-        file: format!("chart {}", fig.title()),
-        message: e.to_string(),
-    };
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        fig.draw(&root).map_err(fail)?;
-        root.present().map_err(|e| fail(e.into()))?;
-    }
-    let mut rgb = vec![0u8; w as usize * h as usize * 3];
-    {
-        let root = Bitmap(BitMapBackend::with_buffer(&mut rgb, (w, h))).into_drawing_area();
-        fig.draw(&root).map_err(fail)?;
-        root.present().map_err(|e| fail(e.into()))?;
-    }
-    Ok((svg, encode_png(&rgb, w, h).map_err(fail)?))
-}
-
 struct Morris<'a> {
     title: &'a str,
     unit: &'a str,
@@ -93,8 +62,8 @@ struct Morris<'a> {
 }
 
 impl Figure for Morris<'_> {
-    fn title(&self) -> &str {
-        self.title
+    fn name(&self) -> String {
+        format!("chart {}", self.title)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
@@ -111,8 +80,8 @@ struct Sobol<'a> {
 }
 
 impl Figure for Sobol<'_> {
-    fn title(&self) -> &str {
-        self.title
+    fn name(&self) -> String {
+        format!("chart {}", self.title)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
