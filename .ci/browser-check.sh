@@ -2,7 +2,7 @@
 # The report in a real browser: installs Debian's chromium, then runs the browser test
 # with RELOCSIM_REQUIRE_BROWSER=1 so that a missing browser fails instead of skipping.
 # The test loads report.html headless, checks its DOM, console and net log, and saves a
-# screenshot to target/tmp/report-screenshot.png.
+# screenshots to target/tmp/report-1-run.png and target/tmp/report-5-replicates.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -220,6 +220,20 @@ fn report_html_is_self_contained_and_says_what_each_scenario_does() {
         "{effects}"
     );
     assert!(effects.matches("95% interval").count() >= 5, "{effects}");
+    // The charts of differences come with the effects, before the table of levels.
+    for stem in ["effects", "map"] {
+        assert!(
+            effects.contains(&format!("<figure id=\"{stem}\">")),
+            "{stem} among the effects"
+        );
+    }
+    assert!(
+        effects.contains("Natural Earth"),
+        "the map cites its source"
+    );
+    let levels = &html[at("Charts")..at("Scenarios")];
+    assert!(levels.contains("<figure id=\"population_by_city\">"));
+    assert!(!levels.contains("<figure id=\"effects\">"));
     for h in compare::HEADINGS {
         assert!(html.contains(&format!("<h2>{h}</h2>")), "heading {h}");
     }
@@ -258,6 +272,7 @@ fn charts_are_real_svg_and_png() {
         stems,
         [
             "capital_population_cap",
+            "effects",
             "firms_moved_out_by_destination",
             "map",
             "new_area",
@@ -290,6 +305,16 @@ fn charts_are_real_svg_and_png() {
             "map labels {city}"
         );
     }
+    // The map: province outlines under the circles, which show relief minus baseline.
+    assert!(map.contains("relief − baseline"), "one panel per policy");
+    assert!(
+        !map.contains(">baseline<"),
+        "no panel for the baseline itself"
+    );
+    assert!(map.matches("<polygon").count() >= 8, "provinces drawn");
+    let effects = read(&dir.join("effects.svg"));
+    assert!(effects.contains("relief − baseline"));
+    assert!(effects.contains("difference, persons"));
     let cap = read(&dir.join("capital_population_cap.svg"));
     assert!(cap.contains("population cap: 23.0 million"));
 }
@@ -545,6 +570,10 @@ fn a_baseline_alone_gives_a_report_without_differences() {
         out.join("charts/firms_moved_out_by_destination.png")
             .is_file()
     );
+    // Nothing to differ from: no chart of differences; the map shows change since the start.
+    assert!(!out.join("charts/effects.svg").exists());
+    let map = read(&out.join("charts/map.svg"));
+    assert!(map.contains("Population change"), "map title");
 }
 
 #[test]

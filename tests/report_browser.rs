@@ -1,7 +1,10 @@
-//! report.html in a real browser: headless Chromium loads the page from disk, its DOM
-//! holds the headings and every chart, it logs nothing to the console and fetches
-//! nothing from the network (Chromium's net log), and a screenshot shows the charts'
-//! colours.
+//! report.html in a real browser, as a policy team opens it: headless Chromium loads a
+//! report of one run per scenario and one of five replicates from disk. Each DOM holds
+//! the headings, every chart, and the charts of differences among the effects; the
+//! one-run page warns that its differences may be noise and the five-replicate page does
+//! not; neither logs to the console or fetches from the network (Chromium's net log).
+//! Screenshots, kept as target/tmp/report-1-run.png and report-5-replicates.png, show
+//! the warning's box, the map's sea and land and the charts' colours.
 //!
 //! Without Chromium the test prints a notice and passes, so `cargo test` works on any
 //! machine; with RELOCSIM_REQUIRE_BROWSER=1 (as `.ci/run` sets after installing
@@ -14,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::compare::{self, fixture, scratch};
+use common::compare::{self, RELIEF, SEED, fixture, resolve, run, scratch};
 
 fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("RELOCSIM_CHROMIUM") {
@@ -123,8 +126,128 @@ fn count_colour(rgba: &[u8], channels: usize, rgb: [u8; 3]) -> usize {
         .count()
 }
 
+/// The screenshot's pixels and their channel count.
+fn screenshot(bin: &Path, work: &Path, url: &str, shot: &Path) -> (Vec<u8>, usize) {
+    let _ = std::fs::remove_file(shot);
+    let args = [
+        format!("--screenshot={}", shot.display()),
+        "--window-size=1280,12000".into(),
+        url.to_string(),
+    ];
+    let (ok, _, log) = browse(bin, work, &args);
+    assert!(ok && shot.is_file(), "no screenshot:\n{log}");
+    let decoder = png::Decoder::new(std::io::BufReader::new(File::open(shot).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!((info.width, info.height), (1280, 12000));
+    (buf, info.color_type.samples())
+}
+
+/// The comparison of `inputs` in the browser: DOM, console, network and a screenshot
+/// (kept as target/tmp/report-NAME.png) whose colours show the charts; whether the
+/// page warns of noise must be `warns`.
+fn check_report(bin: &Path, work: &Path, name: &str, inputs: &[PathBuf], warns: bool) {
+    let out = work.join(name);
+    relocsim::report::compare(inputs, "baseline", &out).unwrap();
+    let page = out.join("report.html").canonicalize().unwrap();
+    let url = format!("file://{}", page.display());
+    let charts = std::fs::read_dir(out.join("charts"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().unwrap() == "svg")
+        .count();
+    let (dom, console, requests) = load(bin, work, &url);
+    assert!(
+        dom.contains("<h1>Scenario comparison</h1>"),
+        "{name}: page not loaded"
+    );
+    for h in compare::HEADINGS {
+        assert!(
+            dom.contains(&format!("<h2>{h}</h2>")),
+            "{name}: heading {h} missing"
+        );
+    }
+    assert_eq!(
+        dom.matches("<svg").count(),
+        charts,
+        "{name}: every chart is in the DOM"
+    );
+    let effects = &dom[dom.find("<h2>Effects").unwrap()..dom.find("<h2>Headline").unwrap()];
+    for fig in ["<figure id=\"effects\">", "<figure id=\"map\">"] {
+        assert!(effects.contains(fig), "{name}: {fig} among the effects");
+    }
+    assert_eq!(
+        dom.contains("These differences may be noise."),
+        warns,
+        "{name}: the warning of noise"
+    );
+    assert_eq!(
+        console,
+        Vec::<String>::new(),
+        "{name}: the page logged to the console"
+    );
+    assert_eq!(
+        requests,
+        Vec::<String>::new(),
+        "{name}: the page fetched from the network"
+    );
+
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("report-{name}.png"));
+    let (buf, channels) = screenshot(bin, work, &url, &shot);
+    // Only the inline SVG charts draw these colours: the relief scenario's lines
+    // (Okabe-Ito orange), the map's gains (blue) and sea; the warning its box.
+    let orange = count_colour(&buf, channels, [230, 159, 0]);
+    let blue = count_colour(&buf, channels, [0, 114, 178]);
+    let sea = count_colour(&buf, channels, [214, 232, 244]);
+    let warning = count_colour(&buf, channels, [255, 244, 229]);
+    eprintln!(
+        "{name}: {} ({orange} orange, {blue} blue, {sea} sea, {warning} warning-box pixels)",
+        shot.display()
+    );
+    assert!(
+        orange > 2_000 && blue > 200,
+        "{name}: charts not drawn: {orange} orange, {blue} blue"
+    );
+    assert!(sea > 20_000, "{name}: no sea on the map ({sea} pixels)");
+    assert_eq!(
+        warning > 20_000,
+        warns,
+        "{name}: warning box ({warning} pixels)"
+    );
+}
+
+/// The fixture's sweep with two more replicates of each scenario: five in all.
+fn five_replicates(work: &Path) -> PathBuf {
+    let sweep = work.join("five");
+    for (scenario, text) in [("baseline", compare::BASELINE), ("relief", RELIEF)] {
+        for rep in 0..5 {
+            let to = sweep
+                .join(format!("scenario={scenario}"))
+                .join("variant=default")
+                .join(format!("replicate={rep}"));
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            if rep < compare::REPLICATES {
+                copy_dir(&fixture().run_dir(scenario, rep), &to);
+            } else {
+                run(&resolve(text, SEED, rep), &to);
+            }
+        }
+    }
+    sweep
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
 #[test]
-fn report_renders_in_headless_chromium() {
+fn reports_render_in_headless_chromium() {
     let Some(bin) = chromium() else {
         if std::env::var("RELOCSIM_REQUIRE_BROWSER").as_deref() == Ok("1") {
             panic!(
@@ -132,20 +255,12 @@ fn report_renders_in_headless_chromium() {
             );
         }
         eprintln!(
-            "NOTICE: report_renders_in_headless_chromium skipped: chromium is not installed \
+            "NOTICE: reports_render_in_headless_chromium skipped: chromium is not installed \
              (RELOCSIM_REQUIRE_BROWSER=1 makes this a failure)"
         );
         return;
     };
     let work = scratch("browser");
-    let out = work.join("report");
-    relocsim::report::compare(&[fixture().sweep.clone()], "baseline", &out).unwrap();
-    let page = out.join("report.html").canonicalize().unwrap();
-    let url = format!("file://{}", page.display());
-    let charts = std::fs::read_dir(out.join("charts"))
-        .unwrap()
-        .filter(|e| e.as_ref().unwrap().path().extension().unwrap() == "svg")
-        .count();
 
     // The checks below must be able to fail: a page with a console error and an external
     // image is caught by both.
@@ -166,56 +281,9 @@ fn report_renders_in_headless_chromium() {
         "request check is blind"
     );
 
-    let (dom, console, requests) = load(&bin, &work, &url);
-    assert!(
-        dom.contains("<h1>Scenario comparison</h1>"),
-        "page not loaded"
-    );
-    for h in compare::HEADINGS {
-        assert!(
-            dom.contains(&format!("<h2>{h}</h2>")),
-            "heading {h} missing from the DOM"
-        );
-    }
-    assert_eq!(
-        dom.matches("<svg").count(),
-        charts,
-        "every chart is in the DOM"
-    );
-    assert!(dom.contains("<figure id=\"map\">"));
-    assert_eq!(
-        console,
-        Vec::<String>::new(),
-        "the page logged to the console"
-    );
-    assert_eq!(
-        requests,
-        Vec::<String>::new(),
-        "the page fetched from the network"
-    );
-
-    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-screenshot.png");
-    let _ = std::fs::remove_file(&shot);
-    let args = [
-        format!("--screenshot={}", shot.display()),
-        "--window-size=1280,10000".into(),
-        url,
-    ];
-    let (ok, _, log) = browse(&bin, &work, &args);
-    assert!(ok && shot.is_file(), "no screenshot:\n{log}");
-    let decoder = png::Decoder::new(std::io::BufReader::new(File::open(&shot).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    let channels = info.color_type.samples();
-    assert_eq!((info.width, info.height), (1280, 10000));
-    // The relief scenario's lines are Okabe-Ito orange, the map's gains blue: only the
-    // inline SVG charts draw these colours.
-    let orange = count_colour(&buf, channels, [230, 159, 0]);
-    let blue = count_colour(&buf, channels, [0, 114, 178]);
-    assert!(
-        orange > 2_000 && blue > 500,
-        "charts not drawn: {orange} orange, {blue} blue pixels"
-    );
-    eprintln!("screenshot of report.html: {}", shot.display());
+    let f = fixture();
+    let one = [f.run_dir("baseline", 0), f.run_dir("relief", 0)];
+    check_report(&bin, &work, "1-run", &one, true);
+    let five = five_replicates(&work);
+    check_report(&bin, &work, "5-replicates", &[five], false);
 }

@@ -47,7 +47,7 @@ pub(super) fn font(size: u32) -> TextStyle<'static> {
 }
 
 /// The scenario at position `i` (baseline 0, black) keeps its colour in every chart.
-fn scenario_colour(i: usize) -> RGBColor {
+pub(super) fn scenario_colour(i: usize) -> RGBColor {
     OKABE_ITO[i % OKABE_ITO.len()]
 }
 
@@ -65,6 +65,7 @@ fn register_font() -> Result<()> {
 /// The charts a report can hold; `applicable` says which fit the runs' region.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Chart {
+    Effects,
     Populations,
     CapitalCap,
     NewArea,
@@ -83,23 +84,35 @@ pub struct Rendered {
 }
 
 impl Chart {
-    pub const ALL: [Chart; 6] = [
+    /// In the order of the page: differences from the baseline first, then levels.
+    pub const ALL: [Chart; 7] = [
+        Chart::Effects,
+        Chart::Map,
         Chart::Populations,
         Chart::CapitalCap,
         Chart::NewArea,
         Chart::FirmsOut,
-        Chart::Map,
         Chart::Dispersion,
     ];
 
     pub fn stem(self) -> &'static str {
         match self {
+            Chart::Effects => "effects",
             Chart::Populations => "population_by_city",
             Chart::CapitalCap => "capital_population_cap",
             Chart::NewArea => "new_area",
             Chart::FirmsOut => "firms_moved_out_by_destination",
             Chart::Map => "map",
             Chart::Dispersion => "output_per_head_dispersion",
+        }
+    }
+
+    /// Whether the chart shows differences from the baseline (the page puts those first).
+    pub fn shows_differences(self, cmp: &Comparison) -> bool {
+        match self {
+            Chart::Effects => true,
+            Chart::Map => cmp.has_differences(),
+            _ => false,
         }
     }
 
@@ -111,6 +124,7 @@ impl Chart {
             Chart::CapitalCap => has(&ind::CAPITAL_CAP_GAP),
             Chart::NewArea => has(&ind::NEW_AREA_POPULATION) && has(&ind::NEW_AREA_FIRMS),
             Chart::Dispersion => has(&ind::OUTPUT_PER_HEAD_CV),
+            Chart::Effects => cmp.has_differences() && !cmp.indicators.is_empty(),
             Chart::Populations | Chart::FirmsOut | Chart::Map => true,
         }
     }
@@ -124,6 +138,7 @@ impl Chart {
             Chart::NewArea => (1400, 640),
             Chart::FirmsOut => (1400, 260 + 70 * scenarios),
             Chart::Map => super::map::size(cmp),
+            Chart::Effects => super::effects::size(cmp),
         }
     }
 
@@ -131,6 +146,7 @@ impl Chart {
         let r = cmp.region();
         let (start, end) = (cmp.years[0], *cmp.years.last().expect("runs have years"));
         match self {
+            Chart::Effects => format!("Effects against the baseline, {start}–{end}"),
             Chart::Populations => format!("Residents of each city, {start}–{end}"),
             Chart::CapitalCap => format!("{}'s residents against its population cap", r.capital),
             Chart::NewArea => format!(
@@ -141,7 +157,7 @@ impl Chart {
                 "Firms moved out of {} by destination, {start}–{end} (cumulative)",
                 r.capital
             ),
-            Chart::Map => format!("Population change {start}–{end} and the largest moves"),
+            Chart::Map => super::map::title(cmp),
             Chart::Dispersion => {
                 "Dispersion of output per head across cities (coefficient of variation)".into()
             }
@@ -157,9 +173,13 @@ impl Chart {
         };
         let r = cmp.region();
         match self {
-            Chart::Populations => {
-                format!("One panel per city, each with its own vertical scale.{band}")
-            }
+            Chart::Populations => format!(
+                "Change in residents since {}, in percent, one panel per city; the panels \
+                 share one vertical scale, so a swing in one city compares with the others (a new \
+                 area, which grows from little, has its own). Each panel names the city's \
+                 residents in {}.{band}",
+                cmp.years[0], cmp.years[0]
+            ),
             Chart::CapitalCap => format!(
                 "The dashed line is the cap in the region data; the gap is the cap minus residents.{band}"
             ),
@@ -169,6 +189,7 @@ impl Chart {
                 r.capital
             ),
             Chart::Map => super::map::caption(cmp),
+            Chart::Effects => super::effects::caption(cmp),
         }
     }
 
@@ -179,6 +200,7 @@ impl Chart {
         root.fill(&WHITE)?;
         let area = root.titled(&self.title(cmp), font(26))?;
         match self {
+            Chart::Effects => super::effects::draw(cmp, &area),
             Chart::Populations => populations(cmp, &area),
             Chart::CapitalCap => capital_cap(cmp, &area),
             Chart::NewArea => new_area(cmp, &area),
@@ -240,6 +262,7 @@ fn encode_png(
 }
 
 /// One scenario's line: a mean by year with the interval where replicates give one.
+#[derive(Clone)]
 pub(super) struct Line {
     pub colour: RGBColor,
     pub dashed: bool,
@@ -259,7 +282,11 @@ fn lines(cmp: &Comparison, series: impl Fn(&Run) -> Option<&Series> + Copy) -> V
         .collect()
 }
 
-fn indicator<'a>(name: &'a str) -> impl Fn(&Run) -> Option<&Series> + Copy + 'a {
+pub(super) fn population<'a>(city: &'a str) -> impl Fn(&Run) -> Option<&Series> + Copy + 'a {
+    move |r: &Run| r.data.population.get(city)
+}
+
+pub(super) fn indicator<'a>(name: &'a str) -> impl Fn(&Run) -> Option<&Series> + Copy + 'a {
     move |r: &Run| r.data.indicators.get(name)
 }
 
@@ -347,6 +374,15 @@ fn magnitude(max: f64, unit: &str) -> (f64, String) {
     }
 }
 
+/// A tick label, with no minus sign on a zero ("-0.00").
+fn tick(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
+    match s.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => s,
+    }
+}
+
 /// Decimals that tell apart ticks about `span / 5` apart.
 fn tick_decimals(span: f64) -> usize {
     if span <= 0.0 {
@@ -379,6 +415,8 @@ fn axes(lines: &[Line], reference: Option<f64>, unit: &str) -> Axes {
     let (lo, hi) = (lo / div, hi / div);
     // A flat line still gets a visible range.
     let pad = ((hi - lo) * 0.08).max(hi.abs().max(1e-9) * 0.002);
+    // Nothing but zeros (a lever no scenario pulls) gets a unit range, not 1e-9.
+    let pad = if lo == 0.0 && hi == 0.0 { 1.0 } else { pad };
     Axes {
         years: (x0, x1),
         values: (lo - pad, hi + pad),
@@ -427,6 +465,20 @@ where
     DB::ErrorType: 'static,
 {
     let ax = axes(lines, reference.as_ref().map(|r| r.0), unit);
+    panel_on(area, title, &ax, lines, reference)
+}
+
+/// A line panel on given axes, so that several panels can share them.
+fn panel_on<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    ax: &Axes,
+    lines: &[Line],
+    reference: Option<(f64, String)>,
+) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
     let ((x0, x1), (lo, hi)) = (ax.years, ax.values);
     let decimals = tick_decimals(hi - lo);
     let mut chart = ChartBuilder::on(area)
@@ -443,7 +495,7 @@ where
         .x_labels(((x1 - x0) as usize + 1).min(8))
         .y_labels(6)
         .x_label_formatter(&|y| y.to_string())
-        .y_label_formatter(&|v| format!("{v:.decimals$}"))
+        .y_label_formatter(&|v| tick(*v, decimals))
         .label_style(font(17))
         .axis_desc_style(font(18))
         .light_line_style(RGBColor(238, 238, 238))
@@ -469,14 +521,78 @@ where
 {
     let (top, rest) = area.split_vertically(60);
     scenario_legend(cmp, &top)?;
-    let cities = &cmp.region().cities;
-    let rows = cities.len().div_ceil(CITY_COLUMNS);
+    let region = cmp.region();
+    let start = cmp.years[0];
+    // A new area grows from little: on the others' scale it would flatten them all.
+    let own_scale = |name: &str| region.new_area.as_deref() == Some(name);
+    let mut panels_lines = Vec::new();
+    for city in &region.cities {
+        let ls = lines(cmp, population(&city.name));
+        let first = ls
+            .first()
+            .and_then(|l| l.points.first())
+            .map(|(_, e)| e.mean);
+        let own = if own_scale(&city.name) {
+            ", own scale"
+        } else {
+            ""
+        };
+        let title = match first {
+            Some(v) => format!("{} ({}{own})", city.name, short(v)),
+            None => city.name.clone(),
+        };
+        let ls: Vec<Line> = ls.into_iter().map(percent_change).collect();
+        panels_lines.push((title, own_scale(&city.name), ls));
+    }
+    let unit = format!("% change since {start}");
+    let shared: Vec<Line> = (panels_lines.iter())
+        .filter(|(_, own, _)| !own)
+        .flat_map(|(_, _, ls)| ls.iter().cloned())
+        .collect();
+    let ax = axes(&shared, Some(0.0), &unit);
+    let rows = region.cities.len().div_ceil(CITY_COLUMNS);
     let panels = rest.split_evenly((rows, CITY_COLUMNS));
-    for (city, panel) in cities.iter().zip(&panels) {
-        let ls = lines(cmp, |r: &Run| r.data.population.get(&city.name));
-        line_panel(panel, &city.name, CITY_POPULATION.unit.name(), &ls, None)?;
+    for ((title, own, ls), panel) in panels_lines.iter().zip(&panels) {
+        let mine;
+        let ax = if *own {
+            mine = axes(ls, Some(0.0), &unit);
+            &mine
+        } else {
+            &ax
+        };
+        panel_on(panel, title, ax, ls, None)?;
     }
     Ok(())
+}
+
+/// A count in few characters: 21.9 million, 3.14 million, 985,000.
+fn short(v: f64) -> String {
+    match v.abs() {
+        a if a >= 1e7 => format!("{:.1} million", v / 1e6),
+        a if a >= 1e6 => format!("{:.2} million", v / 1e6),
+        _ => crate::output::human_in(v, CITY_POPULATION.unit),
+    }
+}
+
+/// A line of levels as the percent change from its first year (whose interval, where
+/// replicates give one, is taken as fixed: the start year is the same data in every run).
+fn percent_change(l: Line) -> Line {
+    let Some(base) = l.points.first().map(|(_, e)| e.mean).filter(|b| *b != 0.0) else {
+        return l;
+    };
+    let k = 100.0 / base;
+    let points = (l.points.iter())
+        .map(|&(y, e)| {
+            let e = Estimate {
+                mean: (e.mean - base) * k,
+                sd: e.sd.map(|s| s * k.abs()),
+                half_width: e.half_width.map(|h| h * k.abs()),
+                ..e
+            };
+            (y, e)
+        })
+        .collect();
+    Line { points, ..l }
 }
 
 fn capital_cap<DB: DrawingBackend>(cmp: &Comparison, area: &DrawingArea<DB, Shift>) -> Drawn

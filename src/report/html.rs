@@ -100,9 +100,12 @@ pub fn page(
     // The answer first (what each policy changes, by how much, how sure), then the
     // numbers and charts behind it, then what was run and how; settings last.
     out.push_str(&header(cmp, extras));
-    out.push_str(&effects(table));
+    // Charts of differences belong with the effects; charts of levels follow the table.
+    let (differences, levels): (Vec<&Rendered>, Vec<&Rendered>) =
+        charts.iter().partition(|c| c.chart.shows_differences(cmp));
+    out.push_str(&effects(table, &differences));
     out.push_str(&headline(table));
-    out.push_str(&figures(charts));
+    out.push_str(&figures(&levels));
     for x in extras {
         out.push_str(&format!(
             "<section id=\"{}\">\n<h2>{}</h2>\n{}</section>\n",
@@ -368,7 +371,7 @@ pub const FEW_PAIRS: usize = 5;
 /// Each scenario's effect on every headline indicator in the last year, one line each in
 /// words, with its 95% interval; a warning first where fewer than [`FEW_PAIRS`]
 /// replicates pair with the baseline's.
-fn effects(table: &HeadlineTable) -> String {
+fn effects(table: &HeadlineTable, charts: &[&Rendered]) -> String {
     let Some(&year) = table.years.last() else {
         return String::new();
     };
@@ -404,6 +407,7 @@ fn effects(table: &HeadlineTable) -> String {
         }
         out.push_str("</ul>\n");
     }
+    out.push_str(&figure_list(charts));
     out.push_str("</section>\n");
     out
 }
@@ -512,8 +516,15 @@ pub fn inline_svg(svg: &str) -> &str {
     svg[start..].trim_end()
 }
 
-fn figures(charts: &[Rendered]) -> String {
+fn figures(charts: &[&Rendered]) -> String {
     let mut out = String::from("<section id=\"charts\">\n<h2>Charts</h2>\n");
+    out.push_str(&figure_list(charts));
+    out.push_str("</section>\n");
+    out
+}
+
+fn figure_list(charts: &[&Rendered]) -> String {
+    let mut out = String::new();
     for c in charts {
         let stem = c.chart.stem();
         out.push_str(&format!(
@@ -524,7 +535,6 @@ fn figures(charts: &[Rendered]) -> String {
             esc(&c.caption)
         ));
     }
-    out.push_str("</section>\n");
     out
 }
 
@@ -685,9 +695,9 @@ mod tests {
             years: vec![2035],
             rows: vec![row(pairs)],
         };
-        assert!(effects(&table(4)).contains("may be noise"));
-        assert!(!effects(&table(5)).contains("may be noise"));
-        let page = effects(&table(5));
+        assert!(effects(&table(4), &[]).contains("may be noise"));
+        assert!(!effects(&table(5), &[]).contains("may be noise"));
+        let page = effects(&table(5), &[]);
         assert!(page.contains("X 2035: +1 (+9.1%), 95% interval"), "{page}");
     }
 

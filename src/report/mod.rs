@@ -12,10 +12,12 @@
 mod bars;
 mod charts;
 mod data;
+mod effects;
 pub mod gsa;
 mod html;
 mod load;
 mod map;
+mod outline;
 mod raster;
 mod table;
 
@@ -24,7 +26,7 @@ use std::path::{Path, PathBuf};
 use crate::engine::indicators::{self, Named, Places};
 use crate::error::{Error, Result};
 use crate::region::RegionSpec;
-use crate::stats::{Estimate, estimate};
+use crate::stats::{self, Estimate, PairKey, estimate};
 
 pub use data::{Moved, RunData, Series};
 pub(crate) use data::{batches, column};
@@ -208,6 +210,34 @@ impl Comparison {
                 (!values.is_empty()).then(|| (y, estimate(&values)))
             })
             .collect()
+    }
+
+    /// Group `i` minus its baseline in a per-run series, year by year: the mean paired
+    /// difference with its 95% interval, as the headline table takes it
+    /// ([`stats::difference`]).
+    pub fn difference_series(
+        &self,
+        i: usize,
+        series: impl Fn(&Run) -> Option<&Series> + Copy,
+    ) -> Vec<(i32, Estimate)> {
+        let keyed = |g: &Group, y: i32| -> Vec<(PairKey, f64)> {
+            (g.runs.iter())
+                .filter_map(|r| Some((r.pair_key(), *series(r)?.get(&y)?)))
+                .collect()
+        };
+        let (mine, base) = (&self.groups[i], &self.groups[self.bases[i]]);
+        self.years
+            .iter()
+            .filter_map(|&y| {
+                let (a, b) = (keyed(mine, y), keyed(base, y));
+                (!a.is_empty() && !b.is_empty()).then(|| (y, stats::difference(&a, &b).estimate))
+            })
+            .collect()
+    }
+
+    /// Whether some scenario has a baseline to differ from.
+    pub fn has_differences(&self) -> bool {
+        (0..self.groups.len()).any(|i| !self.is_baseline(i))
     }
 }
 
