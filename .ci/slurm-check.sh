@@ -110,13 +110,13 @@ on_slurm="$work/sweep on slurm's nodes"
 echo "-- the sweep as a Slurm job array"
 "$bin" sweep slurm "$sweep" --out "$on_slurm" --max-parallel 4 --time 00:10:00 --cpus 1
 bash "$on_slurm/slurm/submit.sh" --wait
-test -f "$on_slurm/summary.parquet"
+test -f "$on_slurm/summary/summary.parquet"
 
 echo "-- the same sweep run here"
 "$bin" sweep run "$sweep" --out "$work/local" --jobs 2 --quiet
 "$bin" summarize "$work/local" >/dev/null
 
-for f in summary.parquet differences.parquet summary.md; do
+for f in summary/summary.parquet summary/differences.parquet summary/summary.md tables/cities/scenario=baseline/variant=default/replicate=0/part-0.parquet; do
     cmp "$on_slurm/$f" "$work/local/$f"
 done
 echo "-- summaries of the Slurm and the local sweep are byte-identical"

@@ -171,7 +171,7 @@ enum Command {
     #[command(subcommand)]
     Sweep(sweep_cmd::SweepCommand),
     /// Statistics over a sweep's replicates and paired differences against a baseline:
-    /// DIR/summary.parquet, DIR/differences.parquet and DIR/summary.md.
+    /// DIR/summary/: summary.parquet, differences.parquet and summary.md.
     Summarize(sweep_cmd::SummarizeArgs),
     /// List the policy kinds, or describe one: parameters, mechanisms and an example.
     Policies {

@@ -117,7 +117,20 @@ fn parquet_value_columns_carry_unit_and_description() {
             );
             assert_eq!(m.get(DESCRIPTION).map(String::as_str), Some(description));
         }
-        assert!(s.field_with_name("step").unwrap().metadata().is_empty());
+        // Key columns say what they are and, having no unit, carry none.
+        let step = s.field_with_name("step").unwrap().metadata();
+        assert!(
+            step.get(DESCRIPTION)
+                .is_some_and(|d| d.contains("step number"))
+        );
+        assert!(!step.contains_key(UNIT), "{table}.step has no unit");
+        for f in s.fields() {
+            assert!(
+                f.metadata().contains_key(DESCRIPTION),
+                "{table}.{} undescribed",
+                f.name()
+            );
+        }
     }
     let s = schema(&dir.join("run/indicators.parquet"));
     let listing: Vec<serde_json::Value> =

@@ -145,6 +145,7 @@ fn parquet_files_have_the_documented_schema_and_row_counts() {
             "firm_id",
             "sector",
             "employees",
+            "jobs",
             "firms",
             "origin",
             "destination",
@@ -170,6 +171,29 @@ fn parquet_files_have_the_documented_schema_and_row_counts() {
             "work_city"
         ]
     );
+
+    // Every column of every data file says what it holds, for a reader of a lone file.
+    for table in [
+        "cities",
+        "city_sectors",
+        "flows",
+        "indicators",
+        "events",
+        "firms",
+        "persons",
+    ] {
+        let file = std::fs::File::open(out.join(format!("{table}.parquet"))).unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        for f in reader.schema().fields() {
+            assert!(
+                f.metadata()
+                    .get("description")
+                    .is_some_and(|d| !d.is_empty()),
+                "{table}.{} has no description",
+                f.name()
+            );
+        }
+    }
 
     // The manifest lists every data file with its true row count and checksum.
     let read = Manifest::read(&out.join("manifest.toml")).unwrap();

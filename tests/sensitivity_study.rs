@@ -270,7 +270,7 @@ fn a_morris_study_runs_resumes_and_gives_the_same_bytes_at_any_job_count() {
     let reading = "moved most by policy.non_capital_relief.hazard_multiplier";
     assert!(html.contains(reading), "{html}");
     // The same section in a comparison's report, of the runs at the design's first point.
-    let runs = |s: &str| out_a.join(format!("sweeps/{s}/runs/scenario={s}/variant=d000000"));
+    let runs = |s: &str| out_a.join(format!("sweeps/{s}/runs/runs/scenario={s}/variant=d000000"));
     let report = a.join("report");
     let o = relocsim(&[
         "compare",

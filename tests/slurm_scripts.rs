@@ -180,7 +180,7 @@ fn the_array_script_runs_its_share_and_the_summary_script_summarises() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(opts.out.join("summary.parquet").exists());
+    assert!(opts.out.join("summary/summary.parquet").exists());
     assert_eq!(&Plan::read(&opts.out).unwrap(), sweep.plan());
 }
 

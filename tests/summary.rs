@@ -33,7 +33,9 @@ fn options(out: &Path) -> SummaryOptions {
 fn run_values(out: &Path, scenario: &str, indicator: &str, step: i32) -> Vec<f64> {
     (0..3)
         .map(|r| {
-            let run = out.join(format!("scenario={scenario}/variant=default/replicate={r}"));
+            let run = out.join(format!(
+                "runs/scenario={scenario}/variant=default/replicate={r}"
+            ));
             let batches = read(&run.join("indicators.parquet"));
             let hit = batches.iter().find_map(|b| {
                 let (names, steps) = (
@@ -51,7 +53,7 @@ fn run_values(out: &Path, scenario: &str, indicator: &str, step: i32) -> Vec<f64
 
 /// The row of `file` for a region-level indicator of a scenario at a step.
 fn row(out: &Path, file: &str, scenario: &str, indicator: &str, step: i32) -> (RecordBatch, usize) {
-    for b in read(&out.join(file)) {
+    for b in read(&out.join("summary").join(file)) {
         let (s, ind, st) = (
             col::<StringArray>(&b, "scenario"),
             col::<StringArray>(&b, "indicator"),
@@ -76,7 +78,7 @@ fn the_summary_has_the_documented_schema_and_order() {
     let (out, _) = summarised("schema");
     // Every column of both summaries says what it holds, for a reader of the lone file.
     for f in ["summary.parquet", "differences.parquet"] {
-        let schema = read(&out.join(f))[0].schema();
+        let schema = read(&out.join("summary").join(f))[0].schema();
         for field in schema.fields() {
             let d = field.metadata().get("description");
             assert!(
@@ -86,7 +88,7 @@ fn the_summary_has_the_documented_schema_and_order() {
             );
         }
     }
-    let batches = read(&out.join("summary.parquet"));
+    let batches = read(&out.join("summary/summary.parquet"));
     let schema = batches[0].schema();
     let fields: Vec<(&str, &DataType, bool)> = schema
         .fields()
@@ -113,7 +115,7 @@ fn the_summary_has_the_documented_schema_and_order() {
     );
     let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
     let indicators =
-        read(&out.join("scenario=baseline/variant=default/replicate=0/indicators.parquet"))
+        read(&out.join("runs/scenario=baseline/variant=default/replicate=0/indicators.parquet"))
             .iter()
             .map(|b| b.num_rows())
             .sum::<usize>();
@@ -137,7 +139,7 @@ fn the_summary_has_the_documented_schema_and_order() {
         );
         assert!(col::<Int32Array>(b, "n").values().iter().all(|&n| n == 3));
     }
-    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    let md = std::fs::read_to_string(out.join("summary/summary.md")).unwrap();
     assert!(
         md.contains(
             "| Beijing population (`beijing_population`) | persons | non_capital_relief | 2022 |"
@@ -166,8 +168,10 @@ fn statistics_match_the_runs_and_differences_pair_replicates() {
     assert_eq!(col::<StringArray>(&d, "baseline").value(j), "baseline");
 
     // Without the baseline's replicate 1, only replicates 0 and 2 pair.
-    std::fs::remove_file(out.join("scenario=baseline/variant=default/replicate=1/manifest.toml"))
-        .unwrap();
+    std::fs::remove_file(
+        out.join("runs/scenario=baseline/variant=default/replicate=1/manifest.toml"),
+    )
+    .unwrap();
     let refused = summarize(&options(&out));
     assert!(
         matches!(refused, Err(relocsim::Error::RunsMissing { .. })),
@@ -202,8 +206,8 @@ fn a_sweep_run_in_shares_summarises_to_the_same_bytes() {
     summarize(&options(&split)).unwrap();
     for f in ["summary.parquet", "differences.parquet", "summary.md"] {
         let (a, b) = (
-            std::fs::read(whole.join(f)).unwrap(),
-            std::fs::read(split.join(f)).unwrap(),
+            std::fs::read(whole.join("summary").join(f)).unwrap(),
+            std::fs::read(split.join("summary").join(f)).unwrap(),
         );
         assert!(a == b, "{f} differs");
     }
@@ -226,7 +230,7 @@ fn difference_row(
     indicator: &str,
     step: i32,
 ) -> (f64, Option<f64>, Option<f64>, i32) {
-    for b in read(&out.join("differences.parquet")) {
+    for b in read(&out.join("summary/differences.parquet")) {
         let (v, ind, st) = (
             col::<StringArray>(&b, "variant"),
             col::<StringArray>(&b, "indicator"),

@@ -58,7 +58,7 @@ fn the_plan_is_a_stable_product_with_stable_ids() {
     assert_eq!(tasks[0].run_id, "baseline__migration_rate-0.02__r0");
     assert_eq!(
         tasks[11].path,
-        "scenario=non_capital_relief/variant=migration_rate-0.04/replicate=2"
+        "runs/scenario=non_capital_relief/variant=migration_rate-0.04/replicate=2"
     );
     let mut ids: Vec<_> = tasks.iter().map(|t| t.run_id.clone()).collect();
     ids.sort();
@@ -273,7 +273,7 @@ fn a_sweep_writes_hive_directories_that_read_as_parquet() {
     );
     for t in sweep.plan().tasks() {
         let run = out.join(format!(
-            "scenario={}/variant={}/replicate={}",
+            "runs/scenario={}/variant={}/replicate={}",
             t.scenario, t.variant, t.replicate
         ));
         let m = Manifest::read(&run.join("manifest.toml")).unwrap();
@@ -388,6 +388,30 @@ fn an_edited_sweep_reruns_only_what_changed() {
     let body = variant("a", "0.01") + &variant("b", "0.03");
     let (path, out) = common::sweep_setup("edit", &["baseline"], 1, &body);
     common::run_sweep(&Sweep::load(&path).unwrap(), &out);
+    // Each table of each run is also in that table's own tree, with the run's bytes.
+    let tables = |v: &str| {
+        let run = out.join(format!("runs/scenario=baseline/variant={v}/replicate=0"));
+        for t in ["cities", "city_sectors", "flows", "indicators", "events"] {
+            let part = out.join(format!(
+                "tables/{t}/scenario=baseline/variant={v}/replicate=0/part-0.parquet"
+            ));
+            let same = std::fs::read(run.join(format!("{t}.parquet"))).unwrap()
+                == std::fs::read(&part).unwrap_or_default();
+            assert!(same, "{} is not the run's {t}", part.display());
+        }
+    };
+    tables("a");
+    tables("b");
+    let listed: Vec<_> =
+        std::fs::read_dir(out.join("tables/cities/scenario=baseline/variant=b/replicate=0"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+    assert_eq!(
+        listed,
+        ["part-0.parquet"],
+        "nothing but the table in its tree"
+    );
     // The same variant names, another value for b: its run no longer matches its task.
     let text = std::fs::read_to_string(&path)
         .unwrap()
@@ -395,9 +419,11 @@ fn an_edited_sweep_reruns_only_what_changed() {
     std::fs::write(&path, text).unwrap();
     let r = common::run_sweep(&Sweep::load(&path).unwrap(), &out);
     assert_eq!((r.ran, r.skipped), (1, 1));
-    let b = out.join("scenario=baseline/variant=b/replicate=0/manifest.toml");
+    let b = out.join("runs/scenario=baseline/variant=b/replicate=0/manifest.toml");
     let text = std::fs::read_to_string(b).unwrap();
     assert!(text.contains("migration_rate = 0.04"), "{text}");
+    // The rerun's tables replace the old run's in the trees.
+    tables("b");
 }
 
 #[test]
@@ -407,7 +433,7 @@ fn a_failing_task_is_recorded_and_the_others_complete() {
     // A file where the baseline's variant directory should be: even root cannot run there.
     // The plan goes first: a sweep writes only into a directory of its own.
     sweep.plan().write(&out).unwrap();
-    let blocker = out.join("scenario=baseline/variant=default");
+    let blocker = out.join("runs/scenario=baseline/variant=default");
     std::fs::create_dir_all(blocker.parent().unwrap()).unwrap();
     std::fs::write(&blocker, "in the way").unwrap();
     let report = common::run_sweep(&sweep, &out);
@@ -445,7 +471,7 @@ fn the_cli_runs_one_share_from_flags_or_from_slurm_variables() {
     sweep_run(&path, &out, &share, &[], 0);
     let done = |i: u32| {
         out.join(format!(
-            "scenario=baseline/variant=default/replicate={i}/manifest.toml"
+            "runs/scenario=baseline/variant=default/replicate={i}/manifest.toml"
         ))
         .exists()
     };
@@ -610,7 +636,7 @@ fn a_posterior_gives_each_replicate_one_parameter_set_shared_by_its_scenarios() 
     assert!(report.failed.is_empty());
     let mut drawn = Vec::new();
     for r in 0..8 {
-        let run = |s: &str| out.join(format!("scenario={s}/variant=default/replicate={r}"));
+        let run = |s: &str| out.join(format!("runs/scenario={s}/variant=default/replicate={r}"));
         let rate = |s: &str| manifest_value(&run(s), "behaviour", "migration_rate");
         assert_eq!(
             rate("baseline"),
@@ -654,7 +680,7 @@ fn a_posterior_gives_each_replicate_one_parameter_set_shared_by_its_scenarios() 
             allow_missing: false,
         })
         .unwrap();
-        std::fs::read_to_string(out.join("summary.md")).unwrap()
+        std::fs::read_to_string(out.join("summary/summary.md")).unwrap()
     };
     assert!(summary(&out).contains("Uncertainty: stochastic and parameter"));
     // compare finds the replicates' parameters differ, and says so.

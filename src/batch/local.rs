@@ -266,6 +266,7 @@ fn attempt(
     let dir = opts.out.join(&task.path);
     let status = existing_run(&dir, &resolved);
     if status == Existing::Verified {
+        super::tables::link_run(&opts.out, task).map_err(|e| e.to_string())?;
         return Ok(TaskOutcome::Skipped);
     }
     let ro = RunOptions {
@@ -288,10 +289,14 @@ fn attempt(
         resumed = false;
         result = runner::run_to_dir(&resolved, &ro, |_, _| step());
     }
+    let complete = |outcome| {
+        super::tables::link_run(&opts.out, task).map_err(|e| e.to_string())?;
+        Ok(outcome)
+    };
     match result {
         Ok(r) if r.interrupted() => Ok(TaskOutcome::Interrupted),
-        Ok(_) if resumed => Ok(TaskOutcome::Resumed),
-        Ok(_) => Ok(TaskOutcome::Ran),
+        Ok(_) if resumed => complete(TaskOutcome::Resumed),
+        Ok(_) => complete(TaskOutcome::Ran),
         Err(Error::Locked { .. }) => Ok(TaskOutcome::Busy),
         Err(Error::Stopped { .. }) => Ok(TaskOutcome::Interrupted),
         Err(e) => Err(e.to_string()),

@@ -5,7 +5,8 @@
 //! - [`overrides`]: dotted-path overrides of a scenario (`policy.0.hazard_multiplier`);
 //! - [`posterior`]: parameter sets drawn per replicate from a calibration's posterior;
 //! - [`plan`]: tasks with stable indices, run ids and hive-style directories
-//!   (`scenario=S/variant=V/replicate=R`), shares of tasks, the plan file;
+//!   (`runs/scenario=S/variant=V/replicate=R`), shares of tasks, the plan file;
+//! - [`tables`]: each table of every run in a tree of its own (`tables/TABLE/...`);
 //! - [`local`]: runs tasks in parallel here, skipping verified complete runs;
 //! - [`slurm`]: job array, summary job and submit scripts;
 //! - [`summary`], [`markdown`]: statistics over replicates and paired differences
@@ -21,6 +22,7 @@ pub mod posterior;
 pub mod slurm;
 pub mod summary;
 pub mod sweep;
+pub mod tables;
 
 pub use backend::{Backend, run_sweep_text};
 pub use local::{LocalOptions, Progress, SweepReport, TaskOutcome, run_local};

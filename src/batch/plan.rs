@@ -12,6 +12,9 @@ use crate::error::{Error, Result};
 
 /// The plan file's name in a sweep's output directory.
 pub const PLAN_FILE: &str = "plan.toml";
+/// The directory of a sweep's run directories, so that the runs' tree holds nothing
+/// else: summaries and per-table trees live beside it.
+pub const RUNS_DIR: &str = "runs";
 
 /// One run of a sweep.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,7 +26,7 @@ pub struct Task {
     pub scenario: String,
     pub variant: String,
     pub replicate: u32,
-    /// The run directory relative to the sweep's: `scenario=S/variant=V/replicate=R`.
+    /// The run directory relative to the sweep's: `runs/scenario=S/variant=V/replicate=R`.
     pub path: String,
 }
 
@@ -72,7 +75,7 @@ impl Plan {
         Task {
             index,
             run_id: format!("{scenario}__{variant}__r{rep}"),
-            path: format!("scenario={scenario}/variant={variant}/replicate={rep}"),
+            path: format!("{RUNS_DIR}/scenario={scenario}/variant={variant}/replicate={rep}"),
             scenario,
             variant,
             replicate: rep,

@@ -28,6 +28,8 @@ use crate::output::metadata::described;
 use crate::output::{Manifest, RunStatus, open_writer};
 use crate::stats::{self, Describe, Difference, PairKey};
 
+/// Where the summaries go in a sweep's directory: beside the runs' tree, not in it.
+pub const SUMMARY_DIR: &str = "summary";
 pub const SUMMARY_FILE: &str = "summary.parquet";
 pub const DIFFERENCES_FILE: &str = "differences.parquet";
 pub const SUMMARY_MD: &str = "summary.md";
@@ -66,7 +68,7 @@ struct Series {
 
 type Group = BTreeMap<Key, Series>;
 
-/// Writes the three summary files into `opts.dir`.
+/// Writes the three summary files into `opts.dir/summary/`.
 pub fn summarize(opts: &SummaryOptions) -> Result<SummaryReport> {
     let plan = Plan::read(&opts.dir)?;
     let baseline = pick_baseline(&plan, opts.baseline.as_deref())?;
@@ -84,7 +86,9 @@ pub fn summarize(opts: &SummaryOptions) -> Result<SummaryReport> {
     // Two summaries at once would write the same hidden files.
     let lock = opts.dir.join(".relocsim-summary.lock");
     let _lock = crate::outdir::Lock::acquire(&lock, &opts.dir)?;
-    let mut out = Outputs::create(&opts.dir)?;
+    let into = opts.dir.join(SUMMARY_DIR);
+    std::fs::create_dir_all(&into).map_err(|e| Error::io(&into, e))?;
+    let mut out = Outputs::create(&into)?;
     for (si, s) in plan.scenarios.iter().enumerate() {
         for (vi, v) in plan.variants.iter().enumerate() {
             let group = load_group(&opts.dir, &plan, (si, vi), &skip)?;
@@ -98,7 +102,7 @@ pub fn summarize(opts: &SummaryOptions) -> Result<SummaryReport> {
         }
     }
     let baseline = baseline.map(|b| plan.scenarios[b].clone());
-    let mut report = out.finish(&opts.dir, &plan, baseline.as_deref())?;
+    let mut report = out.finish(&into, &plan, baseline.as_deref())?;
     report.runs = plan.len() - missing.len();
     report.missing = missing.into_iter().map(|t| t.run_id).collect();
     report.baseline = baseline;

@@ -38,6 +38,7 @@ impl Table {
 
     /// A table whose schema carries metadata of its own (kept across checkpoints).
     fn with_schema(dir: &Path, name: &'static str, schema: SchemaRef) -> Result<Table> {
+        let schema = Arc::new(super::metadata::documented(name, &schema));
         let path = dir.join(format!("{name}.parquet"));
         let writer = open_writer(&path, schema.clone())?;
         Ok(Table {
@@ -189,6 +190,7 @@ fn event_fields() -> Vec<Field> {
         f("firm_id", UInt32),
         f("sector", Utf8),
         f("employees", Int64),
+        f("jobs", Float64),
         f("firms", Float64),
         nullable("origin", Utf8),
         nullable("destination", Utf8),
@@ -426,6 +428,11 @@ fn event_columns(run: &Names, fr: &StepFrame) -> Vec<ArrayRef> {
         Arc::new(Int64Array::from_iter_values(
             ev.iter().map(|e| i64::from(e.employees)),
         )),
+        f64s(
+            ev.iter()
+                .map(|e| f64::from(e.employees) / run.scale)
+                .collect(),
+        ),
         f64s(
             ev.iter()
                 .map(|e| firm_agents(u64::from(e.weight)) / run.scale)
