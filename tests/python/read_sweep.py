@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import polars as pl
+import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -48,8 +49,14 @@ assert frame.height == expected_rows, frame.height
 assert keys(frame.select(["scenario", "variant", "replicate"]).unique().rows()) == runs
 assert frame.schema["replicate"] == pl.Int64, frame.schema["replicate"]
 
-# pyarrow.dataset: the table's directory, hive-partitioned.
-table = ds.dataset(cities, format="parquet", partitioning="hive").to_table()
+# pyarrow.dataset: the table's directory, hive-partitioned. pyarrow infers replicate as
+# int32 where DuckDB and polars infer int64; the README's partitioning makes it int64,
+# as in runs.parquet.
+partitioning = ds.partitioning(
+    pa.schema([("scenario", pa.string()), ("variant", pa.string()), ("replicate", pa.int64())]), flavor="hive"
+)
+table = ds.dataset(cities, format="parquet", partitioning=partitioning).to_table()
+assert table.schema.field("replicate").type == pa.int64(), table.schema.field("replicate")
 assert table.num_rows == expected_rows, table.num_rows
 assert {"scenario", "variant", "replicate"} <= set(table.column_names), table.column_names
 assert set(table.column("scenario").to_pylist()) == {t["scenario"] for t in tasks}
@@ -57,8 +64,9 @@ assert set(table.column("scenario").to_pylist()) == {t["scenario"] for t in task
 assert table.schema.field("population").metadata[b"unit"] == b"persons", table.schema.field("population")
 
 # pandas: the table's directory, and one scenario's partition of it.
-df = pd.read_parquet(cities)
+df = pd.read_parquet(cities, partitioning=partitioning)
 assert len(df) == expected_rows, len(df)
+assert str(df["replicate"].dtype) == "int64", df.dtypes
 assert keys(df[["scenario", "variant", "replicate"]].drop_duplicates().itertuples(index=False)) == runs
 baseline = plan["sweep"]["scenarios"][0]
 part = pd.read_parquet(cities / f"scenario={baseline}")
