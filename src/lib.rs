@@ -49,6 +49,9 @@ pub use engine::sink::{MemorySink, NullSink, Sink};
 pub use error::{Error, Result};
 pub use scenario::Resolved;
 
+/// relocsim's version, as manifests record it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// Runs a scenario from its initial state to the end, pushing every step into `sink`.
 /// `on_step` sees each frame after the sink (progress reporting).
 pub fn simulate(

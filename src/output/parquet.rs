@@ -28,24 +28,35 @@ struct Table {
     path: PathBuf,
     schema: SchemaRef,
     writer: Option<ArrowWriter<File>>,
+    /// In memory (no directory): the row groups as they would be written.
+    kept: Option<Vec<RecordBatch>>,
     rows: u64,
 }
 
 impl Table {
-    fn create(dir: &Path, name: &'static str, fields: Vec<Field>) -> Result<Table> {
+    /// A table written into `dir`, or kept in memory where there is none.
+    fn create(dir: Option<&Path>, name: &'static str, fields: Vec<Field>) -> Result<Table> {
         Table::with_schema(dir, name, Arc::new(Schema::new(fields)))
     }
 
     /// A table whose schema carries metadata of its own (kept across checkpoints).
-    fn with_schema(dir: &Path, name: &'static str, schema: SchemaRef) -> Result<Table> {
+    fn with_schema(dir: Option<&Path>, name: &'static str, schema: SchemaRef) -> Result<Table> {
         let schema = Arc::new(super::metadata::documented(name, &schema));
-        let path = dir.join(format!("{name}.parquet"));
-        let writer = open_writer(&path, schema.clone())?;
+        let file = format!("{name}.parquet");
+        let (path, writer, kept) = match dir {
+            Some(d) => {
+                let path = d.join(file);
+                let writer = open_writer(&path, schema.clone())?;
+                (path, Some(writer), None)
+            }
+            None => (PathBuf::from(file), None, Some(Vec::new())),
+        };
         Ok(Table {
             name,
             path,
             schema,
-            writer: Some(writer),
+            writer,
+            kept,
             rows: 0,
         })
     }
@@ -64,6 +75,10 @@ impl Table {
             return Ok(());
         }
         self.rows += rows as u64;
+        if let Some(kept) = &mut self.kept {
+            kept.extend_from_slice(batches);
+            return Ok(());
+        }
         let w = self.writer.as_mut().expect("table is open until finish");
         for b in batches {
             w.write(b).map_err(|e| out_err(self.name, e))?;
@@ -151,7 +166,7 @@ fn with_key(mut v: Vec<Field>) -> Vec<Field> {
 
 /// The tables every run writes: cities, city_sectors, flows, indicators and events. Value
 /// columns carry their unit and description; indicators.parquet lists its indicators.
-fn data_tables(dir: &Path, places: &Places) -> Result<Vec<Table>> {
+fn data_tables(dir: Option<&Path>, places: &Places) -> Result<Vec<Table>> {
     use DataType::*;
     let keyed =
         |keys: Vec<Field>, columns: Vec<Field>| with_key(keys.into_iter().chain(columns).collect());
@@ -202,7 +217,8 @@ fn event_fields() -> Vec<Field> {
 
 /// Writes cities, city_sectors, flows, indicators and events, and optional snapshots.
 pub struct ParquetSink {
-    dir: PathBuf,
+    /// None: the tables are kept in memory.
+    dir: Option<PathBuf>,
     snapshot_every: Option<u32>,
     tables: Vec<Table>,
     /// Names and scale of the run, from `begin`.
@@ -229,11 +245,31 @@ pub struct Written {
 impl ParquetSink {
     pub fn new(dir: &Path, snapshot_every: Option<u32>) -> ParquetSink {
         ParquetSink {
-            dir: dir.to_path_buf(),
+            dir: Some(dir.to_path_buf()),
             snapshot_every,
             tables: Vec::new(),
             run: Names::default(),
         }
+    }
+
+    /// A sink that keeps every table in memory as the record batches it would write,
+    /// one per row group, with the same schemas: for callers that analyse a run without
+    /// files (the Python package).
+    pub fn in_memory(snapshot_every: Option<u32>) -> ParquetSink {
+        ParquetSink {
+            dir: None,
+            snapshot_every,
+            tables: Vec::new(),
+            run: Names::default(),
+        }
+    }
+
+    /// The tables kept in memory, in file order: name, schema and row groups (empty for
+    /// a sink that wrote files).
+    pub fn into_tables(self) -> Vec<(String, SchemaRef, Vec<RecordBatch>)> {
+        (self.tables.into_iter())
+            .map(|t| (t.name.to_string(), t.schema, t.kept.unwrap_or_default()))
+            .collect()
     }
 
     pub fn written(&self) -> Vec<Written> {
@@ -255,7 +291,7 @@ impl ParquetSink {
             t.close()?;
             let saved = dir.join(format!("{}.parquet", t.name));
             std::fs::rename(&t.path, &saved).map_err(|e| Error::io(&saved, e))?;
-            let mut fresh = Table::with_schema(&self.dir, t.name, t.schema.clone())?;
+            let mut fresh = Table::with_schema(self.dir.as_deref(), t.name, t.schema.clone())?;
             fresh.copy_from(&saved)?;
             *t = fresh;
         }
@@ -319,7 +355,7 @@ impl Sink for ParquetSink {
             policies: run.policy_kinds.clone(),
             scale: run.scale,
         };
-        let mut tables = data_tables(&self.dir, &Places::of(&run.region.spec))?;
+        let mut tables = data_tables(self.dir.as_deref(), &Places::of(&run.region.spec))?;
         if self.snapshot_every.is_some() {
             let (firms, persons) = (firm_fields(), person_fields());
             debug_assert_eq!(unaccounted(&firms, &FIRM_INTERNAL, Firms::COLUMNS), None);
@@ -327,12 +363,9 @@ impl Sink for ParquetSink {
                 unaccounted(&persons, &PERSON_INTERNAL, Persons::COLUMNS),
                 None
             );
-            tables.push(Table::create(&self.dir, "firms", snapshot_schema(firms))?);
-            tables.push(Table::create(
-                &self.dir,
-                "persons",
-                snapshot_schema(persons),
-            )?);
+            let dir = self.dir.as_deref();
+            tables.push(Table::create(dir, "firms", snapshot_schema(firms))?);
+            tables.push(Table::create(dir, "persons", snapshot_schema(persons))?);
         }
         self.tables = tables;
         Ok(())
