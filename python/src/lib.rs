@@ -169,22 +169,31 @@ fn resolve(source: &Source, settings: &Settings) -> Result<Resolved, Error> {
     if let toml::Value::Table(o) = toml_value(overrides, "").map_err(|e| invalid("overrides", e))? {
         apply_overrides(&mut doc, o, file)?;
     }
-    let set = |doc: &mut toml::Table, key: &str, v: toml::Value| {
-        relocsim::batch::overrides::apply(doc, key, &v)
-            .map_err(|e| invalid(file, format!("{key}: {e}")))
-    };
-    if let Some(seed) = settings.seed {
-        set(&mut doc, "scenario.seed", toml::Value::Integer(seed as i64))?;
-    }
-    if let Some(scale) = settings.scale {
-        set(&mut doc, "scenario.scale", toml::Value::Float(scale))?;
-    }
-    if let Some(r) = settings.replicate {
-        set(
-            &mut doc,
-            "scenario.replicate",
-            toml::Value::Integer(i64::from(r)),
-        )?;
+    // Set as `relocsim run --seed/--scale` set them (overrides refuse replicate, which a
+    // sweep owns); an out-of-range value is reported by validation like any other.
+    let run_settings = [
+        (
+            "seed",
+            settings
+                .seed
+                .map(|v| toml::Value::Integer(v.min(i64::MAX as u64) as i64)),
+        ),
+        ("scale", settings.scale.map(toml::Value::Float)),
+        (
+            "replicate",
+            settings
+                .replicate
+                .map(|r| toml::Value::Integer(i64::from(r))),
+        ),
+    ];
+    for (key, value) in run_settings {
+        let Some(v) = value else { continue };
+        let table = doc
+            .entry("scenario")
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        if let Some(t) = table.as_table_mut() {
+            t.insert(key.to_string(), v);
+        }
     }
     let text = toml::to_string(&doc).map_err(|e| invalid(file, e.to_string()))?;
     scenario::parse(&text, file, Path::new(&source.base))

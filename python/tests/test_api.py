@@ -82,6 +82,14 @@ def test_the_same_scenario_and_seed_give_the_cli_s_bytes(small: Path, tmp_path: 
         assert in_memory.table(table).equals(pq.read_table(tmp_path / "cli" / f"{table}.parquet"), check_metadata=True), table
 
 
+def test_seed_scale_and_replicate_are_set_as_the_cli_sets_them(small: Path, tmp_path: Path) -> None:
+    run = relocsim.run(small, seed=9, scale=0.003, replicate=2, out=tmp_path / "r")
+    m = run.manifest["manifest"]
+    assert (m["seed"], m["scale"], m["replicate"]) == (9, 0.003, 2)
+    other = relocsim.run(small, seed=9, scale=0.003, replicate=3)
+    assert not other.table("events").equals(run.table("events")), "replicates draw differently"
+
+
 def test_a_dict_is_the_same_scenario_as_its_file(small: Path) -> None:
     scenario = {"scenario": {"name": "pytest", "description": "d", "start_year": 2020,
                              "end_year": 2022, "seed": 7, "scale": 0.002}}
