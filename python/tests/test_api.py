@@ -185,6 +185,21 @@ def test_ctrl_c_stops_a_run_and_raises_keyboard_interrupt() -> None:
     assert relocsim.run({"scenario": {"name": "after", "start_year": 2020, "end_year": 2021, "scale": 0.002}}).tables
 
 
+def test_ctrl_c_leaves_a_run_directory_that_the_cli_resumes_to_the_same_bytes(tmp_path: Path) -> None:
+    scenario = {"scenario": {"name": "long", "start_year": 2020, "end_year": 2035, "seed": 3, "scale": 0.05}}
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        relocsim.run(scenario, out=tmp_path / "cut", threads=1)
+    timer.join()
+    assert relocsim.load(tmp_path / "cut").manifest["manifest"]["status"] == "interrupted"
+    done = cli("run", "--resume", str(tmp_path / "cut"), "--quiet")
+    assert done.returncode == 0, done.stderr
+    whole = relocsim.run(scenario, out=tmp_path / "whole")
+    for table in relocsim.TABLES:
+        assert (tmp_path / "cut" / f"{table}.parquet").read_bytes() == (whole.path / f"{table}.parquet").read_bytes(), table
+
+
 def test_the_registry_and_the_policy_kinds() -> None:
     params = {p["name"]: p for p in relocsim.params()}
     rate = params["behaviour.migration_rate"]
