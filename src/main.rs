@@ -27,6 +27,7 @@ macro_rules! out {
     };
 }
 
+mod author_cmd;
 mod sweep_cmd;
 
 /// Standard output was closed by its reader: nothing more to say, and no failure.
@@ -165,8 +166,25 @@ enum Command {
         #[command(flatten)]
         study: StudyArgs,
     },
-    /// Print the documented schema of the output files.
-    Schema,
+    /// Print the documented schema of the output files; with --json, the JSON Schema
+    /// (draft 2020-12) of an input file for editors (Taplo, VS Code).
+    Schema {
+        /// scenario, sweep or calibration: print that input file's JSON Schema.
+        #[arg(long, value_enum, value_name = "FILE")]
+        json: Option<SchemaKind>,
+    },
+    /// Write a new scenario file to start from: every parameter with its unit, range,
+    /// source tag and meaning, and a table per --policy at its defaults; it validates as
+    /// written.
+    New(author_cmd::NewArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell); e.g.
+    /// `relocsim completions bash > ~/.local/share/bash-completion/completions/relocsim`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff); e.g. `relocsim man > ~/.local/share/man/man1/relocsim.1`.
+    Man,
     /// Sweeps of scenarios, variants and replicates: list, run here, or run on Slurm.
     #[command(subcommand)]
     Sweep(sweep_cmd::SweepCommand),
@@ -186,6 +204,24 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: ParamsFormat,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SchemaKind {
+    Scenario,
+    Sweep,
+    Calibration,
+}
+
+impl From<SchemaKind> for relocsim::scenario::json_schema::Kind {
+    fn from(k: SchemaKind) -> Self {
+        use relocsim::scenario::json_schema::Kind;
+        match k {
+            SchemaKind::Scenario => Kind::Scenario,
+            SchemaKind::Sweep => Kind::Sweep,
+            SchemaKind::Calibration => Kind::Calibration,
+        }
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -337,10 +373,20 @@ fn dispatch(cli: Cli) -> Result<()> {
             targets.as_deref(),
             sensitivity.as_deref(),
         ),
-        Command::Schema => {
+        Command::Schema { json: None } => {
             out!("{}", relocsim::output::schema_doc());
             Ok(())
         }
+        Command::Schema { json: Some(kind) } => {
+            let schema = relocsim::scenario::json_schema::schema(kind.into());
+            outln!("{}", serde_json::to_string_pretty(&schema)?);
+            Ok(())
+        }
+        Command::New(args) => author_cmd::new(args),
+        Command::Completions { shell } => {
+            author_cmd::completions(shell, <Cli as clap::CommandFactory>::command())
+        }
+        Command::Man => author_cmd::man(<Cli as clap::CommandFactory>::command()),
         Command::Calibrate { file, study } => calibrate(&file, &study),
         Command::Sensitivity {
             file,

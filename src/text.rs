@@ -21,3 +21,34 @@ pub fn number(v: f64) -> String {
         v.to_string()
     }
 }
+
+/// Edit distance, for "did you mean".
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// "did you mean `x`? valid keys: ..." for an unknown name.
+pub fn suggest<'a>(name: &str, valid: impl IntoIterator<Item = &'a str>) -> String {
+    let valid: Vec<&str> = valid.into_iter().collect();
+    let best = valid
+        .iter()
+        .map(|v| (distance(name, v), *v))
+        .min()
+        .filter(|(d, v)| *d <= (v.len() / 3).max(2));
+    let list = valid.join(", ");
+    match best {
+        Some((_, v)) => format!("did you mean `{v}`? valid: {list}"),
+        None => format!("valid: {list}"),
+    }
+}

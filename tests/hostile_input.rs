@@ -25,7 +25,7 @@ fn validate_reports_all_four_problems_of_a_file_in_one_run_in_file_order() {
         ":9:1: scenario.scal: unknown key; did you mean `scale`?",
         ":11:1: behaviour.commute_range_km = -5: out of range; valid: 0 to 20000",
         ":12:1: policy[0] (growth_pole): window 2020..=2090 lies outside",
-        ":16:1: policy[0] (growth_pole).cities: unknown city \"Pekin\"",
+        ":16:27: policy[0] (growth_pole).cities: unknown city \"Pekin\"",
     ];
     assert_eq!(problems.len(), expected.len(), "{err}");
     for (p, e) in problems.iter().zip(expected) {

@@ -75,6 +75,14 @@ fn the_plan_is_a_stable_product_with_stable_ids() {
 fn axis_products_and_explicit_variants_get_deterministic_names() {
     let body = "[[variant]]\nname = \"push\"\nscenarios = [\"non_capital_relief\"]\nset = { policy = { 0 = { hazard_multiplier = 5.0 } } }\n\n[[variant]]\nname = \"plain\"\n\n[[axis]]\nkey = \"behaviour.migration_rate\"\nvalues = [0.01, 0.03]\n\n[[axis]]\nkey = \"policy.0.cities\"\nscenarios = [\"non_capital_relief\"]\nvalues = [[\"Beijing\"], [\"Beijing\", \"Tianjin\"]]\n";
     let (path, _) = common::sweep_setup("names", &["baseline", "non_capital_relief"], 1, body);
+    // "plain" is the unmodified run here: no `default` beside it.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replacen(
+        "replicates = 1\n",
+        "replicates = 1\ninclude_default = false\n",
+        1,
+    );
+    std::fs::write(&path, text).unwrap();
     let sweep = Sweep::load(&path).unwrap();
     let names: Vec<&str> = sweep.variants.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(
@@ -418,7 +426,8 @@ fn an_edited_sweep_reruns_only_what_changed() {
         .replace("= 0.03", "= 0.04");
     std::fs::write(&path, text).unwrap();
     let r = common::run_sweep(&Sweep::load(&path).unwrap(), &out);
-    assert_eq!((r.ran, r.skipped), (1, 1));
+    // b runs again; a and the unmodified default are kept.
+    assert_eq!((r.ran, r.skipped), (1, 2));
     let b = out.join("runs/scenario=baseline/variant=b/replicate=0/manifest.toml");
     let text = std::fs::read_to_string(b).unwrap();
     assert!(text.contains("migration_rate = 0.04"), "{text}");
@@ -726,4 +735,32 @@ fn a_posterior_that_cannot_be_drawn_from_is_refused() {
         );
         assert!(!out.exists(), "{given}: nothing ran");
     }
+}
+
+#[test]
+fn declared_variants_keep_the_unmodified_run_unless_the_file_says_not() {
+    let body = "[[variant]]\nname = \"fast\"\nset = { \"behaviour.migration_rate\" = 0.05 }\n";
+    let (path, _) = common::sweep_setup("default", &["baseline"], 1, body);
+    let names = |p: &Path| -> Vec<String> {
+        Sweep::load(p)
+            .unwrap()
+            .variants
+            .iter()
+            .map(|v| v.name.clone())
+            .collect()
+    };
+    assert_eq!(names(&path), ["default", "fast"]);
+    let base = Sweep::load(&path).unwrap().resolve(0, 0, 0).unwrap();
+    assert_ne!(
+        base.scenario.behaviour.migration_rate, 0.05,
+        "default is unmodified"
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replacen(
+        "replicates = 1\n",
+        "replicates = 1\ninclude_default = false\n",
+        1,
+    );
+    std::fs::write(&path, text).unwrap();
+    assert_eq!(names(&path), ["fast"]);
 }

@@ -38,6 +38,14 @@ struct SweepTable {
     baseline: Option<String>,
     /// A calibration's posterior.parquet: each replicate draws its parameters from it.
     posterior: Option<String>,
+    /// With `[[variant]]` tables, also run every scenario unmodified (variant
+    /// `default`), the run each variant is read against.
+    #[serde(default = "yes")]
+    include_default: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A scenario file, or a table with the file and overrides for that scenario alone.
@@ -584,20 +592,20 @@ fn check_names(what: &str, given: &[String], names: &[String], problems: &mut Ve
     }
 }
 
-/// Explicit variants crossed with the product of the axes; one `default` variant when
-/// there are neither.
+/// The unmodified `default` (unless `include_default = false`) and the explicit
+/// variants, crossed with the product of the axes.
 fn build_variants(spec: &SweepFile, names: &[String], problems: &mut Vec<String>) -> Vec<Variant> {
     let mut bases = vec![Variant {
         name: String::new(),
         overrides: Vec::new(),
     }];
     if !spec.variants.is_empty() {
-        bases = spec
-            .variants
-            .iter()
-            .enumerate()
-            .map(|(i, v)| explicit_variant(i, v, names, problems))
-            .collect();
+        let explicit = (spec.variants.iter().enumerate())
+            .map(|(i, v)| explicit_variant(i, v, names, problems));
+        if !spec.sweep.include_default {
+            bases.clear();
+        }
+        bases.extend(explicit);
     }
     let mut out = bases;
     for (i, axis) in spec.axes.iter().enumerate() {

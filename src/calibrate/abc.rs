@@ -302,7 +302,7 @@ fn sweep_text(c: &Calibration, name: &str, variants: &[(String, Vec<f64>)]) -> S
         .canonicalize()
         .unwrap_or_else(|_| c.scenario.clone());
     let mut t = format!(
-        "[sweep]\nname = {:?}\nscenarios = [{:?}]\nreplicates = {}\n\n[set]\n\"scenario.scale\" = {:?}\n\"scenario.seed\" = {}\n",
+        "[sweep]\nname = {:?}\nscenarios = [{:?}]\nreplicates = {}\ninclude_default = false\n\n[set]\n\"scenario.scale\" = {:?}\n\"scenario.seed\" = {}\n",
         name,
         scenario.display().to_string(),
         s.replicates,

@@ -348,9 +348,10 @@ pub(crate) fn check_cities(
 ) {
     for n in names {
         if region.city_index(n).is_none() {
+            let valid = region.city_names();
             p.push(format!(
-                "{key}.{field}: unknown city {n:?}; valid cities: {}",
-                region.city_names().join(", ")
+                "{key}.{field}: unknown city {n:?}; {}",
+                crate::text::suggest(n, valid.iter().map(|c| c.as_ref()))
             ));
         }
     }
@@ -359,9 +360,10 @@ pub(crate) fn check_cities(
 pub(crate) fn check_sectors(key: &str, names: &[String], region: &Region, p: &mut Vec<String>) {
     for n in names {
         if region.sector_index(n).is_none() {
+            let valid = region.sector_names();
             p.push(format!(
-                "{key}.sectors: unknown sector {n:?}; valid sectors: {}",
-                region.sector_names().join(", ")
+                "{key}.sectors: unknown sector {n:?}; {}",
+                crate::text::suggest(n, valid.iter().map(|c| c.as_ref()))
             ));
         }
     }

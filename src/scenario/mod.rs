@@ -4,6 +4,8 @@
 //! defaults), trends and policies. A run's `manifest.toml` is itself a valid scenario:
 //! its `[manifest]` table is ignored here, so a published run can be run again as is.
 
+pub mod json_schema;
+pub mod scaffold;
 pub mod validate;
 
 use std::path::{Path, PathBuf};

@@ -81,7 +81,7 @@ fn overrides(study: &Study, s: &StudyScenario, u: &[f64]) -> Vec<(String, toml::
 fn sweep_text(study: &Study, p: &ScenarioPlan) -> String {
     let s = &study.spec.sensitivity;
     let mut t = format!(
-        "[sweep]\nname = {:?}\nscenarios = [{:?}]\nreplicates = {}\n\n[set]\n\"scenario.scale\" = {:?}\n\"scenario.seed\" = {}\n",
+        "[sweep]\nname = {:?}\nscenarios = [{:?}]\nreplicates = {}\ninclude_default = false\n\n[set]\n\"scenario.scale\" = {:?}\n\"scenario.seed\" = {}\n",
         format!("{}-{}", s.name, p.scenario.name),
         p.scenario.path.display().to_string(),
         s.replicates,

@@ -171,7 +171,8 @@ impl<'t> Checked<'t> {
         let at = self
             .doc
             .as_ref()
-            .and_then(|d| find(d.get_ref(), &problem_path(problem)));
+            .and_then(|d| find(d.get_ref(), &problem_path(problem)))
+            .map(|at| named_value(self.text, at, problem).unwrap_or(at));
         self.found.push(Found {
             at,
             message: problem.to_string(),
@@ -227,36 +228,7 @@ pub fn line_col(text: &str, at: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// Edit distance, for "did you mean".
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}
-
-/// "did you mean `x`? valid keys: ..." for an unknown name.
-pub fn suggest<'a>(name: &str, valid: impl IntoIterator<Item = &'a str>) -> String {
-    let valid: Vec<&str> = valid.into_iter().collect();
-    let best = valid
-        .iter()
-        .map(|v| (distance(name, v), *v))
-        .min()
-        .filter(|(d, v)| *d <= (v.len() / 3).max(2));
-    let list = valid.join(", ");
-    match best {
-        Some((_, v)) => format!("did you mean `{v}`? valid: {list}"),
-        None => format!("valid: {list}"),
-    }
-}
+pub use crate::text::suggest;
 
 /// Prefixes a semantic problem ("policy[0] (kind).field = ...: ...") with the line and
 /// column of the deepest key of its path found in the text.
@@ -267,11 +239,22 @@ pub fn locate(text: &str, file: &str, problem: &str) -> String {
     };
     match find(doc.get_ref(), &path) {
         Some(at) => {
+            let at = named_value(text, at, problem).unwrap_or(at);
             let (l, c) = line_col(text, at);
             format!("{file}:{l}:{c}: {problem}")
         }
         None => format!("{file}: {problem}"),
     }
+}
+
+/// Where a problem about one name of a list (`unknown city "X"`) points: that name in
+/// the list that starts at byte `at`, rather than the list's key.
+fn named_value(text: &str, at: usize, problem: &str) -> Option<usize> {
+    let (_, rest) = problem.split_once("unknown ")?;
+    let name = rest.split('"').nth(1)?;
+    let list = &text[at..];
+    let end = list.find(']')?;
+    list[..end].find(&format!("\"{name}\"")).map(|i| at + i)
 }
 
 /// The key path a problem message starts with: `policy[0] (kind).cities: ...` gives

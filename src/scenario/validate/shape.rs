@@ -314,6 +314,7 @@ pub fn sweep() -> &'static Shape {
                 ("replicates", Shape::Integer(Some((1, u32::MAX as i128)))),
                 ("baseline", Shape::Text),
                 ("posterior", Shape::Text),
+                ("include_default", Shape::Boolean),
             ],
             &["scenarios"],
         );
