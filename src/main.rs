@@ -84,9 +84,10 @@ enum Command {
     /// Time the engine (no output files): agent-steps per second, ns per agent per step,
     /// peak memory, and the time of each pass.
     Bench {
-        /// Scenario [default: the baseline, scenarios/baseline.toml].
-        #[arg(long, default_value = "scenarios/baseline.toml")]
-        scenario: PathBuf,
+        /// Scenario [default: the shipped baseline, scenarios/baseline.toml, built in so
+        /// that bench runs anywhere].
+        #[arg(long)]
+        scenario: Option<PathBuf>,
         /// Agents per real person and firm.
         #[arg(long, default_value_t = 0.01)]
         scale: f64,
@@ -359,7 +360,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             scenario,
             scale,
             threads,
-        } => bench(&scenario, scale, threads),
+        } => bench(scenario.as_deref(), scale, threads),
         Command::Compare {
             dirs,
             baseline,
@@ -867,11 +868,25 @@ fn replay(run_dir: &std::path::Path, threads: Option<usize>, quiet: bool) -> Res
     }
 }
 
-fn bench(path: &std::path::Path, scale: f64, threads: Option<usize>) -> Result<()> {
-    let mut resolved = scenario::load(path)?;
+/// The shipped baseline, compiled in: `relocsim bench` runs outside the repository.
+const BASELINE: &str = include_str!("../scenarios/baseline.toml");
+
+fn bench(path: Option<&std::path::Path>, scale: f64, threads: Option<usize>) -> Result<()> {
+    let (file, base) = match path {
+        Some(p) => (
+            p.display().to_string(),
+            p.parent().map(PathBuf::from).unwrap_or_default(),
+        ),
+        None => (
+            "scenarios/baseline.toml (built in)".to_string(),
+            PathBuf::from("."),
+        ),
+    };
+    let mut resolved = match path {
+        Some(p) => scenario::load(p)?,
+        None => scenario::parse(BASELINE, &file, &base)?,
+    };
     resolved.scenario.scenario.scale = scale;
-    let file = path.display().to_string();
-    let base = path.parent().map(PathBuf::from).unwrap_or_default();
     let resolved = scenario::resolve(resolved.scenario, &file, &base)?;
     let threads = thread_count(threads)?;
     let usage = relocsim::resources::Usage::one_run(threads);
@@ -881,7 +896,7 @@ fn bench(path: &std::path::Path, scale: f64, threads: Option<usize>) -> Result<(
     let r = relocsim::run::bench::run(&resolved, threads)?;
     outln!(
         "scenario {} at scale {} on {} threads: {} agents, {} steps",
-        path.display(),
+        file,
         r.scale,
         r.threads,
         r.agents,

@@ -120,3 +120,18 @@ fn schema_json_prints_draft_2020_12_schemas_with_every_parameter() {
         true
     );
 }
+
+#[test]
+fn bench_runs_outside_the_repository_and_its_help_names_each_default_once() {
+    let dir = tmpdir("authoring", "bench");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relocsim"))
+        .args(["bench", "--scale", "0.0005", "--threads", "1"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert!(text(&out).0.contains("agent-steps"), "{:?}", text(&out));
+    let help = text(&relocsim(&["bench", "--help"])).0;
+    let scenario = help.lines().find(|l| l.contains("--scenario")).unwrap();
+    assert_eq!(scenario.matches("default").count(), 1, "{scenario}");
+}

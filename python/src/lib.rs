@@ -114,7 +114,10 @@ fn apply_overrides(doc: &mut toml::Table, overrides: toml::Table, file: &str) ->
             Some((p, kind)) => {
                 let tables = doc.get("policy").and_then(|v| v.as_array());
                 let of_kind: Vec<String> = (tables.into_iter().flatten().enumerate())
-                    .filter(|(_, t)| t.get("kind").and_then(|k| k.as_str()) == Some(kind))
+                    .filter(|(_, t)| {
+                        kind == relocsim::params::ANY_KIND
+                            || t.get("kind").and_then(|k| k.as_str()) == Some(kind)
+                    })
                     .map(|(i, _)| format!("policy.{i}.{}", p.field()))
                     .collect();
                 if of_kind.is_empty() {
