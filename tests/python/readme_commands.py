@@ -24,7 +24,14 @@ clone = work / "relocsim"
 subprocess.run(["git", "clone", "--quiet", str(repo), str(clone)], check=True)
 home = work / "home"
 home.mkdir()
-env = dict(os.environ, HOME=str(home), CARGO_TARGET_DIR=str(target), CARGO_HOME=os.environ.get("CARGO_HOME", str(Path.home() / ".cargo")))
+# A fresh HOME for what the README writes there; the toolchain stays where rustup put it.
+env = dict(
+    os.environ,
+    HOME=str(home),
+    CARGO_TARGET_DIR=str(target),
+    CARGO_HOME=os.environ.get("CARGO_HOME", str(Path.home() / ".cargo")),
+    RUSTUP_HOME=os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup")),
+)
 env["PATH"] = f"{home}/.cargo/bin:{env['PATH']}"
 env.pop("CI", None)
 
