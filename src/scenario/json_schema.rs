@@ -1,14 +1,16 @@
 //! JSON Schemas (draft 2020-12) of the input files, for editors: Taplo and VS Code's
-//! Even Better TOML complete keys and flag wrong ones as a user types. Every parameter
-//! (its type, range, default, unit and meaning) comes from the registry, and each
-//! policy kind is one branch keyed by `kind`; the tables around them mirror the types
-//! that read the files (`Run`, the sweep and calibration files), which refuse unknown
-//! keys as the schemas do. The checks of meaning (a window inside the run, names a
-//! region has) stay with `relocsim validate`.
+//! Even Better TOML complete keys and flag wrong ones as a user types. They are made
+//! from the validator's own model of each file (`validate::shape`: keys, types,
+//! required keys and integer ranges, read from the types that parse the files), so a
+//! schema cannot accept a key the parser refuses; the registry adds each parameter's
+//! range, default, unit and meaning, and each policy kind is one branch keyed by `kind`.
+//! The checks of meaning (a window inside the run, names a region has) stay with
+//! `relocsim validate`.
 
 use serde_json::{Map, Value, json};
 
-use crate::params::{self, DefaultValue, Param};
+use super::validate::shape::{self, Shape};
+use crate::params::{self, Param};
 
 /// The input files a schema is printed for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,229 +24,121 @@ const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 
 /// The schema of `kind`, as JSON.
 pub fn schema(kind: Kind) -> Value {
-    match kind {
-        Kind::Scenario => scenario(),
-        Kind::Sweep => sweep(),
-        Kind::Calibration => calibration(),
-    }
+    let (shape, name) = match kind {
+        Kind::Scenario => (shape::scenario(), "scenario"),
+        Kind::Sweep => (shape::sweep(), "sweep"),
+        Kind::Calibration => (shape::calibration(), "calibration"),
+    };
+    let mut v = json_of(shape, "");
+    let o = v.as_object_mut().expect("a file is a table");
+    o.insert("$schema".into(), DRAFT.into());
+    let id = format!("https://relocsim.invalid/schema/{name}.json");
+    o.insert("$id".into(), id.into());
+    o.insert("title".into(), format!("relocsim {name}").into());
+    v
 }
 
-fn object(properties: Map<String, Value>, required: &[&str]) -> Value {
-    json!({
-        "type": "object",
-        "properties": properties,
-        "required": required,
-        "additionalProperties": false,
+/// What the parser's types say nothing about: the name's characters, the scale's range.
+fn extra(path: &str) -> Option<Value> {
+    Some(match path {
+        "scenario.name" => json!({ "pattern": "^[A-Za-z0-9._-]+$", "maxLength": 100,
+            "description": "names the output directory: letters, digits, '-', '_' and '.'" }),
+        "scenario.scale" | "calibration.scale" => json!({ "exclusiveMinimum": 0, "maximum": 100,
+            "description": "agents per real person and firm (1: the whole region)" }),
+        "sweep.include_default" => json!({ "default": true,
+            "description": "with [[variant]] tables, also run each scenario unmodified (variant `default`)" }),
+        "calibration.parameter.name" => json!({
+            "description": "a registry name (relocsim params) or a dotted path such as policy.0.hazard_multiplier" }),
+        _ => return None,
     })
 }
 
-/// One parameter: its type and range, with its unit and meaning as the description.
-fn param(p: &Param) -> Value {
-    let description = format!(
-        "{} ({}, {}): {}",
-        p.field(),
-        p.unit,
-        p.tag.label(),
-        p.meaning
-    );
-    let mut v = match p.default {
-        DefaultValue::Number(_) => json!({ "type": "number" }),
-        DefaultValue::Integer(_) => json!({ "type": "integer" }),
-        DefaultValue::Bool(_) => json!({ "type": "boolean" }),
-        DefaultValue::Names(_) => json!({ "type": "array", "items": { "type": "string" } }),
-        DefaultValue::EmptyTable => json!({
-            "type": "object",
-            "additionalProperties": { "type": "number" },
-        }),
-        // Set in every table: a year for the window, else any scalar.
-        DefaultValue::Required if p.unit == "year" => json!({ "type": "integer" }),
-        DefaultValue::Required => json!({}),
+/// `shape` at `path` (dotted, without list indices) as a JSON Schema.
+fn json_of(shape: &Shape, path: &str) -> Value {
+    let at = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
     };
-    let o = v.as_object_mut().expect("built as an object");
+    let mut v = match shape {
+        Shape::Table(keys, required) => {
+            let props: Map<String, Value> = keys
+                .iter()
+                .map(|(k, s)| (k.clone(), json_of(s, &at(k))))
+                .collect();
+            json!({ "type": "object", "properties": props, "required": required,
+                    "additionalProperties": false })
+        }
+        Shape::Tables(inner) => json!({ "type": "array", "items": json_of(inner, path) }),
+        Shape::Policies => policies(),
+        Shape::List(inner) => json!({ "type": "array", "items": json_of(inner, path) }),
+        Shape::Map(inner) => {
+            json!({ "type": "object", "additionalProperties": json_of(inner, path) })
+        }
+        Shape::Either(a, b) => json!({ "anyOf": [json_of(a, path), json_of(b, path)] }),
+        Shape::Integer(range) => {
+            let (lo, hi) = range.unwrap_or((i128::from(i64::MIN), i128::from(i64::MAX)));
+            json!({ "type": "integer", "minimum": lo as f64, "maximum": hi as f64 })
+        }
+        Shape::Number => json!({ "type": "number" }),
+        Shape::Text => json!({ "type": "string" }),
+        Shape::Boolean => json!({ "type": "boolean" }),
+        Shape::Any => json!({}),
+    };
+    if let Some(p) = params::find(path) {
+        document(&mut v, p);
+    }
+    if let (Some(o), Some(Value::Object(more))) = (v.as_object_mut(), extra(path)) {
+        o.extend(more);
+    }
+    v
+}
+
+/// A parameter's unit and meaning as the description, its default, and for a number
+/// its range (integers have theirs from the shape).
+fn document(v: &mut Value, p: &Param) {
+    let Some(o) = v.as_object_mut() else { return };
+    let unit = if p.unit.is_empty() { "-" } else { p.unit };
+    let description = format!("{} ({unit}, {}): {}", p.field(), p.tag.label(), p.meaning);
     o.insert("description".into(), description.into());
-    if let Some(r) = p.range {
-        let bounds = match o.get_mut("additionalProperties") {
-            Some(Value::Object(inner)) => inner,
-            _ => o,
-        };
-        bounds.insert("minimum".into(), json!(r.min));
-        bounds.insert("maximum".into(), json!(r.max));
+    if let (Some(r), Some("number")) = (p.range, o.get("type").and_then(Value::as_str)) {
+        o.insert("minimum".into(), json!(r.min));
+        o.insert("maximum".into(), json!(r.max));
     }
-    if let Some(d) = p.default.to_toml() {
-        let d = serde_json::to_value(d).unwrap_or(Value::Null);
-        v.as_object_mut()
-            .expect("object")
-            .insert("default".into(), d);
+    if let Some(d) = p
+        .default
+        .to_toml()
+        .and_then(|d| serde_json::to_value(d).ok())
+    {
+        o.insert("default".into(), d);
     }
-    v
 }
 
-fn params_of(table: &str) -> Value {
-    let props: Map<String, Value> = params::of_table(table)
-        .map(|p| (p.field().to_string(), param(p)))
-        .collect();
-    object(props, &[])
-}
-
-fn policy(kind: &str) -> Value {
-    let mut props: Map<String, Value> = params::of_kind(kind)
-        .map(|p| (p.field().to_string(), param(p)))
-        .collect();
-    let summary = crate::policy::doc::find(kind).map_or("", |k| k.summary);
-    props.insert(
-        "kind".into(),
-        json!({ "const": kind, "description": summary }),
-    );
-    let mut v = object(props, &["kind", "start", "end"]);
-    v["if"] = json!({ "properties": { "kind": { "const": kind } }, "required": ["kind"] });
-    v
-}
-
-fn run_table() -> Value {
-    let props = json!({
-        "name": { "type": "string", "pattern": "^[A-Za-z0-9._-]+$", "maxLength": 100,
-                  "description": "names the output directory: letters, digits, '-', '_' and '.'" },
-        "description": { "type": "string" },
-        "start_year": { "type": "integer", "minimum": 1900, "maximum": 2500, "default": 2020,
-                        "description": "a base year of the region data" },
-        "end_year": { "type": "integer", "minimum": 1900, "maximum": 2500, "default": 2035 },
-        "seed": { "type": "integer", "minimum": 0, "maximum": i64::MAX, "default": 20200101 },
-        "replicate": { "type": "integer", "minimum": 0, "maximum": u32::MAX, "default": 0 },
-        "scale": { "type": "number", "exclusiveMinimum": 0, "maximum": 100, "default": 0.01,
-                   "description": "agents per real person and firm (1: the whole region)" },
-        "region": { "type": "string", "description": "a region file, relative to the scenario file" },
-    });
-    object(props.as_object().cloned().unwrap_or_default(), &["name"])
-}
-
-fn scenario() -> Value {
-    let levers: Map<String, Value> = crate::scenario::Reference::LEVERS
-        .iter()
-        .filter_map(|f| params::find(&format!("behaviour.{f}")).map(|p| (f.to_string(), param(p))))
-        .collect();
-    let kinds: Vec<Value> = crate::policy::KINDS
-        .iter()
-        .map(|k| policy(k.name))
-        .collect();
+/// `[[policy]]` tables: `kind` is one of the kinds, and the other keys are that kind's,
+/// one if/then branch a kind.
+fn policies() -> Value {
     let names: Vec<&str> = crate::policy::KINDS.iter().map(|k| k.name).collect();
-    let policy_item = json!({
+    let branches: Vec<Value> = (crate::policy::KINDS.iter())
+        .map(|k| {
+            let mut then = json_of(shape::policy(k), "policy");
+            for (field, v) in then["properties"].as_object_mut().into_iter().flatten() {
+                if let Some(p) = params::of_policy(k.name, field) {
+                    document(v, p);
+                }
+            }
+            then["properties"]["kind"] = json!({ "const": k.name, "description": k.summary });
+            json!({ "if": { "properties": { "kind": { "const": k.name } }, "required": ["kind"] },
+                    "then": then })
+        })
+        .collect();
+    json!({ "type": "array", "items": {
         "type": "object",
         "required": ["kind"],
         "properties": { "kind": { "enum": names } },
-        "allOf": kinds.iter().map(|k| json!({
-            "if": k["if"],
-            "then": { "properties": k["properties"], "required": k["required"], "additionalProperties": false },
-        })).collect::<Vec<_>>(),
-    });
-    json!({
-        "$schema": DRAFT,
-        "$id": "https://relocsim.invalid/schema/scenario.json",
-        "title": "relocsim scenario",
-        "type": "object",
-        "properties": {
-            "scenario": run_table(),
-            "behaviour": params_of("behaviour"),
-            "trends": params_of("trends"),
-            "reference": object(levers, &[]),
-            "policy": { "type": "array", "items": policy_item },
-            "region": { "type": "object", "description": "the region inline, as a manifest holds it" },
-            "manifest": { "type": "object", "description": "a run's manifest: ignored as input" },
-        },
-        "required": ["scenario"],
-        "additionalProperties": false,
-    })
-}
-
-fn overrides() -> Value {
-    json!({ "type": "object", "description": "dotted keys into the scenario file, e.g. \"behaviour.migration_rate\"" })
-}
-
-fn sweep() -> Value {
-    let entry = json!({ "oneOf": [
-        { "type": "string", "description": "a scenario file, relative to the sweep file" },
-        object(json!({ "file": { "type": "string" }, "set": overrides() }).as_object().cloned().unwrap_or_default(), &["file"]),
-    ]});
-    let scenarios = json!({ "type": "array", "items": { "type": "string" },
-                            "description": "only these scenarios (by name) take it; empty: all" });
-    let table = json!({
-        "name": { "type": "string" },
-        "scenarios": { "type": "array", "items": entry, "minItems": 1 },
-        "replicates": { "type": "integer", "minimum": 1, "default": 1 },
-        "baseline": { "type": "string" },
-        "posterior": { "type": "string", "description": "a calibration's posterior.parquet" },
-        "include_default": { "type": "boolean", "default": true,
-                             "description": "with [[variant]] tables, also run each scenario unmodified (variant `default`)" },
-    });
-    let axis = json!({ "key": { "type": "string" }, "values": { "type": "array", "minItems": 1 }, "scenarios": scenarios });
-    let variant =
-        json!({ "name": { "type": "string" }, "set": overrides(), "scenarios": scenarios });
-    let props = json!({
-        "sweep": object(table.as_object().cloned().unwrap_or_default(), &["scenarios"]),
-        "set": overrides(),
-        "axis": { "type": "array", "items": object(axis.as_object().cloned().unwrap_or_default(), &["key", "values"]) },
-        "variant": { "type": "array", "items": object(variant.as_object().cloned().unwrap_or_default(), &["name"]) },
-    });
-    let mut v = object(props.as_object().cloned().unwrap_or_default(), &["sweep"]);
-    let o = v.as_object_mut().expect("object");
-    o.insert("$schema".into(), DRAFT.into());
-    o.insert(
-        "$id".into(),
-        "https://relocsim.invalid/schema/sweep.json".into(),
-    );
-    o.insert("title".into(), "relocsim sweep".into());
-    v
-}
-
-fn calibration() -> Value {
-    let settings = json!({
-        "name": { "type": "string" },
-        "scenario": { "type": "string" },
-        "targets": { "type": "string" },
-        "scale": { "type": "number", "exclusiveMinimum": 0, "maximum": 1 },
-        "replicates": { "type": "integer", "minimum": 1 },
-        "seed": { "type": "integer", "minimum": 0 },
-        "particles": { "type": "integer", "minimum": 1 },
-        "generations": { "type": "integer", "minimum": 1 },
-        "acceptance": { "type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.5 },
-    });
-    let names: Vec<&str> = params::all()
-        .filter(|p| p.range.is_some())
-        .map(|p| p.name)
-        .collect();
-    let parameter = json!({
-        "name": { "type": "string", "pattern": "^(behaviour|trends|policy)\\.", "examples": names,
-                  "description": "a registry name (relocsim params) or a dotted path such as policy.0.hazard_multiplier" },
-        "min": { "type": "number" },
-        "max": { "type": "number" },
-        "prior_mean": { "type": "number" },
-        "prior_sd": { "type": "number", "exclusiveMinimum": 0 },
-    });
-    let required = [
-        "name",
-        "scenario",
-        "targets",
-        "scale",
-        "replicates",
-        "seed",
-        "particles",
-        "generations",
-    ];
-    let props = json!({
-        "calibration": object(settings.as_object().cloned().unwrap_or_default(), &required),
-        "parameter": { "type": "array", "items": object(parameter.as_object().cloned().unwrap_or_default(), &["name", "min", "max"]) },
-    });
-    let mut v = object(
-        props.as_object().cloned().unwrap_or_default(),
-        &["calibration"],
-    );
-    let o = v.as_object_mut().expect("object");
-    o.insert("$schema".into(), DRAFT.into());
-    o.insert(
-        "$id".into(),
-        "https://relocsim.invalid/schema/calibration.json".into(),
-    );
-    o.insert("title".into(), "relocsim calibration".into());
-    v
+        "allOf": branches,
+    }})
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! (ranges, city names, windows) can run too: a file's problems come out in one pass,
 //! sorted by position, and the later ones are located the same way.
 
-mod shape;
+pub(crate) mod shape;
 mod walk;
 
 use serde::de::DeserializeOwned;
