@@ -80,6 +80,17 @@ impl Estimate {
     pub fn hi(&self) -> Option<f64> {
         self.interval().map(|(_, hi)| hi)
     }
+
+    /// The estimate of `(x - shift) * k`: the mean moves and scales, the spread and the
+    /// interval scale by |k| (a change of unit, or a change relative to a base).
+    pub fn rescaled(self, shift: f64, k: f64) -> Estimate {
+        Estimate {
+            mean: (self.mean - shift) * k,
+            sd: self.sd.map(|s| s * k.abs()),
+            half_width: self.half_width.map(|h| h * k.abs()),
+            ..self
+        }
+    }
 }
 
 /// mean +- t_{0.975, n-1} * sd / sqrt(n) over `values` (at least one), in their order.

@@ -582,15 +582,7 @@ fn percent_change(l: Line) -> Line {
     };
     let k = 100.0 / base;
     let points = (l.points.iter())
-        .map(|&(y, e)| {
-            let e = Estimate {
-                mean: (e.mean - base) * k,
-                sd: e.sd.map(|s| s * k.abs()),
-                half_width: e.half_width.map(|h| h * k.abs()),
-                ..e
-            };
-            (y, e)
-        })
+        .map(|&(y, e)| (y, e.rescaled(base, k)))
         .collect();
     Line { points, ..l }
 }

@@ -45,13 +45,10 @@ fn shown(named: &Named) -> (f64, &'static str) {
 }
 
 fn scaled(points: Vec<(i32, Estimate)>, k: f64) -> Vec<(i32, Estimate)> {
-    let scale = |e: Estimate| Estimate {
-        mean: e.mean * k,
-        sd: e.sd.map(|s| s * k.abs()),
-        half_width: e.half_width.map(|h| h * k.abs()),
-        ..e
-    };
-    points.into_iter().map(|(y, e)| (y, scale(e))).collect()
+    points
+        .into_iter()
+        .map(|(y, e)| (y, e.rescaled(0.0, k)))
+        .collect()
 }
 
 pub(super) fn draw<DB: DrawingBackend>(cmp: &Comparison, area: &DrawingArea<DB, Shift>) -> Drawn

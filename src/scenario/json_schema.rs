@@ -41,8 +41,10 @@ pub fn schema(kind: Kind) -> Value {
 /// What the parser's types say nothing about: the name's characters, the scale's range.
 fn extra(path: &str) -> Option<Value> {
     Some(match path {
-        "scenario.name" => json!({ "pattern": "^[A-Za-z0-9._-]+$", "maxLength": 100,
-            "description": "names the output directory: letters, digits, '-', '_' and '.'" }),
+        "scenario.name" => {
+            json!({ "pattern": "^[A-Za-z0-9._-]+$", "maxLength": crate::scenario::MAX_NAME_LEN,
+            "description": "names the output directory: letters, digits, '-', '_' and '.'" })
+        }
         "scenario.scale" | "calibration.scale" => json!({ "exclusiveMinimum": 0, "maximum": 100,
             "description": "agents per real person and firm (1: the whole region)" }),
         "sweep.include_default" => json!({ "default": true,
