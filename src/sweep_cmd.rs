@@ -181,13 +181,21 @@ fn out_dir(out: Option<PathBuf>, sweep: &Sweep) -> PathBuf {
 fn plan(path: &Path, out: Option<PathBuf>) -> Result<()> {
     let sweep = load(path)?;
     let out = out_dir(out, &sweep);
+    let p = sweep.plan();
+    let variants = match p.combinations {
+        None => format!("{} variants", p.variants.len()),
+        Some(_) => format!(
+            "{} (scenario, variant) pairs (of {} variants; some reach only some scenarios)",
+            p.cells().len(),
+            p.variants.len()
+        ),
+    };
     eprintln!(
-        "sweep {}: {} scenarios x {} variants x {} replicates = {} tasks",
-        sweep.plan().name,
-        sweep.scenarios.len(),
-        sweep.variants.len(),
-        sweep.plan().replicates,
-        sweep.plan().len()
+        "sweep {}: {} scenarios x {variants} x {} replicates = {} tasks",
+        p.name,
+        p.scenarios.len(),
+        p.replicates,
+        p.len()
     );
     let rows: Vec<[String; 6]> = sweep
         .plan()

@@ -288,20 +288,94 @@ fn report_row(dir: &Path, variant: &str, indicator: &str) -> (f64, Option<f64>, 
 /// agree and a difference of means without an interval where they do not.
 #[test]
 fn summary_and_report_give_the_same_paired_differences() {
-    let body = "[[variant]]\nname = \"same\"\n\n[[variant]]\nname = \"other\"\nscenarios = [\"non_capital_relief\"]\nset = { \"scenario.seed\" = 7 }\n";
+    let body = "[[variant]]\nname = \"same\"\nset = { \"behaviour.migration_rate\" = 0.05 }\n\n[[variant]]\nname = \"other\"\nscenarios = [\"non_capital_relief\"]\nset = { \"scenario.seed\" = 7 }\n";
     let (path, out) = common::sweep_setup("agree", &["baseline", "non_capital_relief"], 3, body);
     let sweep = Sweep::load(&path).unwrap();
     common::run_sweep(&sweep, &out);
     summarize(&options(&out)).unwrap();
     let indicator = "beijing_population";
-    for (variant, pairs) in [("same", 3), ("other", 0)] {
+    // `other` does not reach the baseline: it is read against the baseline's `default`.
+    for (variant, baseline, pairs) in [("same", "baseline/same", 3), ("other", "baseline", 0)] {
         let dir = out.parent().unwrap().join(format!("report-{variant}"));
-        let baseline = format!("baseline/{variant}");
-        relocsim::report::compare(std::slice::from_ref(&out), &baseline, &dir).unwrap();
+        relocsim::report::compare(std::slice::from_ref(&out), baseline, &dir).unwrap();
         let batch = difference_row(&out, variant, indicator, 2);
         let report = report_row(&dir, variant, indicator);
         assert_eq!(batch, report, "{variant}");
         assert_eq!(batch.3, pairs, "{variant}");
         assert_eq!(batch.1.is_some(), pairs > 1, "{variant}");
     }
+}
+
+/// A variant limited to some scenarios runs there alone: the others run each of their
+/// variants once, without it, and the limited variant is read against the baseline's
+/// run without it, by `summarize` and `compare` alike (compare learns the pairing from
+/// the sweep's plan).
+#[test]
+fn a_limited_variant_runs_only_where_it_reaches_and_pairs_with_the_baseline_without_it() {
+    let body = "[[variant]]\nname = \"push\"\nscenarios = [\"non_capital_relief\"]\nset = { \"policy.0.hazard_multiplier\" = 5.0 }\n\n[[axis]]\nkey = \"behaviour.migration_rate\"\nvalues = [0.01, 0.03]\n";
+    let scenarios = ["baseline", "non_capital_relief"];
+    let (path, out) = common::sweep_setup("limited", &scenarios, 2, body);
+    let sweep = Sweep::load(&path).unwrap();
+    let plan = sweep.plan();
+    let runs: Vec<(String, String)> = (plan.tasks())
+        .filter(|t| t.replicate == 0)
+        .map(|t| (t.scenario, t.variant))
+        .collect();
+    let pair = |s: &str, v: &str| (s.to_string(), v.to_string());
+    assert_eq!(
+        runs,
+        [
+            pair("baseline", "migration_rate-0.01"),
+            pair("baseline", "migration_rate-0.03"),
+            pair("non_capital_relief", "migration_rate-0.01"),
+            pair("non_capital_relief", "migration_rate-0.03"),
+            pair("non_capital_relief", "push__migration_rate-0.01"),
+            pair("non_capital_relief", "push__migration_rate-0.03"),
+        ]
+    );
+    assert_eq!(plan.len(), 12);
+    common::run_sweep(&sweep, &out);
+    let base = out.join("runs/scenario=baseline");
+    let mut dirs: Vec<String> = std::fs::read_dir(&base)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    dirs.sort();
+    assert_eq!(
+        dirs,
+        ["variant=migration_rate-0.01", "variant=migration_rate-0.03"]
+    );
+    summarize(&options(&out)).unwrap();
+    let against = baseline_variants(&out, "push__migration_rate-0.03");
+    assert_eq!(against, ["migration_rate-0.03"]);
+    let md = std::fs::read_to_string(out.join("summary/summary.md")).unwrap();
+    assert!(
+        md.contains(
+            "`non_capital_relief` is read against `baseline`'s variant `migration_rate-0.03`"
+        ),
+        "{md}"
+    );
+    // The relief's push runs pair with the baseline's runs without the push.
+    let dir = out.parent().unwrap().join("report");
+    relocsim::report::compare(std::slice::from_ref(&out), "baseline", &dir).unwrap();
+    let indicator = "beijing_population";
+    let variant = "push__migration_rate-0.03";
+    let batch = difference_row(&out, variant, indicator, 2);
+    assert_eq!(batch, report_row(&dir, variant, indicator));
+    assert_eq!(batch.3, 2, "paired replicate by replicate");
+}
+
+/// The `baseline_variant` of every difference row of the relief's `variant`.
+fn baseline_variants(out: &Path, variant: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for b in read(&out.join("summary/differences.parquet")) {
+        let v = col::<StringArray>(&b, "variant");
+        let against = col::<StringArray>(&b, "baseline_variant");
+        for i in (0..b.num_rows()).filter(|&i| v.value(i) == variant) {
+            if !found.iter().any(|f| f == against.value(i)) {
+                found.push(against.value(i).to_string());
+            }
+        }
+    }
+    found
 }

@@ -96,11 +96,28 @@ fn axis_products_and_explicit_variants_get_deterministic_names() {
             "plain__migration_rate-0.01__cities-Beijing+Tianjin",
             "plain__migration_rate-0.03__cities-Beijing",
             "plain__migration_rate-0.03__cities-Beijing+Tianjin",
+            "plain__migration_rate-0.01",
+            "plain__migration_rate-0.03",
         ]
     );
+    // Neither `push` nor the cities reach the baseline: it runs each migration rate
+    // once, as `plain`, and the relief's runs pair with those.
+    let plan = sweep.plan();
+    let baseline: Vec<usize> = (plan.cells().iter())
+        .filter(|c| c.0 == 0)
+        .map(|c| c.1)
+        .collect();
+    assert_eq!(baseline, [8, 9]);
+    assert_eq!(plan.cells().len(), 10);
+    assert_eq!(
+        plan.counterpart(1, 1, 0),
+        Some(8),
+        "push, 0.01, Beijing+Tianjin"
+    );
+    assert_eq!(plan.counterpart(1, 6, 0), Some(9), "plain, 0.03, Beijing");
     // The restricted overrides reach only their scenario; the axis reaches both.
     let relief = sweep.resolve(1, 1, 0).unwrap();
-    let base = sweep.resolve(0, 1, 0).unwrap();
+    let base = sweep.resolve(0, 8, 0).unwrap();
     assert_eq!(relief.scenario.behaviour.migration_rate, 0.01);
     assert_eq!(base.scenario.behaviour.migration_rate, 0.01);
     assert!(base.scenario.policies.is_empty());
@@ -763,4 +780,58 @@ fn declared_variants_keep_the_unmodified_run_unless_the_file_says_not() {
     );
     std::fs::write(&path, text).unwrap();
     assert_eq!(names(&path), ["fast"]);
+}
+
+/// Two variants that give a scenario the same settings would be the same run twice
+/// under two names: the sweep is refused before anything runs, naming the runs.
+#[test]
+fn duplicate_runs_are_refused_with_their_ids() {
+    let body = "[[variant]]\nname = \"fast\"\nset = { \"behaviour.migration_rate\" = 0.05 }\n\n[[variant]]\nname = \"quick\"\nscenarios = [\"non_capital_relief\"]\nset = { behaviour = { migration_rate = 0.05 } }\n\n[[variant]]\nname = \"plain\"\nscenarios = [\"baseline\"]\n";
+    let (path, out) =
+        common::sweep_setup("duplicates", &["baseline", "non_capital_relief"], 2, body);
+    let (_, stderr) = sweep_run(&path, &out, &["--quiet"], &[], 2);
+    let relief =
+        "runs non_capital_relief__fast__r0 and non_capital_relief__quick__r0 would be the same run";
+    assert!(stderr.contains(relief), "{stderr}");
+    let base = "runs baseline__default__r0 and baseline__plain__r0 would be the same run";
+    assert!(stderr.contains(base), "{stderr}");
+    assert!(stderr.contains("include_default = false"), "{stderr}");
+    assert_eq!(
+        stderr.matches("would be the same run").count(),
+        2,
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing ran");
+    // Limited to one scenario each, `fast` and `quick` are no longer duplicates.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replace(
+        "name = \"fast\"\n",
+        "name = \"fast\"\nscenarios = [\"baseline\"]\n",
+    );
+    let text = text.replace(
+        "\n[[variant]]\nname = \"plain\"\nscenarios = [\"baseline\"]\n",
+        "",
+    );
+    std::fs::write(&path, text).unwrap();
+    let sweep = Sweep::load(&path).unwrap();
+    let runs: Vec<String> = sweep.plan().tasks().map(|t| t.run_id).collect();
+    assert_eq!(
+        runs,
+        [
+            "baseline__default__r0",
+            "baseline__default__r1",
+            "baseline__fast__r0",
+            "baseline__fast__r1",
+            "non_capital_relief__default__r0",
+            "non_capital_relief__default__r1",
+            "non_capital_relief__quick__r0",
+            "non_capital_relief__quick__r1",
+        ]
+    );
+    // Each is read against the other's scenario's variant in the same combination.
+    assert_eq!(
+        sweep.plan().counterpart(1, 2, 0),
+        Some(0),
+        "quick: baseline's default"
+    );
 }

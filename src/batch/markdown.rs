@@ -50,6 +50,9 @@ pub struct Line {
     pub stats: Describe,
     /// Difference from the baseline; None for the baseline itself.
     pub diff: Option<Difference>,
+    /// The baseline's variant the difference is from, where it is not `variant` (a
+    /// variant that does not reach the baseline).
+    pub against: Option<String>,
 }
 
 pub fn render(sw: &Plan, baseline: Option<&str>, mut lines: Vec<Line>) -> String {
@@ -70,10 +73,9 @@ pub fn render(sw: &Plan, baseline: Option<&str>, mut lines: Vec<Line>) -> String
     for l in &lines {
         if current != Some(&l.variant) {
             current = Some(&l.variant);
-            out.push_str(&format!(
-                "\n## variant `{}`\n\n| indicator | unit | scenario | year | mean | p05 | p95 | n | minus baseline | 95% interval |\n|---|---|---|---:|---:|---:|---:|---:|---:|---|\n",
-                l.variant
-            ));
+            out.push_str(&format!("\n## variant `{}`\n", l.variant));
+            out.push_str(&against(&lines, &l.variant, baseline));
+            out.push_str("\n| indicator | unit | scenario | year | mean | p05 | p95 | n | minus baseline | 95% interval |\n|---|---|---|---:|---:|---:|---:|---:|---:|---|\n");
         }
         let (diff, ci) = match &l.diff {
             Some(d) => (num(d.estimate.mean), interval(d)),
@@ -97,10 +99,37 @@ pub fn render(sw: &Plan, baseline: Option<&str>, mut lines: Vec<Line>) -> String
     out
 }
 
+/// Which baseline run each scenario of `variant` is read against, where the variant
+/// does not reach the baseline.
+fn against(lines: &[Line], variant: &str, baseline: Option<&str>) -> String {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for l in lines.iter().filter(|l| l.variant == variant) {
+        if let Some(a) = &l.against
+            && !seen.contains(&(l.scenario.as_str(), a.as_str()))
+        {
+            seen.push((&l.scenario, a));
+        }
+    }
+    let b = baseline.unwrap_or("baseline");
+    (seen.iter())
+        .map(|(s, a)| {
+            format!(
+                "\nThe variant does not reach `{b}`: `{s}` is read against `{b}`'s variant `{a}`.\n"
+            )
+        })
+        .collect()
+}
+
 fn header(sw: &Plan, baseline: Option<&str>) -> String {
+    let limited = match sw.combinations {
+        Some(_) => {
+            " (for a variant that does not reach the baseline, the baseline's run without it, named under the variant's heading and in `differences.parquet`'s `baseline_variant`)"
+        }
+        None => "",
+    };
     let against = match baseline {
         Some(b) => format!(
-            "For the other scenarios, `minus baseline` is the paired difference to `{b}`: each replicate minus the `{b}` run of the same variant, seed and replicate (common random numbers), with the mean and a 95% Student-t interval over the pairs; where no runs pair (the seeds differ), the difference of the means without an interval."
+            "For the other scenarios, `minus baseline` is the paired difference to `{b}`: each replicate minus the `{b}` run of the same variant{limited}, seed and replicate (common random numbers), with the mean and a 95% Student-t interval over the pairs; where no runs pair (the seeds differ), the difference of the means without an interval."
         ),
         None => "No baseline scenario: pass `--baseline NAME` for paired differences.".into(),
     };

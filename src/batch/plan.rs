@@ -19,7 +19,8 @@ pub const RUNS_DIR: &str = "runs";
 /// One run of a sweep.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Task {
-    /// Position in the product scenarios x variants x replicates (replicates fastest).
+    /// Position in the plan: scenarios in file order, then the variants each runs, then
+    /// replicates (fastest).
     pub index: usize,
     /// `SCENARIO__VARIANT__rREPLICATE`: names the run in messages and `_failed/`.
     pub run_id: String,
@@ -32,6 +33,12 @@ pub struct Task {
 
 /// What a sweep's tasks are made from: its name, scenarios, variants and replicates. The
 /// plan file holds it as its `[sweep]` table, followed by every task as `[[task]]`.
+///
+/// Every scenario runs every variant unless a variant or axis is limited to some
+/// scenarios: then `combinations` says which variant each scenario runs for each
+/// combination of the sweep's variant tables and axis values (a scenario a part does
+/// not reach runs the variant without it), and each scenario runs each of its variants
+/// once.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub name: String,
@@ -43,9 +50,17 @@ pub struct Plan {
     pub variants: Vec<String>,
     /// The number of tasks (a check on the list that follows).
     pub tasks: usize,
+    /// The variant of each scenario in each combination, at `[scenario][combination]`
+    /// (indices into `variants`); None when every scenario runs every variant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub combinations: Option<Vec<Vec<usize>>>,
     /// The posterior each replicate drew its parameters from, if the sweep names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posterior: Option<super::posterior::PosteriorInfo>,
+    /// The (scenario, variant) of each group of replicates, in task order: derived from
+    /// the fields above by [`Plan::index`].
+    #[serde(skip)]
+    pub(super) cells: Vec<(usize, usize)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -54,16 +69,32 @@ struct Header<P> {
 }
 
 impl Plan {
-    /// Number of runs: scenarios x variants x replicates.
+    /// Fills in the task order and count from the scenarios, variants and
+    /// combinations; a problem with `combinations` (from a plan file) is returned.
+    pub(super) fn index(mut self) -> std::result::Result<Plan, String> {
+        self.cells = match &self.combinations {
+            None => (0..self.scenarios.len())
+                .flat_map(|s| (0..self.variants.len()).map(move |v| (s, v)))
+                .collect(),
+            Some(rows) => cells_of(rows, self.scenarios.len(), self.variants.len())?,
+        };
+        self.tasks = self.len();
+        Ok(self)
+    }
+
+    /// Number of runs: the (scenario, variant) pairs x replicates.
     pub fn len(&self) -> usize {
         // Saturating: a plan file read from disk may claim any counts.
-        (self.scenarios.len())
-            .saturating_mul(self.variants.len())
-            .saturating_mul(self.replicates as usize)
+        self.cells.len().saturating_mul(self.replicates as usize)
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Every (scenario, variant) the sweep runs, in task order.
+    pub fn cells(&self) -> &[(usize, usize)] {
+        &self.cells
     }
 
     /// The task at `index` (< `len()`); the same index always names the same run of the
@@ -83,11 +114,11 @@ impl Plan {
     }
 
     /// The scenario, variant and replicate of task `index`: replicates vary fastest,
-    /// then variants, then scenarios.
+    /// then the scenario's variants, then scenarios.
     pub fn coordinates(&self, index: usize) -> (usize, usize, u32) {
         let r = self.replicates as usize;
-        let nv = self.variants.len();
-        (index / (nv * r), index / r % nv, (index % r) as u32)
+        let (s, v) = self.cells[index / r];
+        (s, v, (index % r) as u32)
     }
 
     /// Every task in index order, made as needed.
@@ -95,11 +126,67 @@ impl Plan {
         (0..self.len()).map(|i| self.task(i))
     }
 
-    /// The replicates of scenario `s` and variant `v`, in replicate order.
+    /// The replicates of scenario `s` and variant `v`, in replicate order (none if the
+    /// scenario does not run the variant).
     pub fn group(&self, s: usize, v: usize) -> impl Iterator<Item = Task> + '_ {
-        let first = (s * self.variants.len() + v) * self.replicates as usize;
-        (first..first + self.replicates as usize).map(|i| self.task(i))
+        let r = self.replicates as usize;
+        let first = self.cell(s, v).map_or(0, |c| c * r);
+        let count = if self.cell(s, v).is_some() { r } else { 0 };
+        (first..first + count).map(|i| self.task(i))
     }
+
+    /// The position of (`s`, `v`) among the cells.
+    fn cell(&self, s: usize, v: usize) -> Option<usize> {
+        let start = self.cells.partition_point(|&(cs, _)| cs < s);
+        let end = self.cells.partition_point(|&(cs, _)| cs <= s);
+        (start..end).find(|&c| self.cells[c].1 == v)
+    }
+
+    /// The variant of scenario `other` that pairs with variant `v` of scenario `s`: the
+    /// same variant where every scenario runs every variant, else the variant `other`
+    /// runs in the first combination where `s` runs `v`.
+    pub fn counterpart(&self, s: usize, v: usize, other: usize) -> Option<usize> {
+        let Some(rows) = &self.combinations else {
+            return Some(v);
+        };
+        let c = rows.get(s)?.iter().position(|&x| x == v)?;
+        rows.get(other)?.get(c).copied()
+    }
+}
+
+/// Each scenario's distinct variants in order of first combination, checked against
+/// the counts.
+fn cells_of(
+    rows: &[Vec<usize>],
+    scenarios: usize,
+    variants: usize,
+) -> std::result::Result<Vec<(usize, usize)>, String> {
+    if rows.len() != scenarios {
+        return Err(format!(
+            "combinations has {} rows for {scenarios} scenarios",
+            rows.len()
+        ));
+    }
+    let mut cells = Vec::new();
+    for (s, row) in rows.iter().enumerate() {
+        if row.len() != rows[0].len() {
+            return Err(format!(
+                "combinations row {s} has {} entries, row 0 {}",
+                row.len(),
+                rows[0].len()
+            ));
+        }
+        let mut seen = vec![false; variants];
+        for &v in row {
+            let Some(first) = seen.get_mut(v) else {
+                return Err(format!("combinations names variant {v} of {variants}"));
+            };
+            if !std::mem::replace(first, true) {
+                cells.push((s, v));
+            }
+        }
+    }
+    Ok(cells)
 }
 
 /// A hidden name in `dir` to write `name` under before renaming it into place: unique
@@ -243,17 +330,29 @@ impl Plan {
         let plan = toml::from_str::<Header<Plan>>(head)
             .map_err(|e| bad(e.to_string()))?
             .sweep;
-        if plan.len() as u64 > super::sweep::MAX_RUNS {
-            return Err(bad(format!(
-                "{} runs: a sweep may have at most {}",
-                plan.len(),
+        let claimed = plan.tasks;
+        let limit = |runs: u64| -> Result<()> {
+            if runs <= super::sweep::MAX_RUNS {
+                return Ok(());
+            }
+            Err(bad(format!(
+                "{runs} runs: a sweep may have at most {}",
                 super::sweep::MAX_RUNS
-            )));
+            )))
+        };
+        // Before the cells are made: without combinations they are the product.
+        if plan.combinations.is_none() {
+            limit(
+                (plan.scenarios.len() as u64)
+                    .saturating_mul(plan.variants.len() as u64)
+                    .saturating_mul(u64::from(plan.replicates)),
+            )?;
         }
-        if plan.tasks != plan.len() {
+        let plan = plan.index().map_err(bad)?;
+        limit(plan.len() as u64)?;
+        if claimed != plan.len() {
             return Err(bad(format!(
-                "tasks = {} but the scenarios, variants and replicates make {}",
-                plan.tasks,
+                "tasks = {claimed} but the scenarios, variants and replicates make {}",
                 plan.len()
             )));
         }
@@ -267,4 +366,56 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 fn starts_with(path: &Path, prefix: &[u8]) -> bool {
     crate::input::read_prefix(path, prefix.len() as u64).is_ok_and(|head| head == prefix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(combinations: Option<Vec<Vec<usize>>>) -> std::result::Result<Plan, String> {
+        Plan {
+            name: "p".into(),
+            file: "p.toml".into(),
+            replicates: 2,
+            baseline: None,
+            scenarios: vec!["a".into(), "b".into()],
+            variants: vec!["x".into(), "y".into(), "z".into()],
+            tasks: 0,
+            combinations,
+            posterior: None,
+            cells: Vec::new(),
+        }
+        .index()
+    }
+
+    #[test]
+    fn each_scenario_runs_its_variants_once_in_order_of_first_combination() {
+        let p = plan(Some(vec![vec![1, 0, 1], vec![2, 2, 0]])).unwrap();
+        assert_eq!(p.cells(), [(0, 1), (0, 0), (1, 2), (1, 0)]);
+        assert_eq!(p.len(), 8);
+        assert_eq!(p.coordinates(5), (1, 2, 1));
+        let group: Vec<String> = p.group(1, 0).map(|t| t.run_id).collect();
+        assert_eq!(group, ["b__x__r0", "b__x__r1"]);
+        assert_eq!(p.group(1, 1).count(), 0, "b never runs y");
+        // b's x first appears in the third combination, where a runs y.
+        assert_eq!(p.counterpart(1, 0, 0), Some(1));
+        assert_eq!(p.counterpart(0, 0, 1), Some(2));
+        assert_eq!(plan(None).unwrap().len(), 12, "without: the product");
+    }
+
+    #[test]
+    fn a_plan_file_round_trips_and_bad_combinations_are_refused() {
+        let dir = std::env::temp_dir().join(format!("relocsim-plan-{}", std::process::id()));
+        let p = plan(Some(vec![vec![1, 0, 1], vec![2, 2, 0]])).unwrap();
+        p.write(&dir).unwrap();
+        assert_eq!(Plan::read(&dir).unwrap(), p);
+        std::fs::remove_dir_all(&dir).unwrap();
+        for bad in [
+            vec![vec![0]],
+            vec![vec![0, 1], vec![0]],
+            vec![vec![0], vec![3]],
+        ] {
+            assert!(plan(Some(bad.clone())).is_err(), "{bad:?}");
+        }
+    }
 }

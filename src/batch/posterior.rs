@@ -17,7 +17,7 @@ use toml::Value;
 
 use super::overrides::Override;
 use crate::error::{Error, Result};
-use crate::report::{batches, column};
+use crate::output::read::{batches, column};
 use crate::rng::{Purpose, RunKey, choose_weighted};
 
 /// Columns of posterior.parquet that are not parameters.

@@ -89,16 +89,16 @@ pub fn summarize(opts: &SummaryOptions) -> Result<SummaryReport> {
     let into = opts.dir.join(SUMMARY_DIR);
     std::fs::create_dir_all(&into).map_err(|e| Error::io(&into, e))?;
     let mut out = Outputs::create(&into)?;
-    for (si, s) in plan.scenarios.iter().enumerate() {
-        for (vi, v) in plan.variants.iter().enumerate() {
-            let group = load_group(&opts.dir, &plan, (si, vi), &skip)?;
-            let naming = Naming::new(&places_of(&opts.dir, &plan, (si, vi), &skip)?);
-            out.summary(s, v, &group, &naming)?;
-            let b = baseline.and_then(|b| (b != si).then_some(b));
-            if let Some(b) = b {
-                let base = load_group(&opts.dir, &plan, (b, vi), &skip)?;
-                out.differences(s, &plan.scenarios[b], v, &group, &base)?;
-            }
+    for &(si, vi) in plan.cells() {
+        let (s, v) = (plan.scenarios[si].as_str(), plan.variants[vi].as_str());
+        let group = load_group(&opts.dir, &plan, (si, vi), &skip)?;
+        let naming = Naming::new(&places_of(&opts.dir, &plan, (si, vi), &skip)?);
+        out.summary(s, v, &group, &naming)?;
+        let b = baseline.filter(|&b| b != si);
+        if let Some((b, bv)) = b.and_then(|b| Some((b, plan.counterpart(si, vi, b)?))) {
+            let base = load_group(&opts.dir, &plan, (b, bv), &skip)?;
+            let against = (plan.scenarios[b].as_str(), plan.variants[bv].as_str());
+            out.differences((s, v), against, &group, &base)?;
         }
     }
     let baseline = baseline.map(|b| plan.scenarios[b].clone());
@@ -280,20 +280,21 @@ impl Outputs {
                     year: series.year,
                     stats: d,
                     diff: None,
+                    against: None,
                 });
             }
         }
         self.summary.write(cols.summary_batch())
     }
 
-    /// One row group: scenario minus baseline of the same variant, for every indicator
-    /// both have, by the one rule of [`stats::difference`]: over the runs paired by seed
-    /// and replicate, else the difference of the means with n = 0.
+    /// One row group: scenario minus baseline of the same variant (or of the variant
+    /// the plan pairs it with, where a variant does not reach the baseline), for every
+    /// indicator both have, by the one rule of [`stats::difference`]: over the runs
+    /// paired by seed and replicate, else the difference of the means with n = 0.
     fn differences(
         &mut self,
-        s: &str,
-        b: &str,
-        v: &str,
+        (s, v): (&str, &str),
+        (b, bv): (&str, &str),
         group: &Group,
         base: &Group,
     ) -> Result<()> {
@@ -304,6 +305,7 @@ impl Outputs {
             let d = stats::difference(&series.values, &bs.values);
             cols.key(s, v, key, series.year);
             cols.baseline.push(b.to_string());
+            cols.baseline_variant.push(bv.to_string());
             cols.difference(&d);
             if key.0.is_none() && Some(key.2) == last {
                 let row = self
@@ -313,6 +315,7 @@ impl Outputs {
                     .find(|r| r.scenario == s && r.variant == v && r.indicator.name == key.1);
                 if let Some(row) = row {
                     row.diff = Some(d);
+                    row.against = (bv != v).then(|| bv.to_string());
                 }
             }
         }
@@ -474,6 +477,15 @@ fn differences_schema() -> SchemaRef {
             "the scenario the difference is taken from",
         ),
     );
+    f.insert(
+        3,
+        field(
+            "baseline_variant",
+            DataType::Utf8,
+            false,
+            "the baseline's variant the difference is taken from: the same variant, or, for a variant limited to some scenarios, the baseline's run without it",
+        ),
+    );
     f.push(field("mean", DataType::Float64, false, "mean paired difference (scenario minus baseline, replicate by replicate), in the indicator's unit; a difference of means where none pair (n = 0)"));
     f.push(field(
         "sd",
@@ -502,6 +514,7 @@ fn differences_schema() -> SchemaRef {
 struct Columns {
     scenario: Vec<String>,
     baseline: Vec<String>,
+    baseline_variant: Vec<String>,
     variant: Vec<String>,
     step: Vec<i32>,
     year: Vec<i32>,
@@ -567,6 +580,11 @@ impl Columns {
     fn differences_batch(&self) -> Vec<ArrayRef> {
         let mut cols = self.keys();
         cols.insert(1, Arc::new(StringArray::from_iter_values(&self.baseline)));
+        // After `variant`, as in the schema.
+        cols.insert(
+            3,
+            Arc::new(StringArray::from_iter_values(&self.baseline_variant)),
+        );
         cols.push(Arc::new(Float64Array::from(self.mean.clone())));
         for v in [&self.sd, &self.a, &self.b] {
             cols.push(Arc::new(Float64Array::from(v.clone())));

@@ -170,7 +170,8 @@ impl Sweep {
         let names: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
         let path = Path::new(file);
         check_header(spec, path, &names, problems);
-        let variants = build_variants(spec, &names, problems);
+        let combinations = build_combinations(spec, &names, problems);
+        let (variants, combinations) = variants_of(&combinations, &names, problems);
         let common = common_overrides(spec, &scenarios);
         let posterior = (spec.sweep.posterior.as_ref()).and_then(|given| {
             let path = posterior::resolve_path(given, base);
@@ -186,7 +187,9 @@ impl Sweep {
             scenarios: names,
             variants: variants.iter().map(|v| v.name.clone()).collect(),
             tasks: 0,
+            combinations,
             posterior: posterior.as_ref().map(|p| p.info.clone()),
+            cells: Vec::new(),
         };
         Sweep {
             file: path.to_path_buf(),
@@ -195,10 +198,9 @@ impl Sweep {
             variants,
             checked: Vec::new(),
             posterior,
-            plan: Plan {
-                tasks: plan.len(),
-                ..plan
-            },
+            plan: plan
+                .index()
+                .expect("combinations made here index the variants"),
         }
     }
 
@@ -217,7 +219,7 @@ impl Sweep {
         self.resolve_with(scenario, all, replicate, &label)
     }
 
-    /// The sweep's tasks: scenarios x variants x replicates.
+    /// The sweep's tasks: each scenario's variants x replicates.
     pub fn plan(&self) -> &Plan {
         &self.plan
     }
@@ -242,10 +244,11 @@ impl Sweep {
                 p.skipped.join(", ")
             ));
         }
-        for v in 0..self.variants.len() {
-            let seeds: Vec<u64> = (0..self.scenarios.len())
-                .map(|s| self.checked[s * self.variants.len() + v].1)
-                .collect();
+        let mut seeds: Vec<Vec<u64>> = vec![Vec::new(); self.variants.len()];
+        for &(s, v) in self.plan.cells() {
+            seeds[v].push(self.seed(s, v));
+        }
+        for (v, seeds) in seeds.iter().enumerate() {
             if seeds.windows(2).any(|w| w[0] != w[1]) {
                 out.push(format!(
                     "variant {}: the scenarios have different seeds ({seeds:?}), so runs of different seeds share no random numbers and do not pair: a difference from a baseline of another seed is a difference of means, without an interval",
@@ -317,16 +320,21 @@ impl Sweep {
             .map(|s| self.check_keys(s, &mut keys))
             .collect();
         problems.extend(keys.iter().map(KeyProblem::render));
+        let cells = self.plan.cells().to_vec();
         for (s, bad) in bad.iter().enumerate() {
             let mut failures: Vec<(String, Vec<String>)> = Vec::new();
-            for v in 0..nv {
+            let mut runs: Vec<([u8; 32], usize)> = Vec::new();
+            for &(_, v) in cells.iter().filter(|c| c.0 == s) {
                 let variant = &self.variants[v];
                 let mut all = self.common.iter().chain(&variant.overrides);
                 if all.any(|o| bad.contains(o)) {
                     continue;
                 }
                 match self.resolve(s, v, 0) {
-                    Ok(r) => self.checked[s * nv + v] = (r.steps(), r.scenario.scenario.seed),
+                    Ok(r) => {
+                        self.checked[s * nv + v] = (r.steps(), r.scenario.scenario.seed);
+                        runs.push((fingerprint(&r), v));
+                    }
                     Err(e) => group(&mut failures, brief(&e), &variant.name),
                 }
             }
@@ -335,7 +343,38 @@ impl Sweep {
                 let which = listed("variant", &variants);
                 problems.push(format!("scenario {name}, {which}: {message}"));
             }
+            problems.extend(self.duplicates(s, runs));
         }
+    }
+
+    /// Variants of scenario `s` that resolve to the same scenario: their runs would
+    /// be the same runs under other names, and pair with nothing new.
+    fn duplicates(&self, s: usize, mut runs: Vec<([u8; 32], usize)>) -> Vec<String> {
+        runs.sort();
+        let mut same: Vec<Vec<usize>> = Vec::new();
+        for group in runs.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+            same.push(group.iter().map(|&(_, v)| v).collect());
+        }
+        same.sort();
+        let scenario = &self.scenarios[s].name;
+        same.iter()
+            .map(|vs| {
+                let ids: Vec<String> = (vs.iter())
+                    .map(|&v| format!("{scenario}__{}__r0", self.variants[v].name))
+                    .collect();
+                let names: Vec<String> = vs.iter().map(|&v| self.variants[v].name.clone()).collect();
+                let default = if names.iter().any(|n| n == "default") {
+                    " (`include_default = false` in [sweep] drops `default`)"
+                } else {
+                    ""
+                };
+                format!(
+                    "{} would be the same run, and so would their other replicates: {} give scenario {scenario} the same settings; drop all but one{default}, or give them values that differ",
+                    listed("run", &ids),
+                    listed("variant", &names),
+                )
+            })
+            .collect()
     }
 
     /// The overrides that do not fit scenario `s` on their own.
@@ -394,6 +433,12 @@ fn brief(e: &Error) -> String {
         Error::Parse { message, .. } => message.trim().replace('\n', " "),
         other => other.to_string(),
     }
+}
+
+/// The SHA-256 of a resolved scenario's text: equal for runs that would be the same.
+fn fingerprint(r: &Resolved) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(r.scenario.to_toml().as_bytes()).into()
 }
 
 /// One override refused for the same reason, with every value and scenario it was
@@ -592,37 +637,156 @@ fn check_names(what: &str, given: &[String], names: &[String], problems: &mut Ve
     }
 }
 
-/// The unmodified `default` (unless `include_default = false`) and the explicit
-/// variants, crossed with the product of the axes.
-fn build_variants(spec: &SweepFile, names: &[String], problems: &mut Vec<String>) -> Vec<Variant> {
-    let mut bases = vec![Variant {
-        name: String::new(),
-        overrides: Vec::new(),
-    }];
+/// One `[[variant]]` table or one axis value: a part of the variant names, with its
+/// overrides and the scenarios it reaches (every one when `only` is empty).
+#[derive(Clone, Debug)]
+struct Part {
+    name: String,
+    only: Vec<String>,
+    overrides: Vec<Override>,
+}
+
+impl Part {
+    fn reaches(&self, scenario: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|s| s == scenario)
+    }
+}
+
+/// The unmodified combination (no parts; unless `include_default = false`) and the
+/// explicit variants, crossed with the product of the axes.
+fn build_combinations(
+    spec: &SweepFile,
+    names: &[String],
+    problems: &mut Vec<String>,
+) -> Vec<Vec<Part>> {
+    let mut out: Vec<Vec<Part>> = vec![Vec::new()];
     if !spec.variants.is_empty() {
         let explicit = (spec.variants.iter().enumerate())
-            .map(|(i, v)| explicit_variant(i, v, names, problems));
+            .map(|(i, v)| vec![explicit_variant(i, v, names, problems)]);
         if !spec.sweep.include_default {
-            bases.clear();
+            out.clear();
         }
-        bases.extend(explicit);
+        out.extend(explicit);
     }
-    let mut out = bases;
     for (i, axis) in spec.axes.iter().enumerate() {
         let label = axis_label(&spec.axes, i);
         let points = axis_points(axis, i, &label, names, problems);
         out = out
             .iter()
-            .flat_map(|v| points.iter().map(move |(part, o)| extend(v, part, o)))
+            .flat_map(|c| points.iter().map(move |p| extend(c, p)))
             .collect();
     }
-    for v in &mut out {
-        if v.name.is_empty() {
-            v.name = "default".into();
+    let full: Vec<Variant> = out.iter().map(|c| variant(c.iter())).collect();
+    let before = problems.len();
+    check_variant_names(&full, problems);
+    if problems.len() > before {
+        // Reduced names would only repeat the problem.
+        out.clear();
+    }
+    out
+}
+
+/// The variant of the parts given: their names joined by `__` (`default` for none)
+/// and their overrides in order.
+fn variant<'a>(parts: impl Iterator<Item = &'a Part> + Clone) -> Variant {
+    let names: Vec<&str> = parts.clone().map(|p| p.name.as_str()).collect();
+    Variant {
+        name: if names.is_empty() {
+            "default".into()
+        } else {
+            names.join("__")
+        },
+        overrides: parts.flat_map(|p| p.overrides.iter().cloned()).collect(),
+    }
+}
+
+/// The variants the scenarios run. In each combination a scenario runs the variant of
+/// the parts that reach it. Where every part reaches it, that is the combination's own
+/// variant; where some do not, it runs the same settings as a variant it already runs
+/// if there is one (its own variants first, then those missing the fewest parts), else
+/// the variant of the parts that reach it, once. The variants in order of first
+/// appearance, and each scenario's variant of each combination unless that is always
+/// the combination itself.
+fn variants_of(
+    combinations: &[Vec<Part>],
+    names: &[String],
+    problems: &mut Vec<String>,
+) -> (Vec<Variant>, Option<Vec<Vec<usize>>>) {
+    let mut known = Known::default();
+    let mut rows = vec![vec![usize::MAX; combinations.len()]; names.len()];
+    for (c, parts) in combinations.iter().enumerate() {
+        for (s, scenario) in names.iter().enumerate() {
+            if parts.iter().all(|p| p.reaches(scenario)) {
+                rows[s][c] = known.add(s, variant(parts.iter()), true);
+            }
         }
     }
-    check_variant_names(&out, problems);
-    out
+    for (s, scenario) in names.iter().enumerate() {
+        let missing = |c: usize| {
+            combinations[c]
+                .iter()
+                .filter(|p| !p.reaches(scenario))
+                .count()
+        };
+        let mut reduced: Vec<usize> = (0..combinations.len())
+            .filter(|&c| missing(c) > 0)
+            .collect();
+        reduced.sort_by_key(|&c| (missing(c), c));
+        for c in reduced {
+            let parts = combinations[c].iter().filter(|p| p.reaches(scenario));
+            rows[s][c] = known.add(s, variant(parts), false);
+        }
+    }
+    for name in known.clashes {
+        problems.push(format!(
+            "variant {name:?} stands for different overrides in different scenarios (a scenario's variant is named after the [[variant]] table and axis values that reach it): rename a [[variant]] table"
+        ));
+    }
+    let same = |row: &Vec<usize>| row.iter().enumerate().all(|(c, &v)| c == v);
+    let combinations = (!rows.iter().all(same)).then_some(rows);
+    (known.variants, combinations)
+}
+
+/// The variants found so far, found by name and by each scenario's settings.
+#[derive(Default)]
+struct Known {
+    variants: Vec<Variant>,
+    // Only find variants: their order is the Vec's.
+    by_name: std::collections::HashMap<String, usize>,
+    by_settings: std::collections::HashMap<(usize, Vec<(String, String)>), usize>,
+    clashes: Vec<String>,
+}
+
+impl Known {
+    /// The index of variant `v` of scenario `s`. A combination's own variant is found by
+    /// name only (two with the same settings are duplicates, refused later); a reduced
+    /// one by its settings first.
+    fn add(&mut self, s: usize, v: Variant, own: bool) -> usize {
+        let settings = (
+            s,
+            (v.overrides.iter())
+                .map(|o| (o.key.clone(), o.value.to_string()))
+                .collect::<Vec<_>>(),
+        );
+        if !own && let Some(&i) = self.by_settings.get(&settings) {
+            return i;
+        }
+        let i = match self.by_name.get(&v.name) {
+            Some(&i) => {
+                if self.variants[i].overrides != v.overrides {
+                    push_new(&mut self.clashes, v.name);
+                }
+                i
+            }
+            None => {
+                self.by_name.insert(v.name.clone(), self.variants.len());
+                self.variants.push(v);
+                self.variants.len() - 1
+            }
+        };
+        self.by_settings.entry(settings).or_insert(i);
+        i
+    }
 }
 
 /// Variant names name directories and, with a scenario name, files: they must differ
@@ -651,15 +815,10 @@ fn check_variant_names(variants: &[Variant], problems: &mut Vec<String>) {
     }
 }
 
-fn extend(v: &Variant, part: &str, o: &Override) -> Variant {
-    let name = if v.name.is_empty() {
-        part.to_string()
-    } else {
-        format!("{}__{part}", v.name)
-    };
-    let mut overrides = v.overrides.clone();
-    overrides.push(o.clone());
-    Variant { name, overrides }
+fn extend(parts: &[Part], part: &Part) -> Vec<Part> {
+    let mut out = parts.to_vec();
+    out.push(part.clone());
+    out
 }
 
 /// The `i`th `[[variant]]` table. Messages name it by its key path, `variant[i]`, so
@@ -669,7 +828,7 @@ fn explicit_variant(
     v: &VariantSpec,
     names: &[String],
     problems: &mut Vec<String>,
-) -> Variant {
+) -> Part {
     if !valid_name(&v.name) {
         problems.push(format!(
             "variant[{i}].name = {:?}: use letters, digits, '-', '_', '.' and '+', not starting with '.' or '_'",
@@ -692,8 +851,9 @@ fn explicit_variant(
             only: v.scenarios.clone(),
         })
         .collect();
-    Variant {
+    Part {
         name: v.name.clone(),
+        only: v.scenarios.clone(),
         overrides,
     }
 }
@@ -717,7 +877,7 @@ fn axis_points(
     label: &str,
     names: &[String],
     problems: &mut Vec<String>,
-) -> Vec<(String, Override)> {
+) -> Vec<Part> {
     let source = format!("axis[{i}]");
     if axis.values.is_empty() {
         problems.push(format!("{source} `{}`: values is empty", axis.key));
@@ -743,7 +903,11 @@ fn axis_points(
             source: source.clone(),
             only: axis.scenarios.clone(),
         };
-        points.push((format!("{label}-{v}"), o));
+        points.push(Part {
+            name: format!("{label}-{v}"),
+            only: axis.scenarios.clone(),
+            overrides: vec![o],
+        });
     }
     points
 }

@@ -4,6 +4,7 @@
 pub mod manifest;
 pub mod metadata;
 mod parquet;
+pub mod read;
 mod schema;
 
 pub use manifest::{FileEntry, Manifest, RunStatus};

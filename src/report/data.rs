@@ -3,14 +3,13 @@
 //! Held in ordered maps so that nothing about file or hash order reaches the report.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use arrow_array::{Array, Float64Array, Int32Array, RecordBatch, StringArray};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use arrow_array::{Float64Array, Int32Array, StringArray};
 
 use crate::engine::indicators::{CITY_POPULATION, FLOW_FIRMS, FLOW_PERSONS};
 use crate::error::{Error, Result};
+use crate::output::read::{batches, column};
 use crate::region::RegionSpec;
 
 /// A value by year.
@@ -104,45 +103,4 @@ fn read_series(path: &Path, key: &str, value: &str) -> Result<BTreeMap<String, S
         }
     }
     Ok(out)
-}
-
-fn read_err(file: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Read {
-        file: file.to_path_buf(),
-        message: e.to_string(),
-    }
-}
-
-/// Every record batch of a Parquet file, each with the file's path for messages.
-pub(crate) fn batches(path: &Path) -> Result<Vec<(PathBuf, RecordBatch)>> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.build())
-        .map_err(|e| read_err(path, e))?;
-    reader
-        .map(|b| {
-            b.map(|b| (path.to_path_buf(), b))
-                .map_err(|e| read_err(path, e))
-        })
-        .collect()
-}
-
-/// A column of the expected Arrow type, without nulls where the schema has none.
-pub(crate) fn column<'a, T: Array + 'static>(
-    batch: &'a RecordBatch,
-    name: &str,
-    file: &Path,
-) -> Result<&'a T> {
-    batch
-        .column_by_name(name)
-        .and_then(|c| c.as_any().downcast_ref::<T>())
-        .ok_or_else(|| {
-            read_err(
-                file,
-                format!(
-                    "no column {name:?} of type {}",
-                    std::any::type_name::<T>().rsplit("::").next().unwrap_or("")
-                ),
-            )
-        })
 }

@@ -23,13 +23,13 @@ mod table;
 
 use std::path::{Path, PathBuf};
 
+use crate::batch::{PLAN_FILE, Plan};
 use crate::engine::indicators::{self, Named, Places};
 use crate::error::{Error, Result};
 use crate::region::RegionSpec;
 use crate::stats::{self, Estimate, PairKey, estimate};
 
 pub use data::{Moved, RunData, Series};
-pub(crate) use data::{batches, column};
 pub use load::{Group, Run, check_comparable, find_runs, group, read_run};
 pub use table::{Cell, Diff, HeadlineTable, Line, Row};
 
@@ -73,11 +73,42 @@ pub fn load_groups(inputs: &[PathBuf]) -> Result<Vec<Group>> {
     load::group(runs)
 }
 
+/// The plans of the sweep directories among `inputs`: they say which baseline variant a
+/// variant limited to some scenarios pairs with.
+fn sweep_plans(inputs: &[PathBuf]) -> Result<Vec<Plan>> {
+    (inputs.iter())
+        .filter(|i| i.join(PLAN_FILE).is_file())
+        .map(|i| Plan::read(i))
+        .collect()
+}
+
+/// The baseline variant a sweep's plan pairs variant `v` of scenario `name` with
+/// (`None` for `default`).
+fn planned_counterpart(
+    plans: &[Plan],
+    name: &str,
+    v: Option<&str>,
+    baseline: &str,
+) -> Option<Option<String>> {
+    let v = v.unwrap_or("default");
+    plans.iter().find_map(|p| {
+        let at = |list: &[String], x: &str| list.iter().position(|y| y == x);
+        let (s, b) = (at(&p.scenarios, name)?, at(&p.scenarios, baseline)?);
+        let bv = &p.variants[p.counterpart(s, at(&p.variants, v)?, b)?];
+        Some((bv != "default").then(|| bv.clone()))
+    })
+}
+
 /// Puts the baseline first and gives each group its baseline. `baseline` names a group
 /// (`name` or `name/variant`), or a scenario whose variants are several groups (a sweep
 /// with variants): then each of them comes first, and a group of another scenario pairs
-/// with the baseline's group of its own variant, as `summarize` pairs them.
-fn pair_with_baselines(mut groups: Vec<Group>, baseline: &str) -> Result<(Vec<Group>, Vec<usize>)> {
+/// with the baseline's group of its own variant, as `summarize` pairs them (for a
+/// variant limited to some scenarios, the baseline's group its sweep's plan names).
+fn pair_with_baselines(
+    mut groups: Vec<Group>,
+    baseline: &str,
+    plans: &[Plan],
+) -> Result<(Vec<Group>, Vec<usize>)> {
     if let Ok(b) = load::find_baseline(&groups, baseline) {
         let base = groups.remove(b);
         groups.insert(0, base);
@@ -100,7 +131,11 @@ fn pair_with_baselines(mut groups: Vec<Group>, baseline: &str) -> Result<(Vec<Gr
     let mut bases: Vec<usize> = (0..n).collect();
     for g in &rest {
         let v = variant(g);
-        let Some(b) = first.iter().position(|x| variant(x) == v) else {
+        let planned = || planned_counterpart(plans, &g.name, v.as_deref(), baseline);
+        let Some(b) = (first.iter().position(|x| variant(x) == v)).or_else(|| {
+            let planned = planned();
+            first.iter().position(|x| Some(variant(x)) == planned)
+        }) else {
             return Err(crate::Error::UnknownBaseline {
                 name: format!("{baseline}/{}", v.unwrap_or_else(|| "default".into())),
                 found: first.iter().map(|x| x.label.clone()).collect(),
@@ -152,7 +187,7 @@ impl Comparison {
     /// `baseline` first.
     pub fn load(inputs: &[PathBuf], baseline: &str) -> Result<Comparison> {
         let groups = load_groups(inputs)?;
-        let (groups, bases) = pair_with_baselines(groups, baseline)?;
+        let (groups, bases) = pair_with_baselines(groups, baseline, &sweep_plans(inputs)?)?;
         let s = &groups[0].scenario().scenario;
         let (start, end) = (s.start_year, s.end_year);
         let places = Places::of(groups[0].runs[0].region());

@@ -19,8 +19,9 @@ use arrow_schema::{DataType, Field, Schema};
 use super::{Quantity, Target, TargetFile, cities_of, quantity, show};
 use crate::engine::indicators::{CITY, CITY_SECTOR};
 use crate::error::{Error, Result};
+use crate::output::read::{batches, column};
 use crate::region::RegionSpec;
-use crate::report::{Extra, Group, Run, batches, column, esc};
+use crate::report::{Extra, Group, Run, esc};
 use crate::stats::describe;
 
 /// Year, event, origin, destination, sector and cause of firm events.
