@@ -64,23 +64,34 @@ pub fn esc(s: &str) -> String {
 /// A page of its own (a sensitivity study's) with the report's style: a title, an
 /// introduction (HTML, escaped already) and the sections.
 pub fn standalone(title: &str, intro: &str, sections: &[Extra]) -> String {
-    let mut out = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{}</h1>\n{intro}\n</header>\n",
-        esc(title),
+    let mut out = head(title);
+    out.push_str(&format!(
+        "<header>\n<h1>{}</h1>\n{intro}\n</header>\n",
         esc(title)
-    );
-    for x in sections {
-        out.push_str(&format!(
-            "<section id=\"{}\">\n<h2>{}</h2>\n{}</section>\n",
-            esc(&x.id),
-            esc(&x.title),
-            x.html
-        ));
-    }
+    ));
+    sections.iter().for_each(|x| out.push_str(&section(x)));
     out.push_str("</body>\n</html>\n");
     out
+}
+
+/// The document up to the opening `<body>`, with the report's style.
+fn head(title: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        esc(title)
+    )
+}
+
+/// An extra section (a calibration's fit, a sensitivity study's indices).
+fn section(x: &Extra) -> String {
+    format!(
+        "<section id=\"{}\">\n<h2>{}</h2>\n{}</section>\n",
+        esc(&x.id),
+        esc(&x.title),
+        x.html
+    )
 }
 
 /// The whole page.
@@ -91,12 +102,7 @@ pub fn page(
     extras: &[Extra],
 ) -> String {
     let labels: Vec<&str> = cmp.groups.iter().map(|g| g.label.as_str()).collect();
-    let mut out = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Scenario comparison: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
-        esc(&labels.join(", "))
-    );
+    let mut out = head(&format!("Scenario comparison: {}", labels.join(", ")));
     // The answer first (what each policy changes, by how much, how sure), then the
     // numbers and charts behind it, then what was run and how; settings last.
     out.push_str(&header(cmp, extras));
@@ -106,14 +112,7 @@ pub fn page(
     out.push_str(&effects(table, &differences));
     out.push_str(&headline(table));
     out.push_str(&figures(&levels));
-    for x in extras {
-        out.push_str(&format!(
-            "<section id=\"{}\">\n<h2>{}</h2>\n{}</section>\n",
-            esc(&x.id),
-            esc(&x.title),
-            x.html
-        ));
-    }
+    extras.iter().for_each(|x| out.push_str(&section(x)));
     out.push_str(&scenarios(cmp));
     out.push_str(&methods(cmp));
     out.push_str(&settings(cmp));
