@@ -42,8 +42,8 @@ pub fn schema(kind: Kind) -> Value {
 fn extra(path: &str) -> Option<Value> {
     Some(match path {
         "scenario.name" => {
-            json!({ "pattern": "^[A-Za-z0-9._-]+$", "maxLength": crate::scenario::MAX_NAME_LEN,
-            "description": "names the output directory: letters, digits, '-', '_' and '.'" })
+            json!({ "pattern": crate::scenario::name_pattern(), "maxLength": crate::scenario::MAX_NAME_LEN,
+            "description": "names the output directory: letters, digits, '-', '_' and '.', not starting with '.'" })
         }
         "scenario.scale" | "calibration.scale" => json!({ "exclusiveMinimum": 0, "maximum": 100,
             "description": "agents per real person and firm (1: the whole region)" }),

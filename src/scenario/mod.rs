@@ -427,6 +427,15 @@ pub use crate::params::{FIRST_YEAR, LAST_YEAR};
 /// Most simulated years in one run.
 pub const MAX_YEARS: i32 = 500;
 
+/// What a scenario name may hold besides ASCII letters, digits and `.` (which it may
+/// not start with): the one statement of the rule, for the check and the JSON Schema.
+pub const NAME_MARKS: &str = "_-";
+
+/// [`NAME_MARKS`]'s rule as a JSON Schema pattern (`-` last in each class).
+pub fn name_pattern() -> String {
+    format!("^[A-Za-z0-9{NAME_MARKS}][A-Za-z0-9.{NAME_MARKS}]*$")
+}
+
 /// Longest scenario, sweep or variant name: a run's files are named by a scenario and a
 /// variant name with suffixes (`S__V__r4294967295.txt`), and must fit the 255 bytes a
 /// file name may have.
@@ -454,7 +463,7 @@ fn validate_name(name: &str, p: &mut Vec<String>) {
         || name.starts_with('.')
         || !name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || NAME_MARKS.contains(c))
     {
         p.push(format!(
             "scenario.name = {name:?}: use letters, digits, '-', '_' and '.', not starting with '.' (it names the output directory)"
