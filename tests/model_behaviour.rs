@@ -338,11 +338,11 @@ fn beijing_firms_open_branches_elsewhere_at_the_observed_rate() {
 }
 
 /// The productivity trend is growth every firm shares: it raises output by
-/// (1 + g)^step and leaves people, jobs and firms exactly where they were, because no
+/// (1 + g)^step, and wages with it, and leaves people, jobs and firms exactly where they were, because no
 /// firm becomes likelier to survive than another and no city more attractive than the
 /// rest of China.
 #[test]
-fn the_productivity_trend_grows_output_and_moves_nobody() {
+fn the_productivity_trend_grows_output_and_wages_and_moves_nobody() {
     let text = |g: f64| {
         format!(
             "[scenario]\nname = \"trend\"\nstart_year = 2014\nend_year = 2023\n\n[trends]\nproductivity_growth = {g}\n"
@@ -368,12 +368,17 @@ fn the_productivity_trend_grows_output_and_moves_nobody() {
                     "city {c} in {}",
                     a.year
                 );
-                let ratio = y.output_bn / x.output_bn;
-                assert!(
-                    (ratio / level - 1.0).abs() < 1e-9,
-                    "city {c} in {}: output ratio {ratio}, trend {level}",
-                    a.year
-                );
+                for (what, x, y) in [
+                    ("output", x.output_bn, y.output_bn),
+                    ("wage", x.wage, y.wage),
+                ] {
+                    let ratio = y / x;
+                    assert!(
+                        (ratio / level - 1.0).abs() < 1e-9,
+                        "city {c} in {}: {what} ratio {ratio}, trend {level}",
+                        a.year
+                    );
+                }
             }
         }
         assert!(

@@ -121,6 +121,10 @@ impl StepFrame {
                 } else {
                     cs.wage[0][c]
                 };
+                // Choices compare wages net of the trend every city and the outside
+                // option share (docs/model.md §7.15); the reported wage is in constant
+                // prices like output, so it grows with productivity as output does.
+                let wage = wage * m.productivity_trend;
                 CityRow {
                     population: cs.counts.population[c],
                     labour_force: lf,

@@ -409,8 +409,8 @@ pub static CITY: [Column<CityRow>; 19] = [
         "wage",
         Unit::YuanPerYear,
         "wage",
-        "mean wage of the labour force",
-        "low- and high-skill wages weighted by their labour force",
+        "mean wage of the labour force, in constant prices of the run's start year",
+        "low- and high-skill wages weighted by their labour force, times the productivity trend",
         |c| Real(c.wage),
     ),
     city(
